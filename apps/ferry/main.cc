@@ -1,0 +1,2 @@
+#include "base/log.hpp"
+int main() { return 0; }
