@@ -1,0 +1,432 @@
+#include "kafka/client.hpp"
+
+#include "base/log.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <thread>
+
+namespace ferry::kafka {
+namespace {
+
+log::logger_ptr logger() {
+    static auto l = log::get("kafka");
+    return l;
+}
+
+// librdkafka logs through this instead of printing to stderr itself.
+void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+    auto l = logger();
+    if (level <= 3) l->error("[{}] {}: {}", rd_kafka_name(rk), fac, buf);
+    else if (level <= 4) l->warn("[{}] {}: {}", rd_kafka_name(rk), fac, buf);
+    else if (level <= 6) l->debug("[{}] {}: {}", rd_kafka_name(rk), fac, buf);
+    else l->trace("[{}] {}: {}", rd_kafka_name(rk), fac, buf);
+}
+
+void error_cb(rd_kafka_t* rk, int err, const char* reason, void*) {
+    // Transport errors are retried by librdkafka; only fatal ones need operator attention.
+    if (err == RD_KAFKA_RESP_ERR__FATAL) logger()->error("[{}] fatal client error: {}", rd_kafka_name(rk), reason);
+    else logger()->debug("[{}] client error: {}", rd_kafka_name(rk), reason);
+}
+
+rd_kafka_topic_partition_list_t* to_list(const std::vector<tp>& tps) {
+    auto* l = rd_kafka_topic_partition_list_new(static_cast<int>(tps.size()));
+    for (auto& t : tps) rd_kafka_topic_partition_list_add(l, t.topic.c_str(), t.partition);
+    return l;
+}
+
+std::vector<tp> from_list(const rd_kafka_topic_partition_list_t* l) {
+    std::vector<tp> out;
+    if (!l) return out;
+    out.reserve(l->cnt);
+    for (int i = 0; i < l->cnt; i++) out.push_back({l->elems[i].topic, l->elems[i].partition});
+    return out;
+}
+
+struct list_guard {
+    rd_kafka_topic_partition_list_t* l;
+    ~list_guard() {
+        if (l) rd_kafka_topic_partition_list_destroy(l);
+    }
+};
+
+result<rk_ptr> new_client(rd_kafka_type_t type, rd_kafka_conf_t* conf) {
+    char err[512];
+    rd_kafka_t* rk = rd_kafka_new(type, conf, err, sizeof(err));
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        return fail(errc::invalid_argument, "could not create Kafka client: {}", err);
+    }
+    return rk_ptr(rk);
+}
+
+result<rd_kafka_conf_t*> conf_for(const properties& java_props, client_kind kind, const std::string& log_name) {
+    auto t = translate(java_props, kind);
+    for (auto& k : t.ignored) logger()->debug("{}: ignoring client property {} (not used by librdkafka)", log_name, k);
+    return make_conf(t.settings);
+}
+
+} // namespace
+
+std::string err_str(rd_kafka_resp_err_t e) { return rd_kafka_err2str(e); }
+
+void rk_deleter::operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+
+result<rd_kafka_conf_t*> make_conf(const properties& settings) {
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    char err[512];
+    for (auto& [k, v] : settings) {
+        auto r = rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err));
+        if (r == RD_KAFKA_CONF_UNKNOWN) {
+            logger()->warn("ignoring unknown Kafka client property '{}'", k);
+            continue;
+        }
+        if (r != RD_KAFKA_CONF_OK) {
+            rd_kafka_conf_destroy(conf);
+            // The message names the key; values may be secrets and are not repeated.
+            return fail(errc::invalid_argument, "invalid Kafka client property '{}': {}", k, err);
+        }
+    }
+    rd_kafka_conf_set_log_cb(conf, log_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
+    return conf;
+}
+
+// ---------------------------------------------------------------------------------------------
+// producer
+
+void producer::dr_cb(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    auto* self = static_cast<producer*>(opaque);
+    rd_kafka_timestamp_type_t tstype;
+    int64_t ts = rd_kafka_message_timestamp(m, &tstype);
+    self->_on_delivery(m->_private, m->err, m->partition, m->offset, ts);
+}
+
+result<std::unique_ptr<producer>> producer::create(const properties& java_props, delivery_fn on_delivery,
+                                                   std::string log_name) {
+    auto conf = conf_for(java_props, client_kind::producer, log_name);
+    if (!conf) return fail(conf.error());
+    std::unique_ptr<producer> p(new producer());
+    p->_on_delivery = std::move(on_delivery);
+    rd_kafka_conf_set_opaque(*conf, p.get());
+    rd_kafka_conf_set_dr_msg_cb(*conf, &producer::dr_cb);
+    auto rk = new_client(RD_KAFKA_PRODUCER, *conf);
+    if (!rk) return fail(rk.error());
+    p->_rk = std::move(*rk);
+    return p;
+}
+
+producer::~producer() {
+    for (auto& [_, rkt] : _topics) rd_kafka_topic_destroy(rkt);
+    _topics.clear();
+}
+
+rd_kafka_topic_t* producer::topic_handle(std::string_view topic) {
+    if (_last_rkt && topic == _last_topic) return _last_rkt;
+    auto it = _topics.find(topic);
+    if (it == _topics.end()) {
+        std::string name(topic);
+        auto* rkt = rd_kafka_topic_new(_rk.get(), name.c_str(), nullptr);
+        it = _topics.emplace(std::move(name), rkt).first;
+    }
+    _last_topic = it->first;
+    _last_rkt = it->second;
+    return _last_rkt;
+}
+
+result<> producer::send(std::string_view topic, std::optional<int32_t> partition, std::optional<std::string_view> key,
+                        std::optional<std::string_view> value, const std::vector<header_bytes>& headers,
+                        int64_t timestamp_ms, void* opaque, std::chrono::steady_clock::time_point deadline) {
+    auto* rkt = topic_handle(topic);
+    for (;;) {
+        rd_kafka_headers_t* hdrs = nullptr;
+        if (!headers.empty()) {
+            hdrs = rd_kafka_headers_new(headers.size());
+            for (auto& h : headers)
+                rd_kafka_header_add(hdrs, h.key.data(), (ssize_t)h.key.size(), h.value ? h.value->data() : nullptr,
+                                    h.value ? (ssize_t)h.value->size() : 0);
+        }
+        void* kp = key ? (void*)key->data() : nullptr;
+        size_t kl = key ? key->size() : 0;
+        void* vp = value ? (void*)value->data() : nullptr;
+        size_t vl = value ? value->size() : 0;
+        auto err = rd_kafka_producev(
+            _rk.get(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition.value_or(RD_KAFKA_PARTITION_UA)),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(kp, kl), RD_KAFKA_V_VALUE(vp, vl),
+            RD_KAFKA_V_TIMESTAMP(timestamp_ms > 0 ? timestamp_ms : 0), RD_KAFKA_V_OPAQUE(opaque),
+            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return {};
+        if (hdrs) rd_kafka_headers_destroy(hdrs);
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            if (std::chrono::steady_clock::now() >= deadline)
+                return fail(errc::timeout, "producer queue full for topic {}", topic);
+            rd_kafka_poll(_rk.get(), 10);
+            continue;
+        }
+        return fail(errc::unavailable, "failed to produce to {}: {}", topic, err_str(err));
+    }
+}
+
+int producer::poll(int timeout_ms) { return rd_kafka_poll(_rk.get(), timeout_ms); }
+
+result<> producer::flush(int timeout_ms) {
+    auto err = rd_kafka_flush(_rk.get(), timeout_ms);
+    if (err) return fail(errc::timeout, "flush: {} ({} messages outstanding)", err_str(err), outstanding());
+    return {};
+}
+
+int producer::outstanding() const { return rd_kafka_outq_len(_rk.get()); }
+
+// ---------------------------------------------------------------------------------------------
+// consumer
+
+void consumer::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                            void* opaque) {
+    auto* self = static_cast<consumer*>(opaque);
+    bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    auto tps = from_list(parts);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        if (cooperative) {
+            if (auto* e = rd_kafka_incremental_assign(rk, parts)) rd_kafka_error_destroy(e);
+        } else {
+            rd_kafka_assign(rk, parts);
+        }
+        if (self->_listener) self->_listener->on_assigned(tps);
+    } else {
+        bool lost = rd_kafka_assignment_lost(rk);
+        if (self->_listener) {
+            if (lost) self->_listener->on_lost(tps);
+            else self->_listener->on_revoked(tps);
+        }
+        if (cooperative) {
+            if (auto* e = rd_kafka_incremental_unassign(rk, parts)) rd_kafka_error_destroy(e);
+        } else {
+            rd_kafka_assign(rk, nullptr);
+        }
+    }
+}
+
+result<std::unique_ptr<consumer>> consumer::create(const properties& java_props, rebalance_listener* listener,
+                                                   std::string log_name) {
+    auto conf = conf_for(java_props, client_kind::consumer, log_name);
+    if (!conf) return fail(conf.error());
+    std::unique_ptr<consumer> c(new consumer());
+    c->_listener = listener;
+    c->_log_name = std::move(log_name);
+    rd_kafka_conf_set_opaque(*conf, c.get());
+    rd_kafka_conf_set_rebalance_cb(*conf, &consumer::rebalance_cb);
+    auto rk = new_client(RD_KAFKA_CONSUMER, *conf);
+    if (!rk) return fail(rk.error());
+    c->_rk = std::move(*rk);
+    rd_kafka_poll_set_consumer(c->_rk.get());
+    c->_queue = rd_kafka_queue_get_consumer(c->_rk.get());
+    return c;
+}
+
+consumer::~consumer() {
+    close();
+    if (_queue) rd_kafka_queue_destroy(_queue);
+}
+
+void consumer::close() {
+    if (_closed || !_rk) return;
+    _closed = true;
+    rd_kafka_consumer_close(_rk.get());
+}
+
+result<> consumer::subscribe(const std::vector<std::string>& topics) {
+    auto* l = rd_kafka_topic_partition_list_new((int)topics.size());
+    list_guard g{l};
+    for (auto& t : topics) rd_kafka_topic_partition_list_add(l, t.c_str(), RD_KAFKA_PARTITION_UA);
+    if (auto err = rd_kafka_subscribe(_rk.get(), l)) return fail(errc::invalid_argument, "subscribe: {}", err_str(err));
+    return {};
+}
+
+result<> consumer::subscribe_pattern(const std::string& regex) {
+    std::string pat = regex;
+    if (pat.empty() || pat[0] != '^') pat = "^(" + pat + ")$";
+    return subscribe({pat});
+}
+
+result<> consumer::assign(const std::vector<std::pair<tp, int64_t>>& partitions_at) {
+    auto* l = rd_kafka_topic_partition_list_new((int)partitions_at.size());
+    list_guard g{l};
+    for (auto& [t, off] : partitions_at) rd_kafka_topic_partition_list_add(l, t.topic.c_str(), t.partition)->offset = off;
+    if (auto err = rd_kafka_assign(_rk.get(), l)) return fail(errc::invalid_argument, "assign: {}", err_str(err));
+    return {};
+}
+
+result<> consumer::poll_batch(int timeout_ms, size_t max, std::vector<message_ptr>& out) {
+    std::vector<rd_kafka_message_t*> raw(max);
+    ssize_t n = rd_kafka_consume_batch_queue(_queue, timeout_ms, raw.data(), max);
+    if (n < 0) return fail(errc::unavailable, "consume: {}", err_str(rd_kafka_last_error()));
+    std::optional<error> first_error;
+    for (ssize_t i = 0; i < n; i++) {
+        message_ptr m(raw[i]);
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+        if (m->err) {
+            // Errors that librdkafka retries by itself arrive here too; report the first.
+            if (!first_error)
+                first_error = error(errc::unavailable, fmt::format("consume error on {}: {}",
+                                                                   m->rkt ? rd_kafka_topic_name(m->rkt) : "?",
+                                                                   err_str(m->err)));
+            continue;
+        }
+        out.push_back(std::move(m));
+    }
+    if (first_error && out.empty()) return fail(*first_error);
+    return {};
+}
+
+result<> consumer::commit(const std::vector<std::pair<tp, int64_t>>& offsets, bool async) {
+    if (offsets.empty()) return {};
+    auto* l = rd_kafka_topic_partition_list_new((int)offsets.size());
+    list_guard g{l};
+    for (auto& [t, off] : offsets) rd_kafka_topic_partition_list_add(l, t.topic.c_str(), t.partition)->offset = off;
+    auto err = rd_kafka_commit(_rk.get(), l, async ? 1 : 0);
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) return fail(errc::unavailable, "commit: {}", err_str(err));
+    return {};
+}
+
+result<std::map<tp, int64_t>> consumer::committed(const std::vector<tp>& partitions, int timeout_ms) {
+    auto* l = to_list(partitions);
+    list_guard g{l};
+    if (auto err = rd_kafka_committed(_rk.get(), l, timeout_ms)) return fail(errc::unavailable, "committed: {}", err_str(err));
+    std::map<tp, int64_t> out;
+    for (int i = 0; i < l->cnt; i++) out[{l->elems[i].topic, l->elems[i].partition}] = l->elems[i].offset;
+    return out;
+}
+
+result<> consumer::pause(const std::vector<tp>& partitions) {
+    if (partitions.empty()) return {};
+    auto* l = to_list(partitions);
+    list_guard g{l};
+    if (auto err = rd_kafka_pause_partitions(_rk.get(), l)) return fail(errc::internal, "pause: {}", err_str(err));
+    return {};
+}
+
+result<> consumer::resume(const std::vector<tp>& partitions) {
+    if (partitions.empty()) return {};
+    auto* l = to_list(partitions);
+    list_guard g{l};
+    if (auto err = rd_kafka_resume_partitions(_rk.get(), l)) return fail(errc::internal, "resume: {}", err_str(err));
+    return {};
+}
+
+result<> consumer::seek(const tp& partition, int64_t offset, int timeout_ms) {
+    auto* l = rd_kafka_topic_partition_list_new(1);
+    list_guard g{l};
+    rd_kafka_topic_partition_list_add(l, partition.topic.c_str(), partition.partition)->offset = offset;
+    if (auto* e = rd_kafka_seek_partitions(_rk.get(), l, timeout_ms)) {
+        std::string msg = rd_kafka_error_string(e);
+        rd_kafka_error_destroy(e);
+        return fail(errc::unavailable, "seek {}-{}: {}", partition.topic, partition.partition, msg);
+    }
+    return {};
+}
+
+std::vector<tp> consumer::assignment() const {
+    rd_kafka_topic_partition_list_t* l = nullptr;
+    if (rd_kafka_assignment(_rk.get(), &l)) return {};
+    list_guard g{l};
+    return from_list(l);
+}
+
+// ---------------------------------------------------------------------------------------------
+// admin
+
+result<std::unique_ptr<admin>> admin::create(const properties& java_props, std::string log_name) {
+    auto conf = conf_for(java_props, client_kind::admin, log_name);
+    if (!conf) return fail(conf.error());
+    auto rk = new_client(RD_KAFKA_PRODUCER, *conf);
+    if (!rk) return fail(rk.error());
+    std::unique_ptr<admin> a(new admin());
+    a->_rk = std::move(*rk);
+    return a;
+}
+
+result<std::vector<std::string>> admin::create_topics(const std::vector<new_topic>& topics, int timeout_ms) {
+    if (topics.empty()) return std::vector<std::string>{};
+    char err[512];
+    std::vector<rd_kafka_NewTopic_t*> nts;
+    for (auto& t : topics) {
+        auto* nt = rd_kafka_NewTopic_new(t.name.c_str(), t.partitions, t.replication_factor, err, sizeof(err));
+        if (!nt) {
+            for (auto* x : nts) rd_kafka_NewTopic_destroy(x);
+            return fail(errc::invalid_argument, "topic {}: {}", t.name, err);
+        }
+        for (auto& [k, v] : t.configs) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
+        nts.push_back(nt);
+    }
+    auto* q = rd_kafka_queue_new(_rk.get());
+    auto* opts = rd_kafka_AdminOptions_new(_rk.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, err, sizeof(err));
+    rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, err, sizeof(err));
+    rd_kafka_CreateTopics(_rk.get(), nts.data(), nts.size(), opts, q);
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, timeout_ms + 2000);
+    result<std::vector<std::string>> out = std::vector<std::string>{};
+    if (!ev) {
+        out = fail(errc::timeout, "CreateTopics timed out");
+    } else if (auto e = rd_kafka_event_error(ev)) {
+        out = fail(errc::unavailable, "CreateTopics: {}", rd_kafka_event_error_string(ev));
+        (void)e;
+    } else {
+        size_t n = 0;
+        auto* res = rd_kafka_event_CreateTopics_result(ev);
+        auto** results = rd_kafka_CreateTopics_result_topics(res, &n);
+        for (size_t i = 0; i < n; i++) {
+            auto code = rd_kafka_topic_result_error(results[i]);
+            const char* name = rd_kafka_topic_result_name(results[i]);
+            if (code == RD_KAFKA_RESP_ERR_NO_ERROR) out->push_back(name);
+            else if (code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+                const char* msg = rd_kafka_topic_result_error_string(results[i]);
+                out = fail(errc::unavailable, "could not create topic {}: {}", name, msg ? msg : err_str(code));
+                break;
+            }
+        }
+    }
+    if (ev) rd_kafka_event_destroy(ev);
+    rd_kafka_AdminOptions_destroy(opts);
+    rd_kafka_queue_destroy(q);
+    for (auto* x : nts) rd_kafka_NewTopic_destroy(x);
+    return out;
+}
+
+result<std::vector<topic_info>> admin::list_topics(int timeout_ms) {
+    const rd_kafka_metadata_t* md = nullptr;
+    if (auto err = rd_kafka_metadata(_rk.get(), 1, nullptr, &md, timeout_ms))
+        return fail(errc::unavailable, "metadata: {}", err_str(err));
+    std::vector<topic_info> out;
+    for (int i = 0; i < md->topic_cnt; i++)
+        if (!md->topics[i].err) out.push_back({md->topics[i].topic, md->topics[i].partition_cnt});
+    rd_kafka_metadata_destroy(md);
+    return out;
+}
+
+result<std::optional<topic_info>> admin::describe_topic(const std::string& name, int timeout_ms) {
+    auto topics = list_topics(timeout_ms);
+    if (!topics) return fail(topics.error());
+    for (auto& t : *topics)
+        if (t.name == name) return std::optional<topic_info>(t);
+    return std::optional<topic_info>();
+}
+
+result<std::string> admin::cluster_id(int timeout_ms) {
+    char* id = rd_kafka_clusterid(_rk.get(), timeout_ms);
+    if (!id) return fail(errc::unavailable, "cluster id not available");
+    std::string s(id);
+    rd_kafka_mem_free(_rk.get(), id);
+    return s;
+}
+
+result<std::pair<int64_t, int64_t>> admin::watermarks(const tp& partition, int timeout_ms) {
+    int64_t lo = 0, hi = 0;
+    if (auto err = rd_kafka_query_watermark_offsets(_rk.get(), partition.topic.c_str(), partition.partition, &lo, &hi,
+                                                    timeout_ms))
+        return fail(errc::unavailable, "watermarks {}-{}: {}", partition.topic, partition.partition, err_str(err));
+    return std::make_pair(lo, hi);
+}
+
+} // namespace ferry::kafka
