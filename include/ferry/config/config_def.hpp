@@ -15,9 +15,19 @@
 //       return d;
 //   }
 //
-// Parsing follows Java: values are trimmed (except PASSWORD), BOOLEAN is true/false in any case,
-// LIST is comma-separated with each item trimmed ("" = empty list), numbers must fit their type.
-// PASSWORD values are wrapped in `password`, whose printed form is "[hidden]".
+// Parsing follows Java's ConfigDef.parseType: values are trimmed of leading/trailing characters
+// <= U+0020 (PASSWORD too: Java builds `new Password(trimmed)`), BOOLEAN is true/false in any case,
+// LIST is split on commas with the whitespace around each comma dropped ("" = empty list, "a," =
+// ["a", ""]), INT/SHORT/LONG must fit their type, DOUBLE accepts what Double.parseDouble accepts,
+// CLASS stays a string (the plugin registry resolves it). PASSWORD values are wrapped in
+// `password`, whose printed form is "[hidden]"; they never appear in messages or validation output.
+//
+// Errors carry Java's messages word for word, since users and tooling grep for them:
+//   Missing required configuration "topic" which has no default value.
+//   Invalid value abc for configuration batch.size: Not a number of type INT
+//   Invalid value 0 for configuration tasks.max: Value must be at least 1
+// define() parses and validates the default at once and throws config_error if it is bad (as
+// Java's ConfigKey constructor does), so a broken table fails on first use, not in production.
 
 #include "ferry/connect/errors.hpp"
 
@@ -66,23 +76,38 @@ struct config_default {
 inline const config_default no_default = config_default::none();
 inline const config_default null_default = config_default::null();
 
-// Returns an error message, or nullopt when the value is fine. Called with the parsed value (never
-// for a null value unless the key's default is null and the validator asks for it: see non_null).
+// Returns the error message, or nullopt when the value is fine. The message should be complete,
+// as Java's ConfigException(name, value, reason) builds it: use invalid_value(name, v, reason).
+// A message that does not mention the key's name is wrapped that way by config_def, so a bare
+// "must be positive" still reaches the user as "Invalid value -1 for configuration x: must be positive".
+//
+// Null values (a null default, or a value that failed to parse during validate()) are passed only to
+// the validators below, which treat null exactly as their Java counterparts do (at_least reports
+// "Value must be non-null", non_null "entry must be non null", non_empty_string accepts it ...).
+// Hand-written validators are never called with null, so they may std::get<> freely.
 using validator = std::function<std::optional<std::string>(const std::string& name, const config_value& v)>;
 
+// Java's toString() of a parsed value, as used in messages: null, true, 5, 1.0E10, [a, b], [hidden].
+std::string display(const config_value& v);
+// "Invalid value <display(v)> for configuration <name>: <reason>"
+std::string invalid_value(std::string_view name, const config_value& v, std::string_view reason);
+
 namespace validators {
-validator at_least(int64_t min);
-validator between(int64_t min, int64_t max);
-validator at_least_double(double min);
+validator at_least(int64_t min);                 // Range.atLeast
+validator between(int64_t min, int64_t max);     // Range.between
+validator at_least_double(double min);           // Range.atLeast(0.0)
+validator between_double(double min, double max);
 // Value (string) in a fixed set; `case_sensitive` as Java's ValidString vs CaseInsensitiveValidString.
 validator one_of(std::vector<std::string> allowed, bool case_sensitive = true);
-validator non_empty_string();
-validator non_null();
-// Every item of a LIST in the set.
+validator non_empty_string();                    // NonEmptyString (null is fine)
+validator non_empty_string_without_control_chars(); // the connector `name` rule
+validator non_null();                            // NonNullValidator
+// Every item of a LIST in the set (ValidList); with allow_empty = false an empty list is an error too.
 validator list_of(std::vector<std::string> allowed, bool allow_empty = true);
-validator non_empty_list();
-validator valid_regex();
-validator all(std::vector<validator> vs);
+validator non_empty_list();                      // Connect's NonEmptyListValidator ("Empty list")
+validator list_max_size(size_t max);             // ListSize.atMostOfSize
+validator valid_regex();                         // Connect's RegexValidator ("Invalid regex: ...")
+validator all(std::vector<validator> vs);        // CompositeValidator: the first error wins
 } // namespace validators
 
 struct config_key {
@@ -100,6 +125,9 @@ struct config_key {
     // Recommended values for validation responses and UI drop-downs.
     std::function<std::vector<std::string>(const std::map<std::string, config_value>&)> recommender;
     bool internal = false; // not shown in validation responses (Java's internalConfig)
+    // Java's Recommender#visible: whether the UI should show the key given the other values.
+    // Empty = always visible.
+    std::function<bool(const std::map<std::string, config_value>&)> visible;
 
     bool required() const { return def.k == config_default::kind::none; }
 };
@@ -107,7 +135,10 @@ struct config_key {
 // Per-key outcome of validation, shaped like Kafka Connect's ConfigValue.
 struct config_validation {
     std::string name;
-    std::optional<std::string> value; // raw as given, or the default in raw form; PASSWORD -> "[hidden]"
+    // As Java reports it: the parsed value (or default) turned back into a string (to_raw), so
+    // " 5 " shows as "5" and a double "1" as "1.0"; nullopt when missing, null or unparsable;
+    // PASSWORD -> "[hidden]".
+    std::optional<std::string> value;
     std::vector<std::string> recommended_values;
     std::vector<std::string> errors;
     bool visible = true;
@@ -117,7 +148,9 @@ class config_values;
 
 class config_def {
 public:
-    config_def& define(config_key key);   // a duplicate name is a programming error (assert)
+    // Throws config_error for a duplicate name ("Configuration x is defined twice.") or a default
+    // that does not parse or validate: both are bugs in the table, reported as Java does.
+    config_def& define(config_key key);
     config_def& merge(const config_def& other); // appends other's keys (Java's embed/withClientSslSupport)
     // Returns a copy in which `name`'s default becomes `def` (Java's ConfigDef#define override).
     config_def with_default(std::string_view name, config_default def) const;
@@ -131,8 +164,13 @@ public:
     //  "Invalid value x for configuration batch.size: Not a number of type INT").
     config_values parse(const config_map& props) const;
 
-    // Collects every problem instead of stopping at the first one (for REST validate).
+    // Collects every problem instead of stopping at the first one (for REST validate). One entry
+    // per non-internal key in definition order, then one per undefined dependent. Error messages
+    // are Java's, including the second "Value must be non-null" a Range adds to a missing key.
     std::vector<config_validation> validate(const config_map& props) const;
+
+    // The parsed default of a key with a default (monostate for a null default).
+    const config_value* default_value(std::string_view name) const;
 
     // Parses one raw value as `type` (Java's ConfigDef.parseType); throws config_error.
     static config_value parse_value(const std::string& name, const std::string& raw, config_type type);
@@ -141,6 +179,7 @@ public:
 
 private:
     std::vector<config_key> _keys;
+    std::vector<config_value> _defaults; // parallel to _keys; monostate when none or null
     std::map<std::string, size_t, std::less<>> _index;
 };
 
@@ -161,9 +200,15 @@ public:
     std::optional<std::string> get_string_opt(std::string_view name) const;
     const std::vector<std::string>& get_list(std::string_view name) const;
     std::optional<password> get_password(std::string_view name) const;
+    std::optional<int32_t> get_int_opt(std::string_view name) const;
+    std::optional<int64_t> get_long_opt(std::string_view name) const; // LONG, or INT widened
+    std::optional<double> get_double_opt(std::string_view name) const;
     bool is_null(std::string_view name) const;
+    bool contains(std::string_view name) const { return _values.find(name) != _values.end(); }
     const config_value& get(std::string_view name) const;
+    const std::map<std::string, config_value, std::less<>>& values() const { return _values; }
 
+    // Every key the user gave, defined or not (Java's originals()).
     const config_map& originals() const { return _originals; }
     // originals whose key starts with `prefix`, with the prefix removed when `strip` is true.
     config_map originals_with_prefix(std::string_view prefix, bool strip = true) const;
@@ -173,7 +218,8 @@ private:
     config_map _originals;
 };
 
-// Helper for plugin code that only needs a few keys: the originals with a prefix removed.
+// Helper for plugin code that only needs a few keys: the entries whose key starts with `prefix`
+// (and is longer than it), with the prefix removed (Java's Utils.entriesWithPrefix).
 config_map with_prefix_stripped(const config_map& m, std::string_view prefix);
 
 } // namespace ferry::config
