@@ -37,6 +37,16 @@ int32_t decimal_scale(const schema& s);
 std::string decimal_to_string(std::string_view unscaled, int32_t scale);
 // Parses "123.45", "-0.5", "1e3"; rescales to `scale` (throws data_error if digits would be lost).
 std::string decimal_from_string(std::string_view text, int32_t scale);
+// BigDecimal.toString(): plain unless the exponent is large, e.g. "1.56", "1E-10", "1.2E+3".
+// This is what JsonConverter writes for decimal.format=NUMERIC.
+std::string decimal_to_java_string(std::string_view unscaled, int32_t scale);
+// Java's new BigDecimal(text): the unscaled value (two's complement bytes) and the scale implied
+// by the text ("1.50" -> 150, 2; "1e3" -> 1, -3). nullopt when `text` is not a number.
+struct decimal_value {
+    std::string unscaled;
+    int32_t scale = 0;
+};
+std::optional<decimal_value> parse_decimal(std::string_view text);
 // Minimal two's-complement bytes of an integer, as BigInteger.toByteArray().
 std::string decimal_from_int64(int64_t unscaled);
 // The unscaled value when it fits in int64.
@@ -53,5 +63,7 @@ civil_date civil_from_days(int32_t days);
 std::string format_date(int32_t days);
 std::string format_time(int32_t millis_of_day);
 std::string format_timestamp(int64_t epoch_millis);
+// java.util.Date.toString() in UTC: "Thu Jan 01 00:00:00 UTC 1970".
+std::string format_java_date(int64_t epoch_millis);
 
 } // namespace ferry::logical

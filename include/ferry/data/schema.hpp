@@ -86,6 +86,9 @@ private:
 };
 
 bool schema_equals(const schema_ptr& a, const schema_ptr& b); // null-safe, structural
+// A hash consistent with operator== (it ignores defaults, which only equality compares), so
+// converters can key caches by schema structure rather than by pointer.
+size_t schema_hash(const schema& s);
 
 class schema_builder {
 public:
@@ -100,9 +103,16 @@ public:
     static schema_builder string() { return schema_builder(schema_type::string); }
     static schema_builder bytes() { return schema_builder(schema_type::bytes); }
     static schema_builder struct_() { return schema_builder(schema_type::struct_); }
+    // Both throw data_error on a null schema, as Java does.
     static schema_builder array(schema_ptr element);
     static schema_builder map(schema_ptr key, schema_ptr value);
+    // Like map() but either schema may be null: the "no common type" schemas that
+    // Values.parseString infers (Java's SchemaBuilder.mapWithNullValues / mapOfNull). An ARRAY
+    // without element schema is simply schema_builder(schema_type::array).
+    static schema_builder map_nullable(schema_ptr key, schema_ptr value);
 
+    // Setting optional/required, name, version, doc or the default a second time to a different
+    // value throws data_error ("Invalid SchemaBuilder call: name has already been set.").
     schema_builder& optional();
     schema_builder& required();
     schema_builder& name(std::string n);
@@ -119,7 +129,7 @@ public:
 
 private:
     schema _s;
-    std::shared_ptr<value> _pending_default;
+    bool _optional_set = false;
 };
 
 // Shared, pre-built schemas (Java's Schema.INT8_SCHEMA, OPTIONAL_INT8_SCHEMA, ...).

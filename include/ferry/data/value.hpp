@@ -141,9 +141,19 @@ void validate_value(const schema_ptr& s, const value& v, std::string_view field_
 // Java's toString of a Connect value (what FileStreamSink and StringConverter write):
 // Struct{a=1,b=x}, {k=v, k2=v2} for maps, [1, 2] for lists, Java's Double/Float formatting.
 std::string to_java_string(const value& v);
+// The same, knowing the value's schema: logical types print as their Java objects do
+// (Decimal as BigDecimal.toString(), Date/Time/Timestamp as java.util.Date.toString() in UTC).
+// Struct fields always use their field schemas. Bytes, whose Java form prints an identity hash
+// ("[B@1b6d3586"), print as base64 instead.
+std::string to_java_string(const schema_ptr& s, const value& v);
 
-// Java's Double.toString / Float.toString.
+// Java's Double.toString / Float.toString (the shortest representation that reads back to the
+// same number, as JDK 19+ and Jackson print it): 1.0, 100.0, 1.0E10, 1.234E-5, NaN, -Infinity.
 std::string java_double_to_string(double d);
 std::string java_float_to_string(float f);
+// The same into `buf` (at least java_number_chars long), returning the length; no allocation.
+inline constexpr size_t java_number_chars = 32;
+size_t java_double_to_chars(double d, char* buf);
+size_t java_float_to_chars(float f, char* buf);
 
 } // namespace ferry
