@@ -66,9 +66,9 @@ public:
     virtual void initialize(sink_task_context& ctx) { _context = &ctx; }
     virtual void start(const config_map& config) = 0;
     virtual void open(const std::vector<topic_partition>& partitions) { (void)partitions; }
-    // The batch may be empty (the runtime calls put() after every poll). The task may move
-    // elements out of it.
-    virtual void put(std::vector<sink_record>& records) = 0;
+    // The batch may be empty (the runtime calls put() after every poll). After a retriable_error
+    // the same batch comes again, which is why it is const: copy what must outlive the call.
+    virtual void put(const std::vector<sink_record>& records) = 0;
     virtual void flush(const offset_map& current) { (void)current; }
     virtual offset_map pre_commit(const offset_map& current) {
         flush(current);

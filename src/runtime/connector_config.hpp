@@ -1,0 +1,28 @@
+#pragma once
+// The framework's connector keys (spec kafka-connect.md section 2): common, sink-only and source-only
+// definitions, and the validation that Kafka Connect applies on top of each connector's own table.
+
+#include "ferry/config/config_def.hpp"
+#include "ferry/plugin.hpp"
+
+#include <string>
+#include <vector>
+
+namespace ferry::runtime {
+
+const config::config_def& common_connector_def();
+const config::config_def& sink_connector_def();   // common + sink keys
+const config::config_def& source_connector_def(); // common + source keys
+
+// The full definition for a connector: framework keys, the connector's own keys, and the keys of
+// each configured transform/predicate alias (transforms.<a>.type, transforms.<a>.<key>, ...), as
+// Kafka Connect's "enriched" ConnectorConfig does. Throws config_error if a transform or predicate
+// type cannot be found.
+config::config_def enriched_connector_def(const plugin_registry& plugins, plugin_type type,
+                                          const config::config_def& connector_def, const config::config_map& props);
+
+// Checks that Kafka Connect performs beyond the tables (topics vs topics.regex, DLQ topic not among the
+// topics, transforms.<a>.negate without predicate, ...). Returns (key, message) pairs.
+std::vector<std::pair<std::string, std::string>> extra_connector_checks(plugin_type type, const config::config_map& props);
+
+} // namespace ferry::runtime

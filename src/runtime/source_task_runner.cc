@@ -1,0 +1,294 @@
+#include "runtime/source_task_runner.hpp"
+
+#include "base/log.hpp"
+
+#include <fmt/format.h>
+
+namespace ferry::runtime {
+
+using clock = std::chrono::steady_clock;
+
+class source_task_runner::reader : public offset_storage_reader {
+public:
+    reader(source_task_runner& r) : _r(r) {}
+    value offset(const value& partition) override {
+        auto key = _r._codec->encode_key(_r._id.connector, partition);
+        auto v = _r._offsets->get(key);
+        if (!v) return value();
+        return _r._codec->decode_value(std::string_view(*v));
+    }
+
+private:
+    source_task_runner& _r;
+};
+
+class source_task_runner::context : public source_task_context {
+public:
+    context(source_task_runner& r) : _r(r) {}
+    const config_map& configs() const override { return _r._settings.task_config; }
+    offset_storage_reader& offset_reader() override { return *_r._reader; }
+
+private:
+    source_task_runner& _r;
+};
+
+source_task_runner::source_task_runner(task_id id, status_listener& listener, target_state initial,
+                                       const plugin_registry& plugins, source_task_settings settings, task_plugins tp,
+                                       std::shared_ptr<storage::offset_store> offsets)
+    : worker_task(std::move(id), listener, initial), _plugins(plugins), _settings(std::move(settings)),
+      _tp(std::move(tp)), _offsets(std::move(offsets)) {}
+
+source_task_runner::~source_task_runner() = default;
+
+void source_task_runner::stop_plugin() {
+    if (_task && !_plugin_stopped) {
+        _plugin_stopped = true;
+        try {
+            _task->stop();
+        } catch (const std::exception& e) {
+            log::get("runtime")->warn("[{}] exception while stopping task: {}", _id.to_string(), e.what());
+        }
+    }
+}
+
+uint32_t source_task_runner::partition_index_of(const value& partition) {
+    if (partition.is_null()) return UINT32_MAX;
+    if (_last_partition != UINT32_MAX && _partitions[_last_partition].partition == partition) return _last_partition;
+    auto key = _codec->encode_key(_id.connector, partition);
+    auto [it, inserted] = _partition_index.try_emplace(key, uint32_t(_partitions.size()));
+    if (inserted) _partitions.push_back({partition, key, value(), false});
+    _last_partition = it->second;
+    return it->second;
+}
+
+void source_task_runner::on_delivery(slot* s, rd_kafka_resp_err_t err, int32_t partition, int64_t offset, int64_t ts) {
+    s->acked = true;
+    _metrics.active_records--;
+    if (err) {
+        auto msg = fmt::format("Failed to send record to topic {}: {}", s->record.topic, kafka::err_str(err));
+        if (!_op->tolerate_all()) {
+            if (!_async_failure) _async_failure = msg;
+            return;
+        }
+        _op->handle_failure(stage::kafka_produce, "org.apache.kafka.clients.producer.KafkaProducer",
+                            "org.apache.kafka.common.KafkaException", msg, nullptr, &s->record);
+        try {
+            _task->commit_record(s->record, nullptr);
+        } catch (const std::exception& e) {
+            log::get("runtime")->error("[{}] Exception thrown while calling task.commitRecord(): {}", _id.to_string(), e.what());
+        }
+        return;
+    }
+    _metrics.records_written++;
+    record_metadata md{s->record.topic, partition, offset, ts};
+    try {
+        _task->commit_record(s->record, &md);
+    } catch (const std::exception& e) {
+        log::get("runtime")->error("[{}] Exception thrown while calling task.commitRecord(): {}", _id.to_string(), e.what());
+    }
+}
+
+void source_task_runner::advance_acked() {
+    while (!_inflight.empty() && _inflight.front().acked) {
+        auto& s = _inflight.front();
+        if (s.partition_index != UINT32_MAX) {
+            auto& p = _partitions[s.partition_index];
+            p.committable = std::move(s.record.source_offset);
+            p.dirty = true;
+        }
+        _inflight.pop_front();
+    }
+}
+
+void source_task_runner::commit_offsets(bool final) {
+    auto start = clock::now();
+    if (final && _producer) {
+        // Wait for outstanding acknowledgements so that the final commit covers them.
+        auto deadline = start + std::chrono::milliseconds(_settings.offset_flush_timeout_ms);
+        while (!_inflight.empty() && clock::now() < deadline) {
+            _producer->poll(50);
+            advance_acked();
+        }
+    }
+    storage::offset_entries entries;
+    for (auto& p : _partitions)
+        if (p.dirty) entries.emplace_back(p.key, _codec->encode_value(p.committable));
+    if (!entries.empty()) {
+        auto r = _offsets->set(entries, std::chrono::milliseconds(_settings.offset_flush_timeout_ms));
+        if (!r) {
+            _metrics.offset_commit_failure++;
+            log::get("runtime")->error("[{}] Failed to commit offsets (will retry at the next interval): {}",
+                                       _id.to_string(), r.error().message);
+            return;
+        }
+        for (auto& p : _partitions) p.dirty = false;
+    }
+    _metrics.offset_commit_success++;
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - start).count();
+    if (us > _metrics.offset_commit_time_us_max) _metrics.offset_commit_time_us_max = us;
+    if (_task) {
+        try {
+            _task->commit();
+        } catch (const std::exception& e) {
+            log::get("runtime")->error("[{}] Exception thrown while calling task.commit(): {}", _id.to_string(), e.what());
+        }
+    }
+}
+
+void source_task_runner::send_batch() {
+    auto& kc = *_tp.key_converter;
+    auto& vc = *_tp.value_converter;
+    auto& hc = *_tp.header_conv;
+    for (; _batch_pos < _batch.size(); _batch_pos++) {
+        if (stopping()) return;
+        auto& rec = _batch[_batch_pos];
+        auto skip = [&] {
+            try {
+                _task->commit_record(rec, nullptr);
+            } catch (const std::exception& e) {
+                log::get("runtime")->error("[{}] Exception thrown while calling task.commitRecord(): {}",
+                                           _id.to_string(), e.what());
+            }
+            // A skipped record still moves its partition's offset forward once earlier ones are acked.
+            uint32_t pidx = partition_index_of(rec.source_partition);
+            _inflight.push_back(slot{std::move(rec), pidx, true});
+        };
+        if (!_tp.transforms.empty() && !_tp.transforms.apply(rec, *_op, nullptr, &rec)) {
+            skip();
+            continue;
+        }
+        bool key_present = false, value_present = false;
+        if (!_op->execute(stage::key_converter, _tp.key_converter_class,
+                          [&] { key_present = kc.from_connect(rec.topic, rec.headers, rec.key_schema, rec.key, _key_buf); },
+                          nullptr, &rec) ||
+            !_op->execute(stage::value_converter, _tp.value_converter_class,
+                          [&] { value_present = vc.from_connect(rec.topic, rec.headers, rec.value_schema, rec.val, _value_buf); },
+                          nullptr, &rec)) {
+            skip();
+            continue;
+        }
+        _headers.clear();
+        if (!rec.headers.empty()) {
+            if (_header_bufs.size() < rec.headers.size()) _header_bufs.resize(rec.headers.size());
+            size_t i = 0;
+            bool ok = _op->execute(
+                stage::header_converter, _tp.header_converter_class,
+                [&] {
+                    for (auto& h : rec.headers) {
+                        bool present = hc.from_connect_header(rec.topic, h.key, h.schema, h.val, _header_bufs[i]);
+                        _headers.push_back({h.key, present ? std::optional<std::string_view>(_header_bufs[i])
+                                                           : std::nullopt});
+                        i++;
+                    }
+                },
+                nullptr, &rec);
+            if (!ok) {
+                skip();
+                continue;
+            }
+        }
+        if (rec.topic.empty()) {
+            if (!_op->handle_failure(stage::kafka_produce, _settings.task_class, "org.apache.kafka.connect.errors.ConnectException",
+                                     "record has no topic", nullptr, &rec)) {
+                skip();
+                continue;
+            }
+        }
+        uint32_t pidx = partition_index_of(rec.source_partition);
+        int64_t ts = rec.timestamp.value_or(0);
+        std::optional<std::string_view> key, val;
+        if (key_present) key = _key_buf;
+        if (value_present) val = _value_buf;
+        _inflight.push_back(slot{std::move(rec), pidx, false});
+        slot* s = &_inflight.back();
+        _metrics.active_records++;
+        auto r = _producer->send(s->record.topic, s->record.kafka_partition, key, val, _headers, ts, s);
+        if (!r) {
+            _inflight.pop_back();
+            _metrics.active_records--;
+            throw connect_error(fmt::format("Unrecoverable exception trying to send: {}", r.error().message));
+        }
+    }
+    _batch.clear();
+    _batch_pos = 0;
+}
+
+void source_task_runner::execute() {
+    auto log = log::get("runtime");
+    _codec = std::make_unique<offset_codec>(_plugins);
+    _op = std::make_unique<retry_operator>(_settings.errors, _id.connector, _id.task, &_stopping, _metrics.errors);
+    if (_settings.errors.log_enable)
+        _op->add_reporter(make_log_reporter(_id.connector, _id.task, _settings.errors.log_include_messages, _metrics.errors));
+    auto producer = kafka::producer::create(
+        _settings.producer_props,
+        [this](void* opaque, rd_kafka_resp_err_t err, int32_t p, int64_t o, int64_t ts) {
+            on_delivery(static_cast<slot*>(opaque), err, p, o, ts);
+        },
+        "connector-producer-" + _id.to_string());
+    if (!producer) throw connect_error(producer.error().message);
+    _producer = std::move(*producer);
+    _reader = std::make_unique<reader>(*this);
+    _ctx = std::make_unique<context>(*this);
+    {
+        std::lock_guard g(_plugin_mu);
+        if (stopping()) return;
+        _task = _plugins.make_source_task(_settings.task_class);
+    }
+    _task->initialize(*_ctx);
+    _task->start(_settings.task_config);
+    log->info("[{}] Source task finished initialization and start", _id.to_string());
+    if (current_target() != target_state::paused) report(state::running);
+
+    auto interval = std::chrono::milliseconds(_settings.offset_flush_interval_ms);
+    _next_commit = clock::now() + interval;
+    try {
+        while (!stopping()) {
+            if (current_target() == target_state::paused) {
+                report(state::paused);
+                while (!stopping() && current_target() == target_state::paused) {
+                    _producer->poll(100);
+                    advance_acked();
+                    if (clock::now() >= _next_commit) {
+                        commit_offsets(false);
+                        _next_commit = clock::now() + interval;
+                    }
+                }
+                if (stopping()) break;
+                report(state::running);
+            }
+            if (_async_failure) throw connect_error(*_async_failure);
+            if (_batch.empty()) {
+                try {
+                    _task->poll(_batch);
+                } catch (const retriable_error& e) {
+                    log->warn("[{}] Retriable exception from poll(), polling again: {}", _id.to_string(), e.what());
+                    _batch.clear();
+                }
+                _metrics.records_polled += int64_t(_batch.size());
+                _batch_pos = 0;
+            }
+            if (!_batch.empty()) send_batch();
+            _producer->poll(0);
+            advance_acked();
+            if (clock::now() >= _next_commit) {
+                commit_offsets(false);
+                _next_commit = clock::now() + interval;
+            }
+        }
+    } catch (...) {
+        // Keep what Kafka already acknowledged, then fail.
+        commit_offsets(true);
+        close_plugin();
+        throw;
+    }
+    commit_offsets(true);
+    close_plugin();
+}
+
+void source_task_runner::close_plugin() {
+    std::lock_guard g(_plugin_mu);
+    stop_plugin();
+    _task.reset();
+}
+
+} // namespace ferry::runtime

@@ -1,0 +1,98 @@
+#pragma once
+// WorkerSourceTask: poll -> transform -> convert -> produce, in batches, with at-least-once offsets.
+//
+// Per record the runner keeps a slot (in send order) until Kafka acknowledges it. Acknowledgements
+// are served on the task thread (producer poll), call SourceTask::commit_record(), and advance the
+// committable offset of the record's source partition only across a prefix of acknowledged slots,
+// so an offset is never committed while an earlier record could still be lost. Every
+// offset.flush.interval.ms the committable offsets are written to the offset store (durably) and
+// SourceTask::commit() is called; a final commit runs when the task stops.
+
+#include "kafka/client.hpp"
+#include "runtime/offset_codec.hpp"
+#include "runtime/transform_chain.hpp"
+#include "runtime/worker_task.hpp"
+#include "storage/offset_store.hpp"
+
+#include <deque>
+#include <memory>
+#include <unordered_map>
+
+namespace ferry::runtime {
+
+struct task_plugins {
+    std::unique_ptr<converter> key_converter;
+    std::unique_ptr<converter> value_converter;
+    std::unique_ptr<header_converter> header_conv;
+    std::string key_converter_class, value_converter_class, header_converter_class;
+    transform_chain transforms;
+};
+
+struct source_task_settings {
+    std::string task_class;
+    config_map connector_config; // resolved
+    config_map task_config;      // resolved
+    kafka::properties producer_props;
+    int64_t offset_flush_interval_ms = 60000;
+    int64_t offset_flush_timeout_ms = 5000;
+    error_handling_config errors;
+};
+
+class source_task_runner : public worker_task {
+public:
+    source_task_runner(task_id id, status_listener& listener, target_state initial, const plugin_registry& plugins,
+                       source_task_settings settings, task_plugins tp, std::shared_ptr<storage::offset_store> offsets);
+    ~source_task_runner() override;
+
+protected:
+    void execute() override;
+    void stop_plugin() override;
+
+private:
+    struct slot {
+        source_record record;
+        uint32_t partition_index = UINT32_MAX; // UINT32_MAX = record without a source partition
+        bool acked = false;
+    };
+    struct partition_state {
+        value partition;
+        std::string key; // encoded offset key
+        value committable;
+        bool dirty = false;
+    };
+    class context;
+    class reader;
+
+    void send_batch();
+    uint32_t partition_index_of(const value& partition);
+    void on_delivery(slot* s, rd_kafka_resp_err_t err, int32_t partition, int64_t offset, int64_t ts);
+    void advance_acked();
+    void commit_offsets(bool final);
+    void close_plugin();
+
+    const plugin_registry& _plugins;
+    source_task_settings _settings;
+    task_plugins _tp;
+    std::shared_ptr<storage::offset_store> _offsets;
+    std::unique_ptr<offset_codec> _codec;
+    std::unique_ptr<retry_operator> _op;
+    std::unique_ptr<kafka::producer> _producer;
+    std::unique_ptr<source_task> _task;
+    std::unique_ptr<context> _ctx;
+    std::unique_ptr<reader> _reader;
+    bool _plugin_stopped = false;
+
+    std::vector<source_record> _batch;
+    size_t _batch_pos = 0;
+    std::deque<slot> _inflight;
+    std::vector<partition_state> _partitions;
+    std::unordered_map<std::string, uint32_t> _partition_index;
+    uint32_t _last_partition = UINT32_MAX;
+    std::string _key_buf, _value_buf;
+    std::vector<std::string> _header_bufs;
+    std::vector<kafka::header_bytes> _headers;
+    std::optional<std::string> _async_failure;
+    std::chrono::steady_clock::time_point _next_commit;
+};
+
+} // namespace ferry::runtime

@@ -1,0 +1,134 @@
+#include "runtime/validation.hpp"
+
+#include "runtime/connector_config.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+
+namespace ferry::runtime {
+
+using namespace config;
+
+result<config_infos> validate_connector(const plugin_registry& plugins, const worker_config& wc, const config_map& props) {
+    auto cls_it = props.find("connector.class");
+    if (cls_it == props.end() || cls_it->second.empty())
+        return fail(errc::invalid_argument, "Connector config {} contains no connector type", "{...}");
+    auto info = plugins.find_connector(cls_it->second);
+    if (!info) {
+        try {
+            (void)plugins.make_connector(cls_it->second);
+        } catch (const std::exception& e) {
+            return fail(errc::invalid_argument, "{}", e.what());
+        }
+        return fail(errc::invalid_argument, "Connector {} not found", cls_it->second);
+    }
+    auto conn = plugins.make_connector(cls_it->second);
+    config_infos out;
+    out.name = cls_it->second;
+
+    config_def enriched;
+    std::vector<config_validation> framework_results;
+    try {
+        enriched = enriched_connector_def(plugins, info->type, config_def(), props);
+    } catch (const std::exception& e) {
+        // A transform or predicate class that cannot be found: report it on the key.
+        enriched = info->type == plugin_type::sink ? sink_connector_def() : source_connector_def();
+        std::string msg = e.what();
+        std::string key = "transforms";
+        auto pos = msg.find("configuration ");
+        if (pos != std::string::npos) {
+            auto end = msg.find(':', pos);
+            key = msg.substr(pos + 14, end == std::string::npos ? std::string::npos : end - pos - 14);
+        }
+        config_validation v;
+        v.name = key;
+        if (auto it = props.find(key); it != props.end()) v.value = it->second;
+        v.errors.push_back(msg);
+        framework_results.push_back(v);
+    }
+    auto results = enriched.validate(props);
+    // The connector's own validation (its table plus extra checks).
+    std::vector<config_validation> connector_results;
+    try {
+        connector_results = conn->validate(props);
+    } catch (const std::exception& e) {
+        config_validation v;
+        v.name = "connector.class";
+        v.value = cls_it->second;
+        v.errors.push_back(e.what());
+        connector_results.push_back(v);
+    }
+    std::map<std::string, size_t> index;
+    for (size_t i = 0; i < results.size(); i++) index[results[i].name] = i;
+    auto merge = [&](const config_validation& v) {
+        auto it = index.find(v.name);
+        if (it == index.end()) {
+            index[v.name] = results.size();
+            results.push_back(v);
+        } else {
+            auto& r = results[it->second];
+            for (auto& e : v.errors)
+                if (std::find(r.errors.begin(), r.errors.end(), e) == r.errors.end()) r.errors.push_back(e);
+            if (!v.recommended_values.empty()) r.recommended_values = v.recommended_values;
+            r.visible = r.visible && v.visible;
+        }
+    };
+    for (auto& v : connector_results) merge(v);
+    for (auto& v : framework_results) merge(v);
+    for (auto& [key, msg] : extra_connector_checks(info->type, props)) {
+        config_validation v;
+        v.name = key;
+        if (auto it = props.find(key); it != props.end()) v.value = it->second;
+        v.errors.push_back(msg);
+        merge(v);
+    }
+    // Client overrides under the worker's policy.
+    auto policy = wc.values.get_string("connector.client.config.override.policy");
+    for (auto& [k, v] : props) {
+        for (auto prefix : {"producer.override.", "consumer.override.", "admin.override."}) {
+            if (!k.starts_with(prefix)) continue;
+            auto sub = k.substr(strlen(prefix));
+            bool allowed = policy == "All" || policy == "all" ||
+                           ((policy == "Principal" || policy == "principal") &&
+                            (sub == "sasl.jaas.config" || sub == "sasl.mechanism" || sub == "security.protocol"));
+            if (!allowed) {
+                config_validation cv;
+                cv.name = k;
+                cv.value = v;
+                cv.errors.push_back(fmt::format("The '{}' policy does not allow '{}' to be overridden in the connector "
+                                                "configuration.",
+                                                policy, sub));
+                merge(cv);
+            }
+        }
+    }
+
+    // Groups: framework groups first, then the connector's.
+    std::vector<std::string> groups = enriched.groups();
+    for (auto& g : conn->config().groups())
+        if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+    out.groups = groups;
+    for (auto& v : results) {
+        config_info_entry e;
+        if (auto k = enriched.find(v.name)) e.definition = *k;
+        else if (auto k2 = conn->config().find(v.name)) e.definition = *k2;
+        if (e.definition && e.definition->internal) continue;
+        e.value = v;
+        out.error_count += int(v.errors.size());
+        out.configs.push_back(std::move(e));
+    }
+    return out;
+}
+
+std::optional<std::string> validation_error_message(const config_infos& infos) {
+    if (infos.error_count == 0) return std::nullopt;
+    std::string msg = fmt::format("Connector configuration is invalid and contains the following {} error(s):\n",
+                                  infos.error_count);
+    for (auto& c : infos.configs)
+        for (auto& e : c.value.errors) msg += e + "\n";
+    msg += "You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`";
+    return msg;
+}
+
+} // namespace ferry::runtime
