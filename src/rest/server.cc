@@ -1,6 +1,6 @@
 #include "rest/server.hpp"
 
-#include "base/base64.hpp"
+#include "ferry/data/base64.hpp"
 #include "base/log.hpp"
 #include "rest/json_writer.hpp"
 #include "rest/value_json.hpp"
@@ -591,7 +591,7 @@ void server::routes() {
         s.set_pre_routing_handler([users](const httplib::Request& req, httplib::Response& res) {
             auto h = req.get_header_value("Authorization");
             if (h.rfind("Basic ", 0) == 0) {
-                auto decoded = base64::decode(h.substr(6)).value_or("");
+                auto decoded = base64_decode(h.substr(6)).value_or("");
                 auto colon = decoded.find(':');
                 if (colon != std::string::npos) {
                     auto it = users.find(decoded.substr(0, colon));
