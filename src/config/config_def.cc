@@ -1,6 +1,7 @@
 #include "ferry/config/config_def.hpp"
 
 #include "config/java_text.hpp"
+#include "config/regex.hpp"
 
 #include <fmt/format.h>
 
@@ -10,12 +11,6 @@
 #include <limits>
 #include <set>
 
-#ifdef FERRY_HAVE_PCRE2
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-#else
-#include <regex>
-#endif
 
 namespace ferry::config {
 
@@ -321,27 +316,8 @@ validator valid_regex() {
     return make_builtin([](const std::string& name, const config_value& v) -> std::optional<std::string> {
         const auto* s = std::get_if<std::string>(&v);
         if (!s) return std::nullopt;
-#ifdef FERRY_HAVE_PCRE2
-        int code = 0;
-        PCRE2_SIZE offset = 0;
-        pcre2_code* re = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(s->data()), s->size(), PCRE2_UTF, &code,
-                                       &offset, nullptr);
-        if (re) {
-            pcre2_code_free(re);
-            return std::nullopt;
-        }
-        PCRE2_UCHAR buf[256];
-        pcre2_get_error_message(code, buf, sizeof buf);
-        return invalid_value(name, v,
-                             fmt::format("Invalid regex: {} near index {}", reinterpret_cast<const char*>(buf), offset));
-#else
-        try {
-            std::regex re(*s);
-            return std::nullopt;
-        } catch (const std::regex_error& e) {
-            return invalid_value(name, v, std::string("Invalid regex: ") + e.what());
-        }
-#endif
+        if (auto re = regex::compile(*s); !re) return invalid_value(name, v, "Invalid regex: " + re.error().message);
+        return std::nullopt;
     });
 }
 
