@@ -17,6 +17,21 @@
 // segment past the recovery checkpoint is re-validated batch by batch (length, CRC-32C) and a torn
 // tail is truncated, so a crash loses at most the unflushed suffix and never leaves garbage.
 //
+// The default policy, and why: Kafka's own defaults (flush.messages = flush.ms = 2^63-1) never
+// fsync on the append path and lean on replication; a single node has no replicas, but a *process*
+// crash (kill -9, abort) loses nothing that reached the page cache, so fsync per append would buy
+// protection only against power loss or a kernel crash, at a large throughput cost. Ferry therefore
+// keeps Kafka's topic defaults and adds a broker-level periodic flush (log_manager_config::
+// periodic_flush_ms, 10 s by default) on the background thread, plus a flush of every rolled
+// segment and on close(). Trade-off: after power loss up to ~periodic_flush_ms of acknowledged
+// data may be lost (recovery then truncates cleanly); after a process crash nothing is. Topics
+// that need more set flush.messages=1 (fsync before the append is acknowledged and before the
+// high watermark moves) or a small flush.ms.
+//
+// Errors. Failures carry the Kafka error name as the first word of error::message
+// ("CORRUPT_MESSAGE: CRC-32C mismatch ..."); kafka_error_of() maps an error back to the code the
+// protocol layer puts on the wire (see kafka_error below).
+//
 // Memory. Nothing is cached per record; indexes are sparse and memory-mapped or read on demand, so
 // memory stays bounded whatever the data size.
 
@@ -36,6 +51,27 @@
 
 namespace ferry::broker::storage {
 
+// Kafka error codes this layer reports (spec section 7).
+enum class kafka_error : int16_t {
+    unknown_server_error = -1,
+    none = 0,
+    offset_out_of_range = 1,
+    corrupt_message = 2,
+    unknown_topic_or_partition = 3,
+    message_too_large = 10,
+    invalid_topic_exception = 17,
+    invalid_timestamp = 32,
+    topic_already_exists = 36,
+    invalid_partitions = 37,
+    invalid_config = 40,
+    invalid_request = 42,
+    unsupported_compression_type = 76,
+    invalid_record = 87,
+};
+// The code named by the first word of e.message; UNKNOWN_SERVER_ERROR when there is none.
+kafka_error kafka_error_of(const error& e);
+const char* kafka_error_name(kafka_error e);
+
 // Topic-level configuration with Kafka's names and defaults (spec 4.4). Unknown keys are rejected
 // by topic_config::set with errc::invalid_argument.
 struct topic_config {
@@ -54,6 +90,10 @@ struct topic_config {
     int64_t flush_ms = INT64_MAX;        // flush.ms
     bool log_append_time = false;        // message.timestamp.type=LogAppendTime
     std::string compression_type = "producer";
+    int32_t index_interval_bytes = 4096;
+    int32_t segment_index_bytes = 10485760;                // an index this full rolls the segment
+    int64_t message_timestamp_before_max_ms = INT64_MAX;  // CreateTime topics: reject older batches
+    int64_t message_timestamp_after_max_ms = INT64_MAX;   // ... and batches too far in the future
 
     // Every key explicitly set (for DescribeConfigs: is_default / config_source).
     std::map<std::string, std::string> overrides;
@@ -62,6 +102,13 @@ struct topic_config {
     result<> set(std::string_view key, std::string_view value);
     // All known keys with their current values as Kafka renders them (for DescribeConfigs).
     std::vector<std::pair<std::string, std::string>> describe() const;
+
+    // `defaults` (broker-level values; its own overrides are ignored) with `overrides` applied.
+    // Errors are errc::invalid_argument "INVALID_CONFIG: ...".
+    static result<topic_config> with_overrides(const topic_config& defaults,
+                                               const std::map<std::string, std::string>& overrides);
+    // Every topic config key Kafka 3.8 knows, in DescribeConfigs order.
+    static const std::vector<std::string>& known_keys();
 };
 
 struct append_result {
@@ -102,6 +149,8 @@ public:
     // Whole batches starting with the one containing `offset`, at most `max_bytes` bytes, never
     // including a batch at or beyond `limit_offset` (HW, or LSO for read_committed). When
     // `min_one_batch` is set, the first batch is returned even if larger than max_bytes (KIP-74).
+    // After compaction `offset` may fall in a gap: the first batch ending at or after it is returned.
+    // Data comes from one segment per call (callers fetch again from the next offset).
     virtual read_result read(int64_t offset, int32_t max_bytes, int64_t limit_offset, bool min_one_batch) const = 0;
 
     // Aborted transactions whose ranges overlap [from, to).
@@ -125,6 +174,9 @@ public:
     virtual void set_append_listener(append_listener l) = 0;
 
     virtual result<> flush() = 0;
+
+    // Offsets below this are fsynced (durable across power loss), not just in the page cache.
+    virtual int64_t recovery_point() const { return log_end_offset(); }
 };
 
 struct log_manager_config {
@@ -133,6 +185,17 @@ struct log_manager_config {
     int64_t retention_check_interval_ms = 300000;
     int64_t flush_scheduler_interval_ms = 1000; // how often the flush policy is checked
     int64_t cleaner_backoff_ms = 15000;
+    // Ferry's durability floor (see the essay above): dirty partitions are fsynced this often by
+    // the background thread whatever flush.ms says; 0 turns it off (pure Kafka behaviour).
+    int64_t periodic_flush_ms = 10000;
+    int64_t recovery_point_checkpoint_interval_ms = 60000; // log.flush.offset.checkpoint.interval.ms
+    // Memory for compaction's key -> offset map (log.cleaner.dedupe.buffer.size); one pass maps at
+    // most ~0.75 * bytes / 24 keys, larger dirty sections are cleaned over several passes.
+    size_t cleaner_dedupe_buffer_bytes = 16u << 20;
+    int32_t default_partitions = 1;           // num.partitions, used when create_topic gets -1
+    // Wall clock in ms for timestamps (LogAppendTime, retention, compaction lag, delete horizons).
+    // Tests substitute a fake clock; scheduling always uses the steady clock.
+    std::function<int64_t()> clock;
 };
 
 class log_manager {
@@ -142,6 +205,10 @@ public:
     static result<std::unique_ptr<log_manager>> open(log_manager_config cfg);
     virtual ~log_manager() = default;
 
+    // Errors name the Kafka error first: INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS
+    // (errc::already_exists), INVALID_PARTITIONS, INVALID_CONFIG; delete/add/alter on an unknown
+    // topic give UNKNOWN_TOPIC_OR_PARTITION (errc::not_found). partitions = -1 means
+    // log_manager_config::default_partitions.
     virtual result<> create_topic(const std::string& name, int32_t partitions,
                                   const std::map<std::string, std::string>& configs) = 0;
     virtual result<> delete_topic(const std::string& name) = 0;
