@@ -1,0 +1,17 @@
+#pragma once
+// The subcommands of the ferry binary. Each returns the process exit code.
+
+#include <string>
+#include <vector>
+
+namespace ferry::app {
+
+using args = std::vector<std::string>;
+
+int standalone(const args& a);     // ferry standalone worker.properties [connector files...]
+int dev(const args& a);            // ferry dev [--examples dir] [--data-dir dir] ...
+int embedded_kafka(const args& a); // ferry embedded-kafka [--listener host:port] [--data-dir dir]
+int plugins(const args& a);        // ferry plugins
+int version(const args& a);        // ferry version
+
+} // namespace ferry::app

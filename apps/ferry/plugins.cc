@@ -1,0 +1,18 @@
+#include "apps/ferry/plugins.hpp"
+
+// One declaration and one call per plugin folder: deleting a folder means deleting its two lines.
+namespace ferry {
+void register_file_connectors(plugin_registry& r);
+void register_datagen(plugin_registry& r);
+void register_verifiable(plugin_registry& r);
+} // namespace ferry
+
+namespace ferry::runtime {
+
+void register_all_plugins(plugin_registry& r) {
+    register_file_connectors(r);
+    register_datagen(r);
+    register_verifiable(r);
+}
+
+} // namespace ferry::runtime
