@@ -292,7 +292,7 @@ result<> manager_impl::init() {
     }
     write_recovery_checkpoint();
     logger->info("opened log dir {}: {} topic(s){}", _cfg.log_dir, _topics.size(),
-                 clean ? "" : " (recovered after an unclean shutdown)");
+                 clean || _topics.empty() ? "" : " (recovered after an unclean shutdown)");
     _bg = std::thread([this] { bg_loop(); });
     _started = true;
     return {};

@@ -105,6 +105,8 @@ result<std::shared_ptr<segment>> segment::create(const std::string& dir, int64_t
 
 result<std::shared_ptr<segment>> segment::open(const std::string& dir, int64_t base) {
     std::shared_ptr<segment> s(new segment(dir, base, {}));
+    s->_index_missing = ::access(s->path(".index").c_str(), F_OK) != 0 ||
+                        ::access(s->path(".timeindex").c_str(), F_OK) != 0;
     auto log = open_file(s->path(".log"), O_RDWR);
     if (!log) return fail(std::move(log.error()));
     auto idx = open_file(s->path(".index"), O_RDWR | O_CREAT);
@@ -162,7 +164,7 @@ result<> segment::load() {
     auto isz = file_size(_idx_fd.get());
     auto tsz = file_size(_tidx_fd.get());
     if (!isz || !tsz) return fail(errc::io, "cannot stat index files of {}", path(".log"));
-    bool sane = *isz % idx_entry_size == 0 && *tsz % tidx_entry_size == 0;
+    bool sane = !(_index_missing && size > 0) && *isz % idx_entry_size == 0 && *tsz % tidx_entry_size == 0;
     size_t n_idx = size_t(*isz / idx_entry_size), n_tidx = size_t(*tsz / tidx_entry_size);
     index_entry last_idx{0, 0};
     time_entry last_t{-1, 0};

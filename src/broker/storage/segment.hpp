@@ -155,6 +155,7 @@ private:
     std::atomic<int64_t> _first_batch_ts{-1};
     int64_t _offset_of_max_ts; // writer only
     int64_t _bytes_since_index = 0;
+    bool _index_missing = false; // open() found no index files: load() must rebuild them
 
     mutable std::shared_mutex _idx_mu;
     bool _in_memory = true;               // entries below are authoritative; else the files are
