@@ -135,8 +135,28 @@ std::string_view node_type_name(od::json_type t) {
 template <class T>
 T check(simdjson::simdjson_result<T>&& r) {
     T v{};
-    if (auto err = std::move(r).get(v)) fail(fmt::format("Invalid JSON: {}", simdjson::error_message(err)));
+    if (auto err = std::move(r).get(v))
+        fail(fmt::format("Converting byte[] to Kafka Connect data failed due to serialization error: {}",
+                         simdjson::error_message(err)));
     return v;
+}
+
+// Schema equality except for the default: a struct used as the default of its own schema was
+// necessarily built against the schema before the default was set.
+bool same_except_default(const schema& a, const schema& b) {
+    if (&a == &b || a == b) return true;
+    if (a.type() != b.type() || a.optional() != b.optional() || a.name() != b.name() || a.version() != b.version() ||
+        a.doc() != b.doc() || a.fields().size() != b.fields().size())
+        return false;
+    for (size_t i = 0; i < a.fields().size(); ++i)
+        if (a.fields()[i].name != b.fields()[i].name || !schema_equals(a.fields()[i].schema, b.fields()[i].schema))
+            return false;
+    auto params = [](const schema& x) {
+        auto p = x.parameters();
+        std::sort(p.begin(), p.end());
+        return p;
+    };
+    return params(a) == params(b);
 }
 
 // --- numbers, read from their text as Jackson's nodes would convert them ---
@@ -553,7 +573,7 @@ struct json_converter::impl {
         case schema_type::struct_: {
             expect(value::kind::struct_);
             const auto& st = v.as_struct();
-            if (!s || !st || !st->schema() || !(st->schema().get() == s || *st->schema() == *s)) fail("Mismatching schema.");
+            if (!s || !st || !st->schema() || !same_except_default(*st->schema(), *s)) fail("Mismatching schema.");
             out.push_back('{');
             const auto& fields = s->fields();
             for (size_t i = 0; i < fields.size(); ++i) {
@@ -1166,6 +1186,7 @@ struct json_converter::impl {
             value payload;
             bool payload_read = false;
             std::optional<std::string_view> payload_raw;
+            std::exception_ptr payload_error;
             for (auto fr : env) {
                 od::field f = check(std::move(fr));
                 std::string_view key = check(f.unescaped_key());
@@ -1175,7 +1196,12 @@ struct json_converter::impl {
                 } else if (key == "payload") {
                     ++payloads;
                     if (schemas == 1 && payloads == 1) {
-                        payload = read(schema, f.value());
+                        try {
+                            payload = read(schema, f.value());
+                        } catch (const json_error&) {
+                            // Reported below, unless a later "schema" member replaces the schema.
+                            payload_error = std::current_exception();
+                        }
                         payload_read = true;
                     } else {
                         payload_raw = raw_of(f.value());
@@ -1190,6 +1216,7 @@ struct json_converter::impl {
                 // A second "schema" after the payload: Jackson keeps the last of each member.
                 return to_connect_last_members();
             }
+            if (payload_error) std::rethrow_exception(payload_error);
             if (!payload_read) payload = read_detached(schema, *payload_raw);
             return {std::move(schema), std::move(payload)};
         } catch (const json_error& e) {
