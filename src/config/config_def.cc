@@ -155,28 +155,6 @@ std::vector<std::string> split_list(std::string_view trimmed) {
     return out;
 }
 
-// Decodes one UTF-8 sequence. A byte that starts no valid sequence comes back as itself, i.e. read
-// as Latin-1, which is what Java would have seen in a file loaded as ISO-8859-1.
-uint32_t next_code_point(std::string_view s, size_t& i) {
-    auto b = static_cast<unsigned char>(s[i]);
-    int n = b < 0x80 ? 0 : (b >> 5) == 6 ? 1 : (b >> 4) == 14 ? 2 : (b >> 3) == 30 ? 3 : -1;
-    if (n <= 0 || i + static_cast<size_t>(n) >= s.size()) {
-        ++i;
-        return b;
-    }
-    uint32_t cp = b & (0x3Fu >> n);
-    for (int k = 1; k <= n; ++k) {
-        auto c = static_cast<unsigned char>(s[i + static_cast<size_t>(k)]);
-        if ((c & 0xC0) != 0x80) {
-            ++i;
-            return b;
-        }
-        cp = (cp << 6) | (c & 0x3Fu);
-    }
-    i += static_cast<size_t>(n) + 1;
-    return cp;
-}
-
 config_map entries_with_prefix(const config_map& m, std::string_view prefix, bool strip) {
     config_map out;
     for (auto it = m.lower_bound(std::string(prefix)); it != m.end(); ++it) {
@@ -262,7 +240,7 @@ validator non_empty_string_without_control_chars() {
         if (s->empty()) return invalid_value(name, v, "String may not be empty");
         std::vector<std::string> found;
         for (size_t i = 0; i < s->size();) {
-            uint32_t cp = next_code_point(*s, i);
+            uint32_t cp = java::next_code_point(*s, i);
             if (cp <= 0x1F || (cp >= 0x7F && cp <= 0x9F)) found.push_back(std::to_string(cp));
         }
         if (!found.empty())

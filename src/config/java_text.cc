@@ -173,4 +173,29 @@ std::string double_to_string(double d) {
     return out;
 }
 
+uint32_t next_code_point(std::string_view s, size_t& i) {
+    auto b = static_cast<unsigned char>(s[i]);
+    int n = b < 0x80 ? 0 : (b >> 5) == 6 ? 1 : (b >> 4) == 14 ? 2 : (b >> 3) == 30 ? 3 : -1;
+    if (n <= 0 || i + static_cast<size_t>(n) >= s.size()) {
+        ++i;
+        return b;
+    }
+    uint32_t cp = b & (0x3Fu >> n);
+    for (int k = 1; k <= n; ++k) {
+        auto c = static_cast<unsigned char>(s[i + static_cast<size_t>(k)]);
+        if ((c & 0xC0) != 0x80) {
+            ++i;
+            return b;
+        }
+        cp = (cp << 6) | (c & 0x3Fu);
+    }
+    static constexpr uint32_t min_for_length[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < min_for_length[n] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+        ++i;
+        return b;
+    }
+    i += static_cast<size_t>(n) + 1;
+    return cp;
+}
+
 } // namespace ferry::config::java

@@ -28,4 +28,9 @@ inline bool is_regex_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\x0B' || c == '\f' || c == '\r';
 }
 
+// Decodes the UTF-8 sequence at s[i] and advances i. Overlong forms, surrogates and bytes that
+// start no valid sequence decode as the single byte's Latin-1 value (what Java would have seen
+// reading the file as ISO-8859-1), so every byte is consumed exactly once.
+uint32_t next_code_point(std::string_view s, size_t& i);
+
 } // namespace ferry::config::java

@@ -1,5 +1,7 @@
 #include "config/properties.hpp"
 
+#include "config/java_text.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -276,30 +278,14 @@ result<properties> load_properties(const std::string& path) {
 
 namespace {
 
-// Calls f(code point, its bytes) for each UTF-8 sequence; a byte that starts no valid sequence is
-// taken as the Latin-1 character of the same value.
+// Calls f(code point, its bytes) for each UTF-8 sequence (see java::next_code_point for bytes
+// that form none).
 template <class F>
 void for_each_code_point(std::string_view s, F f) {
     for (size_t i = 0; i < s.size();) {
-        auto b = static_cast<unsigned char>(s[i]);
-        int n = b < 0x80 ? 0 : (b >> 5) == 6 ? 1 : (b >> 4) == 14 ? 2 : (b >> 3) == 30 ? 3 : -1;
-        uint32_t cp = b;
-        size_t used = 1;
-        if (n > 0 && i + static_cast<size_t>(n) < s.size()) {
-            uint32_t v = b & (0x3Fu >> n);
-            bool ok = true;
-            for (int k = 1; k <= n && ok; ++k) {
-                auto c = static_cast<unsigned char>(s[i + static_cast<size_t>(k)]);
-                ok = (c & 0xC0) == 0x80;
-                v = (v << 6) | (c & 0x3Fu);
-            }
-            if (ok) {
-                cp = v;
-                used = static_cast<size_t>(n) + 1;
-            }
-        }
-        f(cp, s.substr(i, used));
-        i += used;
+        size_t start = i;
+        uint32_t cp = java::next_code_point(s, i);
+        f(cp, s.substr(start, i - start));
     }
 }
 

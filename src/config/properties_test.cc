@@ -176,6 +176,18 @@ TEST(properties_store, escapes_as_java) {
               "#line one\n#line two\n#three\na=1\n");
 }
 
+TEST(properties_store, invalid_utf8_survives_store_writer) {
+    // Overlong "\f" (C0 8C), a lone continuation byte and a UTF-8 surrogate: kept as raw bytes.
+    const std::string odd = "a\xc0\x8c\x9a\xed\xa0\x80z";
+    properties p;
+    p.set(odd, odd);
+    auto back = parse_properties(store_properties(p, {.escape_unicode = false}), "rt");
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->to_map(), p.to_map());
+    // With \uXXXX escapes each such byte is written as its Latin-1 character.
+    EXPECT_EQ(store_properties(config_map{{"k", "\x9a"}}), "k=\\u009A\n");
+}
+
 TEST(properties_store, round_trips) {
     std::mt19937 rng(7);
     const std::string alphabet("ab =:#!\\\t\n\r\f\x01~\0", 15);
