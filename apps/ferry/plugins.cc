@@ -5,6 +5,7 @@ namespace ferry {
 void register_file_connectors(plugin_registry& r);
 void register_datagen(plugin_registry& r);
 void register_verifiable(plugin_registry& r);
+void register_json(plugin_registry& r);
 } // namespace ferry
 
 namespace ferry::runtime {
@@ -13,6 +14,7 @@ void register_all_plugins(plugin_registry& r) {
     register_file_connectors(r);
     register_datagen(r);
     register_verifiable(r);
+    register_json(r);
 }
 
 } // namespace ferry::runtime
