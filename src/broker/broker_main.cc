@@ -74,7 +74,7 @@ int broker_main(const std::vector<std::string>& args) {
         log->error("broker failed to start: {}", b.error().message);
         return 1;
     }
-    std::printf("Ferry broker started: bootstrap.servers=%s\n", (*b)->bootstrap_servers().c_str());
+    std::printf("Ferry broker started: bootstrap.servers=%s port=%u\n", (*b)->bootstrap_servers().c_str(), static_cast<unsigned>((*b)->port()));
     std::fflush(stdout);
     int sig = 0;
     sigwait(&set, &sig);

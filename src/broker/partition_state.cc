@@ -57,19 +57,6 @@ append_outcome partition_state::append(std::span<char> batch, const proto::batch
     std::lock_guard lk(_mu);
     int64_t pid = h.producer_id;
     if (pid >= 0) {
-        if (h.is_transactional()) {
-            auto en = _enrolled.find(pid);
-            if (en == _enrolled.end()) {
-                out.error = proto::ec::invalid_txn_state;
-                out.message = "transactional batch for a partition not added to the transaction";
-                return out;
-            }
-            if (en->second != h.producer_epoch) {
-                out.error = h.producer_epoch < en->second ? proto::ec::invalid_producer_epoch : proto::ec::invalid_txn_state;
-                out.message = "producer epoch does not match the transaction";
-                return out;
-            }
-        }
         auto it = _producers.find(pid);
         if (it != _producers.end()) {
             auto& e = it->second;
@@ -100,6 +87,20 @@ append_outcome partition_state::append(std::span<char> batch, const proto::batch
                                   std::to_string(h.base_sequence);
                     return out;
                 }
+            }
+        }
+        // After the epoch check, so that a fenced (zombie) producer hears INVALID_PRODUCER_EPOCH.
+        if (h.is_transactional()) {
+            auto en = _enrolled.find(pid);
+            if (en != _enrolled.end() && h.producer_epoch < en->second) {
+                out.error = proto::ec::invalid_producer_epoch;
+                out.message = "producer epoch is older than the transaction's";
+                return out;
+            }
+            if (en == _enrolled.end() || en->second != h.producer_epoch) {
+                out.error = proto::ec::invalid_txn_state;
+                out.message = "transactional batch for a partition not added to the transaction";
+                return out;
             }
         }
     }
