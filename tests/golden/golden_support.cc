@@ -260,6 +260,10 @@ std::optional<std::string> bytes_member(dom::object o, const std::string& member
         if (e.is_null()) return std::nullopt;
         return str_of(e);
     }
+    if (!o[member + "_hex"].get(e)) {
+        present = true;
+        return hex_decode(str_of(e));
+    }
     if (!o[member + "_base64"].get(e)) {
         present = true;
         auto b = base64_decode(str_of(e));
