@@ -192,10 +192,13 @@ TEST_P(compaction_codec, compressed_batches_are_filtered_and_recompressed_with_t
         if (v.base_offset() == 2400) continue; // the uncompressed roll batch
         EXPECT_EQ(v.codec(), c);
         EXPECT_TRUE(check_batch_integrity(b));
-        if (c == codec::snappy && v.records_count() > 0)
+        if (c == codec::snappy && v.records_count() > 0) {
             EXPECT_EQ(snappy_is_xerial(std::string_view(b).substr(batch_layout::header_size)), xerial);
+        }
         // last_offset_delta is kept, so a batch still spans its original 40 offsets
-        if (v.last_offset() < 2400) EXPECT_EQ(v.last_offset_delta(), 39);
+        if (v.last_offset() < 2400) {
+            EXPECT_EQ(v.last_offset_delta(), 39);
+        }
     }
 }
 

@@ -24,7 +24,9 @@ TEST_P(codec_round_trip, compresses_and_decompresses) {
         ASSERT_TRUE(compress(GetParam(), in, packed));
         ASSERT_TRUE(decompress(GetParam(), packed, out, 1 << 24)) << codec_name(GetParam()) << " n=" << n;
         EXPECT_EQ(out, in);
-        if (n == 300000 && GetParam() != codec::none) EXPECT_LT(packed.size(), in.size() / 4);
+        if (n == 300000 && GetParam() != codec::none) {
+            EXPECT_LT(packed.size(), in.size() / 4);
+        }
     }
 }
 

@@ -32,8 +32,14 @@
 // ("CORRUPT_MESSAGE: CRC-32C mismatch ..."); kafka_error_of() maps an error back to the code the
 // protocol layer puts on the wire (see kafka_error below).
 //
-// Memory. Nothing is cached per record; indexes are sparse and memory-mapped or read on demand, so
-// memory stays bounded whatever the data size.
+// Memory. Nothing is cached per record and reads pread() straight into the reply buffer (the page
+// cache does the caching). Indexes are sparse: the active segment's entries (about 8 bytes per
+// 4 KiB appended) live in memory, older segments answer lookups by binary search over their index
+// files, so memory stays bounded whatever the data size. Compaction's key map is bounded by
+// log_manager_config::cleaner_dedupe_buffer_bytes.
+//
+// Compaction (cleanup.policy=compact) follows Kafka's LogCleaner and KIP-534: the details, and
+// how a crash in the middle of it is repaired, are in cleaner.cc.
 
 #include "base/error.hpp"
 
@@ -139,6 +145,11 @@ public:
     // (errc::invalid_argument with the Kafka error name in the message: CORRUPT_MESSAGE,
     // INVALID_RECORD, MESSAGE_TOO_LARGE), assigns base_offset = log end offset, sets the partition
     // leader epoch to 0, applies LogAppendTime if configured (recomputing the CRC), and writes it.
+    // Also INVALID_TIMESTAMP (producer-set LogAppendTime, message.timestamp.{before,after}.max.ms),
+    // UNSUPPORTED_COMPRESSION_TYPE, and UNKNOWN_TOPIC_OR_PARTITION (errc::not_found) once the
+    // topic was deleted. Producer-id/sequence/epoch checks are the caller's (spec 6). On success the
+    // batch in `batch` carries its assigned base offset (the buffer is modified in place), except
+    // when compression.type forces recompression into an internal copy.
     virtual result<append_result> append(std::span<char> batch) = 0;
 
     // Appends a control batch (transaction marker) for producer `pid`/`epoch`; `commit` selects
@@ -160,7 +171,9 @@ public:
     virtual int64_t log_end_offset() const = 0;
     // First offset with timestamp >= ts, and that record's timestamp; nullopt if none.
     virtual std::optional<std::pair<int64_t, int64_t>> offset_for_timestamp(int64_t ts) const = 0;
-    // DeleteRecords: raises the log start offset (errc::invalid_argument if above the end).
+    // DeleteRecords: raises the log start offset (errc::invalid_argument "OFFSET_OUT_OF_RANGE" if
+    // above the end) and returns the new low watermark. The new start is checkpointed at once;
+    // segments wholly below it are deleted by the next retention pass.
     virtual result<int64_t> delete_records_before(int64_t offset) = 0;
     // Total bytes on disk.
     virtual int64_t size_bytes() const = 0;
@@ -213,6 +226,10 @@ public:
                                   const std::map<std::string, std::string>& configs) = 0;
     virtual result<> delete_topic(const std::string& name) = 0;
     virtual result<> add_partitions(const std::string& name, int32_t new_total) = 0;
+    // incremental=false (AlterConfigs): the given values replace every topic override (nullopt
+    // entries are ignored). incremental=true (IncrementalAlterConfigs): SET with a value, DELETE
+    // with nullopt (back to the broker default); APPEND/SUBTRACT on lists are resolved by the
+    // caller into a SET. All or nothing: an invalid value changes nothing (INVALID_CONFIG).
     virtual result<> alter_topic_config(const std::string& name, const std::map<std::string, std::optional<std::string>>& set_or_delete,
                                         bool incremental) = 0;
 

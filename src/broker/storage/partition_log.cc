@@ -385,11 +385,16 @@ result<> disk_log::write_locked(std::span<char> batch, const topic_config& cfg) 
     store_be64(batch.data() + batch_layout::base_offset, uint64_t(base));
     store_be32(batch.data() + batch_layout::partition_leader_epoch, 0);
     if (auto r = _active->append(std::string_view(batch.data(), batch.size()), cfg.index_interval_bytes); !r) return r;
-    _leo.store(base + v.last_offset_delta() + 1, std::memory_order_release);
+    const int64_t leo = base + v.last_offset_delta() + 1;
     _size_bytes.fetch_add(int64_t(batch.size()), std::memory_order_relaxed);
     _unflushed.fetch_add(v.last_offset_delta() + 1, std::memory_order_relaxed);
-    if (_unflushed.load(std::memory_order_relaxed) >= cfg.flush_messages) return flush_locked();
-    return {};
+    result<> flushed;
+    // Under flush.messages the batch must be durable before readers (and the high watermark)
+    // see it; otherwise it is published at once. Readers are bounded by _leo, not by the
+    // segment's own size, so fsyncing first really does hide it.
+    if (_unflushed.load(std::memory_order_relaxed) >= cfg.flush_messages) flushed = flush_locked(leo);
+    _leo.store(leo, std::memory_order_release);
+    return flushed;
 }
 
 result<append_result> disk_log::append(std::span<char> batch) {
@@ -499,7 +504,7 @@ result<> disk_log::flush_segments(const std::vector<std::shared_ptr<segment>>& s
     return {};
 }
 
-result<> disk_log::flush_locked() {
+result<> disk_log::flush_locked(int64_t upto) {
     int64_t rp = _recovery_point.load();
     std::vector<std::shared_ptr<segment>> segs;
     {
@@ -508,7 +513,7 @@ result<> disk_log::flush_locked() {
             if (s->next_offset() > rp || s == _active) segs.push_back(s);
     }
     _flush_pending = false;
-    return flush_segments(segs, _leo.load(), _unflushed.load());
+    return flush_segments(segs, upto, _unflushed.load());
 }
 
 result<> disk_log::flush() {
@@ -771,7 +776,7 @@ result<> disk_log::close() {
     std::lock_guard mlk(_maint_mu);
     std::lock_guard lk(_append_mu);
     if (_closed.load()) return {};
-    auto r = flush_locked();
+    auto r = flush_locked(_leo.load());
     _closed = true;
     return r;
 }

@@ -87,7 +87,7 @@ private:
     result<> maybe_roll_locked(int64_t batch_size, int64_t batch_max_ts, int64_t batch_last_offset,
                                const topic_config& cfg);
     result<> write_locked(std::span<char> batch, const topic_config& cfg);
-    result<> flush_locked(); // _append_mu held
+    result<> flush_locked(int64_t upto); // _append_mu held; everything below `upto` is written
     result<> flush_segments(const std::vector<std::shared_ptr<segment>>& segs, int64_t upto, int64_t messages);
     std::vector<std::shared_ptr<segment>> segments() const;
     std::shared_ptr<segment> floor_segment(int64_t offset) const;
