@@ -1,0 +1,48 @@
+#pragma once
+// Kafka's predicates (org.apache.kafka.connect.transforms.predicates.*): TopicNameMatches
+// (`pattern`, a Java regex that must match the whole topic), HasHeaderKey (`name`) and
+// RecordIsTombstone (the value is null). The runtime applies negate.
+
+#include "config/regex.hpp"
+
+#include "ferry/transform/transformation.hpp"
+
+#include <optional>
+#include <string>
+
+namespace ferry::transforms {
+
+class topic_name_matches final : public predicate {
+public:
+    static const config::config_def& definition();
+    void configure(const config::config_map& config) override;
+    const config::config_def& config() const override { return definition(); }
+    bool test(const connect_record& record) override;
+
+private:
+    std::optional<config::regex> _pattern;
+};
+
+class has_header_key final : public predicate {
+public:
+    static const config::config_def& definition();
+    void configure(const config::config_map& config) override;
+    const config::config_def& config() const override { return definition(); }
+    bool test(const connect_record& record) override;
+
+private:
+    std::string _name;
+};
+
+class record_is_tombstone final : public predicate {
+public:
+    static const config::config_def& definition() {
+        static const config::config_def d;
+        return d;
+    }
+    void configure(const config::config_map&) override {}
+    const config::config_def& config() const override { return definition(); }
+    bool test(const connect_record& record) override { return record.val.is_null(); }
+};
+
+} // namespace ferry::transforms
