@@ -430,3 +430,21 @@ TEST(partition_log, kafka_error_mapping) {
     EXPECT_EQ(int(kafka_error::invalid_record), 87);
     EXPECT_STREQ(kafka_error_name(kafka_error::corrupt_message), "CORRUPT_MESSAGE");
 }
+
+TEST(partition_log, reads_find_offsets_even_without_index_entries) {
+    temp_dir d;
+    auto m = open_manager(quiet_config(d.path));
+    // No index entries at all: every lookup scans from the segment start.
+    ASSERT_TRUE(m->create_topic("t", 1, {{"index.interval.bytes", "2147483647"}}));
+    auto log = m->partition("t", 0);
+    for (int i = 0; i < 3000; ++i) ASSERT_TRUE(append(*log, kv_batch(i * 10, 10, 1000, codec::none, 0, std::string(100, 'x'))));
+    ASSERT_GT(log->size_bytes(), 3 * 1024 * 1024);
+    for (int64_t o : {0, 5, 15000, 29995}) {
+        auto r = log->read(o, 2000, INT64_MAX, true);
+        ASSERT_FALSE(r.data.empty()) << o;
+        batch_view v{r.data.data()};
+        EXPECT_LE(v.base_offset(), o);
+        EXPECT_GE(v.last_offset(), o);
+        EXPECT_LT(r.data.capacity(), size_t(1) << 20) << "the skipped prefix was kept in memory";
+    }
+}

@@ -510,6 +510,14 @@ result<bool> segment::read(int64_t offset, int64_t max_bytes, int64_t limit, boo
     }
     size_t p = 0;
     while (true) {
+        if (p >= 256 * 1024) {
+            // Skipping a long way (sparse index): drop what was passed so the buffer stays small.
+            size_t keep = have > p ? have - p : 0;
+            std::memmove(out.data(), out.data() + std::min(p, have), keep);
+            file_pos += int64_t(p);
+            have = keep;
+            p = 0;
+        }
         auto r = ensure(p + batch_layout::header_size);
         if (!r) return fail(std::move(r.error()));
         if (!*r) {
