@@ -133,12 +133,36 @@ std::string_view node_type_name(od::json_type t) {
 }
 
 template <class T>
+T check(simdjson::simdjson_result<T>&& r);
+
+// A JSON string's content. Strings without escapes (nearly all) are taken straight from the
+// input, which simdjson has already validated as UTF-8.
+std::string_view string_view_of(od::value& v) {
+    std::string_view tok = trim_json(v.raw_json_token());
+    if (tok.size() >= 2 && tok.front() == '"' && tok.back() == '"' &&
+        std::memchr(tok.data() + 1, '\\', tok.size() - 2) == nullptr)
+        return tok.substr(1, tok.size() - 2);
+    return check(v.get_string());
+}
+
+// Whether a member's key is `name`, compared on the raw bytes when `name` needs no escaping.
+bool key_is(od::field& f, std::string_view name) {
+    const char* raw = f.key().raw();
+    if (std::memcmp(raw, name.data(), name.size()) == 0 && raw[name.size()] == '"')
+        return name.find('\\') == std::string_view::npos;
+    return false;
+}
+
+[[noreturn]] void fail_json(simdjson::error_code err) {
+    fail(fmt::format("Converting byte[] to Kafka Connect data failed due to serialization error: {}",
+                     simdjson::error_message(err)));
+}
+
+template <class T>
 T check(simdjson::simdjson_result<T>&& r) {
-    T v{};
-    if (auto err = std::move(r).get(v))
-        fail(fmt::format("Converting byte[] to Kafka Connect data failed due to serialization error: {}",
-                         simdjson::error_message(err)));
-    return v;
+    if (r.error()) [[unlikely]]
+        fail_json(r.error());
+    return std::move(r).value_unsafe();
 }
 
 // Schema equality except for the default: a struct used as the default of its own schema was
@@ -195,6 +219,9 @@ json_number parse_number_token(std::string_view tok) {
 
 json_number read_number(od::value& v) { return parse_number_token(v.raw_json_token()); }
 
+// Number.longValue() of a number node, with the common case (a plain integer in range) first.
+int64_t read_long(od::value& v);
+
 // Number.longValue() of the node: the low 64 bits of the integer part.
 int64_t low_bits(const json_number& n) {
     std::string_view t = n.text;
@@ -236,6 +263,14 @@ int64_t low_bits(const json_number& n) {
         for (int64_t k = 0; k < keep; ++k) take(int_part[k]);
     }
     return static_cast<int64_t>(neg ? ~v + 1 : v);
+}
+
+int64_t read_long(od::value& v) {
+    std::string_view tok = trim_json(v.raw_json_token());
+    int64_t fast = 0;
+    auto r = std::from_chars(tok.data(), tok.data() + tok.size(), fast);
+    if (r.ec == std::errc() && r.ptr == tok.data() + tok.size()) return fast;
+    return low_bits(parse_number_token(tok));
 }
 
 // Jackson's isInt(): an integer token that fits in an int.
@@ -342,6 +377,9 @@ struct json_converter::impl {
     };
     std::list<in_entry> in_lru;
     std::unordered_map<std::string_view, std::list<in_entry>::iterator> in_index;
+    // The entry of the previous record's schema: most topics carry one schema, and recognising
+    // its text with one memcmp lets the parser skip it entirely.
+    std::optional<std::list<in_entry>::iterator> in_last;
 
     od::parser parser;     // the record being read
     od::parser aux_parser; // schema text, defaults, payloads seen before their schema
@@ -355,6 +393,7 @@ struct json_converter::impl {
         out_front = {};
         in_lru.clear();
         in_index.clear();
+        in_last.reset();
     }
 
     // ---------------------------------------------------------------- writing
@@ -692,6 +731,7 @@ struct json_converter::impl {
         if (cache_size > 0) {
             if (auto it = in_index.find(text); it != in_index.end()) {
                 if (it->second != in_lru.begin()) in_lru.splice(in_lru.begin(), in_lru, it->second);
+                in_last = it->second;
                 return it->second->schema;
             }
         }
@@ -704,6 +744,7 @@ struct json_converter::impl {
                 in_index.erase(in_lru.back().json);
                 in_lru.pop_back();
             }
+            in_last = in_lru.begin();
         }
         return parsed;
     }
@@ -872,7 +913,7 @@ struct json_converter::impl {
                 fail(e.what());
             }
             if (t == od::json_type::string) {
-                auto bytes = base64_decode(check(v.get_string()));
+                auto bytes = base64_decode(string_view_of(v));
                 if (!bytes || bytes->empty()) fail("Invalid bytes for Decimal field");
                 std::string_view minimal = minimal_twos_complement(*bytes);
                 if (minimal.size() != bytes->size()) return value::bytes(std::string(minimal));
@@ -921,7 +962,7 @@ struct json_converter::impl {
     std::string read_string_value(const schema& s, od::value& v, od::json_type t) {
         if (t != od::json_type::string)
             fail(fmt::format("Expected a JSON string for {} but found {}", type_name(s.type()), node_type_name(t)));
-        return std::string(check(v.get_string()));
+        return std::string(string_view_of(v));
     }
 
     // JsonConverter.convertToConnect.
@@ -944,7 +985,7 @@ struct json_converter::impl {
         case schema_type::int32:
         case schema_type::int64: {
             if (t != od::json_type::number) wrong_kind(s, t);
-            int64_t n = low_bits(read_number(v));
+            int64_t n = read_long(v);
             switch (s.type()) {
             case schema_type::int8: return value(static_cast<int8_t>(static_cast<int32_t>(n)));
             case schema_type::int16: return value(static_cast<int16_t>(static_cast<int32_t>(n)));
@@ -967,7 +1008,7 @@ struct json_converter::impl {
         case schema_type::string: return value(read_string_value(s, v, t));
         case schema_type::bytes: {
             if (t != od::json_type::string) fail(fmt::format("Invalid bytes field: expected base64 text but found {}", node_type_name(t)));
-            auto bytes = base64_decode(check(v.get_string()));
+            auto bytes = base64_decode(string_view_of(v));
             if (!bytes) fail("Invalid bytes field: not base64");
             return value::bytes(std::move(*bytes));
         }
@@ -1007,6 +1048,21 @@ struct json_converter::impl {
         m.emplace_back(std::move(k), std::move(v));
     }
 
+    // The same for the string keys of a JSON object.
+    static void put_member(value::map_type& m, std::string_view key, value v) {
+        if (m.size() < 32) {
+            for (auto& e : m) {
+                const std::string& ek = e.first.as_string();
+                if (ek.size() == key.size() && ek == key) {
+                    e.second = std::move(v);
+                    return;
+                }
+            }
+        }
+        if (m.empty()) m.reserve(16);
+        m.emplace_back(value(key), std::move(v));
+    }
+
     value read_map(const schema& s, od::value& v, od::json_type t) {
         value::map_type out;
         const schema_ptr& ks = s.key_schema();
@@ -1017,10 +1073,10 @@ struct json_converter::impl {
             od::object obj = check(v.get_object());
             for (auto fr : obj) {
                 od::field f = check(std::move(fr));
-                std::string key(check(f.unescaped_key()));
+                std::string_view key = check(f.unescaped_key());
                 try {
                     value val = read(vs, f.value());
-                    put_entry(out, value(key), std::move(val));
+                    put_member(out, key, std::move(val));
                 } catch (json_error& e) {
                     e.path.push_back(fmt::format("[\"{}\"]", key));
                     throw;
@@ -1068,11 +1124,11 @@ struct json_converter::impl {
         size_t expect = 0;
         for (auto fr : obj) {
             od::field f = check(std::move(fr));
-            std::string_view key = check(f.unescaped_key());
             size_t idx = fields.size();
-            if (expect < fields.size() && fields[expect].name == key) {
+            if (expect < fields.size() && key_is(f, fields[expect].name)) {
                 idx = expect;
             } else {
+                std::string_view key = check(f.unescaped_key());
                 for (size_t k = 0; k < fields.size(); ++k) {
                     if (fields[k].name == key) {
                         idx = k;
@@ -1115,7 +1171,7 @@ struct json_converter::impl {
             if (n.integral) return value(low_bits(n));
             return value(as_floating<double>(n));
         }
-        case od::json_type::string: return value(std::string(check(v.get_string())));
+        case od::json_type::string: return value(string_view_of(v));
         case od::json_type::array: {
             od::array arr = check(v.get_array());
             value::array_type out;
@@ -1137,11 +1193,12 @@ struct json_converter::impl {
             value::map_type out;
             for (auto fr : obj) {
                 od::field f = check(std::move(fr));
-                std::string key(check(f.unescaped_key()));
+                // Stays valid: the parser appends every unescaped string to its buffer.
+                std::string_view key = check(f.unescaped_key());
                 od::value fv = f.value();
                 try {
                     value val = read_schemaless(fv, check(fv.type()));
-                    put_entry(out, value(key), std::move(val));
+                    put_member(out, key, std::move(val));
                 } catch (json_error& e) {
                     e.path.push_back(fmt::format("[\"{}\"]", key));
                     throw;
@@ -1176,6 +1233,7 @@ struct json_converter::impl {
                 return {};
             }
             if (trim_json(*data).empty()) throw data_error(std::string(k_envelope_error));
+            if (auto fast = to_connect_known_schema(*data)) return std::move(*fast);
             record_buf.assign(*data);
             od::document d = parse_record();
             od::json_type root = od::json_type::null;
@@ -1221,6 +1279,47 @@ struct json_converter::impl {
             return {std::move(schema), std::move(payload)};
         } catch (const json_error& e) {
             throw to_data_error(e);
+        }
+    }
+
+    // The envelope as JsonConverter writes it, {"schema":<the previous record's schema
+    // text>,"payload":...}: the schema is recognised by comparing bytes and only the payload is
+    // parsed. Anything unusual (other spacing, member order, extra members, errors) returns
+    // nullopt and takes the general path, which also produces the error messages.
+    std::optional<schema_and_value> to_connect_known_schema(std::string_view data) {
+        static constexpr std::string_view prefix = "{\"schema\":";
+        static constexpr std::string_view middle = ",\"payload\":";
+        if (!data.starts_with(prefix)) return std::nullopt;
+        std::string_view rest = data.substr(prefix.size());
+        schema_ptr schema;
+        if (rest.starts_with("null")) {
+            rest.remove_prefix(4);
+        } else if (in_last && rest.size() > (*in_last)->json.size() &&
+                   std::memcmp(rest.data(), (*in_last)->json.data(), (*in_last)->json.size()) == 0) {
+            schema = (*in_last)->schema;
+            rest.remove_prefix((*in_last)->json.size());
+        } else {
+            return std::nullopt;
+        }
+        if (!rest.starts_with(middle)) return std::nullopt;
+        rest.remove_prefix(middle.size());
+        while (!rest.empty() && is_json_whitespace(rest.back())) rest.remove_suffix(1);
+        if (rest.size() < 2 || rest.back() != '}') return std::nullopt;
+        rest.remove_suffix(1);
+        try {
+            record_buf.assign("["sv, rest, "]"sv);
+            od::document d;
+            if (parser.iterate(record_buf.view()).get(d)) return std::nullopt;
+            od::array arr = check(d.get_array());
+            value payload;
+            size_t n = 0;
+            for (auto er : arr) {
+                if (n++ == 0) payload = read(schema, check(std::move(er)));
+            }
+            if (n != 1) return std::nullopt; // more members after the payload
+            return schema_and_value{std::move(schema), std::move(payload)};
+        } catch (const json_error&) {
+            return std::nullopt;
         }
     }
 
