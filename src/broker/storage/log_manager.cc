@@ -1,6 +1,8 @@
 #include "broker/storage/partition_log_impl.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -22,6 +24,7 @@ namespace fs = std::filesystem;
 // changed broker default applies to every topic that does not override it, as in Kafka.
 constexpr const char* topics_dir_name = ".topics";
 constexpr const char* clean_shutdown_name = ".ferry_cleanshutdown";
+constexpr const char* lock_name = ".lock";
 constexpr const char* recovery_ckpt_name = "recovery-point-offset-checkpoint";
 constexpr const char* log_start_ckpt_name = "log-start-offset-checkpoint";
 constexpr const char* cleaner_ckpt_name = "cleaner-offset-checkpoint";
@@ -210,6 +213,7 @@ private:
     bool _stop = false;
     std::atomic<bool> _closed{false};
     bool _started = false; // init() finished: close() may write the clean-shutdown marker
+    unique_fd _lock;       // flock'd `.lock`: one process per log dir
 };
 
 result<> manager_impl::init() {
@@ -218,6 +222,11 @@ result<> manager_impl::init() {
     fs::create_directories(topics_dir(), ec);
     if (ec) return fail(errc::io, "cannot create log dir {}: {}", _cfg.log_dir, ec.message());
     raise_fd_limit();
+    auto lock = open_file(join_path(_cfg.log_dir, lock_name), O_RDWR | O_CREAT);
+    if (!lock) return fail(std::move(lock.error()));
+    if (::flock(lock->get(), LOCK_EX | LOCK_NB) != 0)
+        return fail(errc::conflict, "log dir {} is in use by another process (or another log_manager)", _cfg.log_dir);
+    _lock = std::move(*lock);
     std::string marker = join_path(_cfg.log_dir, clean_shutdown_name);
     bool clean = ::access(marker.c_str(), F_OK) == 0;
     auto rp = read_checkpoint(join_path(_cfg.log_dir, recovery_ckpt_name));
@@ -523,7 +532,10 @@ void manager_impl::close() {
     }
     _bg_cv.notify_all();
     if (_bg.joinable()) _bg.join();
-    if (!_started) return; // a failed open must not claim a clean shutdown
+    if (!_started) {
+        _lock.reset();
+        return; // a failed open must not claim a clean shutdown
+    }
     bool ok = true;
     for (auto& l : all_logs())
         if (auto r = l->close(); !r) {
@@ -538,6 +550,7 @@ void manager_impl::close() {
             _env->logger->error("{}", r.error().message);
     }
     _env->logger->info("closed log dir {}", _cfg.log_dir);
+    _lock.reset();
 }
 
 } // namespace

@@ -244,3 +244,14 @@ TEST(log_manager, flush_ms_is_honoured) {
     EXPECT_EQ(m->partition("t", 0)->recovery_point(), 10);
     EXPECT_EQ(m->partition("u", 0)->recovery_point(), 0);
 }
+
+TEST(log_manager, a_log_dir_is_opened_by_one_manager_at_a_time) {
+    temp_dir d;
+    auto m = open_manager(quiet_config(d.path));
+    auto second = log_manager::open(quiet_config(d.path));
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error().kind, ferry::errc::conflict);
+    m->close();
+    auto third = log_manager::open(quiet_config(d.path));
+    EXPECT_TRUE(third);
+}
