@@ -448,3 +448,15 @@ TEST(partition_log, reads_find_offsets_even_without_index_entries) {
         EXPECT_LT(r.data.capacity(), size_t(1) << 20) << "the skipped prefix was kept in memory";
     }
 }
+
+TEST(partition_log, a_full_index_rolls_the_segment) {
+    temp_dir d;
+    auto m = open_manager(quiet_config(d.path));
+    // Room for 4 offset-index entries; an entry every batch after the first.
+    ASSERT_TRUE(m->create_topic("t", 1, {{"segment.index.bytes", "32"}, {"index.interval.bytes", "0"}}));
+    auto log = m->partition("t", 0);
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(append(*log, kv_batch(i, 1, 1000)));
+    EXPECT_GE(files_with(d.sub("t-0"), ".log").size(), 4u);
+    for (const auto& f : files_with(d.sub("t-0"), ".index")) EXPECT_LE(fs::file_size(d.sub("t-0/" + f)), 32u);
+    EXPECT_EQ(read_all(*log).size(), 20u);
+}
