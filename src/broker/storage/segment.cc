@@ -333,8 +333,12 @@ void segment::index_batch(const batch_view& b, int64_t position, int32_t index_i
 
 result<> segment::append(std::string_view batch, int32_t index_interval_bytes) {
     int64_t pos = _size.load(std::memory_order_relaxed);
-    if (auto r = pwrite_full(_log_fd.get(), batch.data(), batch.size(), pos); !r)
+    if (auto r = pwrite_full(_log_fd.get(), batch.data(), batch.size(), pos); !r) {
+        // A partial write (ENOSPC, EIO) must not survive as garbage behind the last batch: the next
+        // append overwrites it, but if the segment rolled first it would look like a torn tail.
+        (void)::ftruncate(_log_fd.get(), pos);
         return fail(errc::io, "append to {}: {}", path(".log"), r.error().message);
+    }
     batch_view v{batch.data()};
     index_batch(v, pos, index_interval_bytes);
     _next_offset.store(v.next_offset(), std::memory_order_release);
