@@ -182,6 +182,15 @@ public:
     // start-up). The callback gets the raw batch bytes; return false to stop.
     virtual void scan(int64_t from, const std::function<bool(std::string_view batch)>& fn) const = 0;
 
+    // Like scan(), but the callback sees only each batch's 61-byte header (base offset, last
+    // offset delta, producer id/epoch, sequences, transactional/control bits: all that producer
+    // state needs). The disk log then skips the payload of large batches, so rebuilding state
+    // costs a fraction of reading the log. Control batches have no type here: use scan() or read()
+    // for that.
+    virtual void scan_headers(int64_t from, const std::function<bool(std::string_view header)>& fn) const {
+        scan(from, [&](std::string_view b) { return fn(b.substr(0, 61)); });
+    }
+
     // Waiters (long-polling fetches) are notified through this after each append.
     using append_listener = std::function<void()>;
     virtual void set_append_listener(append_listener l) = 0;

@@ -662,6 +662,37 @@ void disk_log::scan(int64_t from, const std::function<bool(std::string_view batc
     }
 }
 
+void disk_log::scan_headers(int64_t from, const std::function<bool(std::string_view header)>& fn) const {
+    const int64_t hw = log_end_offset();
+    constexpr int64_t big_window = 64 * 1024, small_window = 4 * 1024;
+    std::string buf(size_t(big_window), '\0');
+    auto segs = segments();
+    for (const auto& s : segs) {
+        if (s->next_offset() <= from && s != segs.back()) continue;
+        const int64_t end = s->size();
+        int64_t pos = s->lookup_position(from);
+        int64_t win_pos = 0, win_len = 0; // file range held in buf
+        int64_t last_size = 0;
+        while (pos + int64_t(batch_layout::header_size) <= end) {
+            if (pos < win_pos || pos + int64_t(batch_layout::header_size) > win_pos + win_len) {
+                // Small batches: one read covers many headers. Large ones: fetch just the header.
+                int64_t want = std::min(end - pos, last_size > 32 * 1024 ? small_window : big_window);
+                auto r = pread_full(s->log_fd(), buf.data(), size_t(want), pos);
+                if (!r || int64_t(*r) < int64_t(batch_layout::header_size)) break;
+                win_pos = pos;
+                win_len = int64_t(*r);
+            }
+            const char* h = buf.data() + (pos - win_pos);
+            batch_view v{h};
+            if (v.size() < int64_t(batch_layout::header_size) || pos + v.size() > end) break;
+            if (v.base_offset() >= hw) return;
+            if (v.last_offset() >= from && !fn(std::string_view(h, batch_layout::header_size))) return;
+            last_size = v.size();
+            pos += v.size();
+        }
+    }
+}
+
 result<int64_t> disk_log::delete_records_before(int64_t offset) {
     int64_t start;
     {

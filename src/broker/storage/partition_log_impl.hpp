@@ -54,6 +54,7 @@ public:
     result<int64_t> delete_records_before(int64_t offset) override;
     int64_t size_bytes() const override { return _size_bytes.load(std::memory_order_relaxed); }
     void scan(int64_t from, const std::function<bool(std::string_view batch)>& fn) const override;
+    void scan_headers(int64_t from, const std::function<bool(std::string_view header)>& fn) const override;
     void set_append_listener(append_listener l) override;
     result<> flush() override;
     int64_t recovery_point() const override { return _recovery_point.load(std::memory_order_acquire); }
