@@ -6,7 +6,20 @@
 #include "plugins/converters/json/json_writer.hpp"
 
 #include <fmt/format.h>
+
+// simdjson's on-demand iterator checks its own invariants with assert() unless NDEBUG is set,
+// which Ferry's release builds keep for Ferry's asserts; those checks cost about a fifth of the
+// parse. They guard simdjson's internal state, not the input, so they are compiled out here.
+#ifndef NDEBUG
+#define NDEBUG
+#define FERRY_JSON_RESTORE_ASSERT
+#endif
 #include <simdjson.h>
+#ifdef FERRY_JSON_RESTORE_ASSERT
+#undef NDEBUG
+#undef FERRY_JSON_RESTORE_ASSERT
+#include <cassert>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -1035,9 +1048,43 @@ struct json_converter::impl {
         fail("Unknown schema type");
     }
 
-    static void put_entry(value::map_type& m, value k, value v) {
-        // HashMap.put / ObjectNode.set: a repeated key keeps the last value.
-        if (m.size() < 32) {
+    // Keys of a map being read, to find repeated keys (HashMap.put / ObjectNode.set keep the
+    // last value) without comparing every pair: a one-word Bloom filter while the map is small,
+    // an index once it is large.
+    struct key_set {
+        uint64_t bloom = 0;
+        std::unordered_map<std::string, size_t> index;
+    };
+
+    // A byte string identifying a primitive key, or nullopt for keys that are compared in full.
+    static std::optional<std::string> key_identity(const value& k) {
+        std::string id(1, static_cast<char>(k.type()));
+        switch (k.type()) {
+        case value::kind::string: return id + k.as_string();
+        case value::kind::bytes: return id + k.as_bytes();
+        case value::kind::boolean: return id + (k.as_bool() ? "1" : "0");
+        case value::kind::int8:
+        case value::kind::int16:
+        case value::kind::int32:
+        case value::kind::int64: return id + std::to_string(k.to_int64());
+        case value::kind::null: return id;
+        default: return std::nullopt;
+        }
+    }
+
+    static void put_entry(value::map_type& m, key_set& ks, value k, value v) {
+        auto id = key_identity(k);
+        if (id && !ks.index.empty()) {
+            auto [it, inserted] = ks.index.try_emplace(*id, m.size());
+            if (!inserted) {
+                m[it->second].second = std::move(v);
+                return;
+            }
+            m.emplace_back(std::move(k), std::move(v));
+            return;
+        }
+        uint64_t bit = id ? uint64_t(1) << (std::hash<std::string>()(*id) & 63) : ~uint64_t(0);
+        if (ks.bloom & bit) {
             for (auto& e : m) {
                 if (e.first == k) {
                     e.second = std::move(v);
@@ -1045,12 +1092,29 @@ struct json_converter::impl {
                 }
             }
         }
+        ks.bloom |= bit;
         m.emplace_back(std::move(k), std::move(v));
+        if (m.size() == 64 && id) {
+            for (size_t i = 0; i < m.size(); ++i)
+                if (auto eid = key_identity(m[i].first)) ks.index.emplace(std::move(*eid), i);
+        }
     }
 
-    // The same for the string keys of a JSON object.
-    static void put_member(value::map_type& m, std::string_view key, value v) {
-        if (m.size() < 32) {
+    // The same for the string keys of a JSON object, without building values for the search.
+    static void put_member(value::map_type& m, key_set& ks, std::string_view key, value v) {
+        if (!ks.index.empty()) {
+            std::string id(1, static_cast<char>(value::kind::string));
+            id.append(key);
+            auto [it, inserted] = ks.index.try_emplace(std::move(id), m.size());
+            if (!inserted) {
+                m[it->second].second = std::move(v);
+                return;
+            }
+            m.emplace_back(value(key), std::move(v));
+            return;
+        }
+        uint64_t bit = uint64_t(1) << ((key.size() * 31 + (key.empty() ? 0 : static_cast<uint8_t>(key.back()))) & 63);
+        if (ks.bloom & bit) {
             for (auto& e : m) {
                 const std::string& ek = e.first.as_string();
                 if (ek.size() == key.size() && ek == key) {
@@ -1059,8 +1123,12 @@ struct json_converter::impl {
                 }
             }
         }
+        ks.bloom |= bit;
         if (m.empty()) m.reserve(16);
         m.emplace_back(value(key), std::move(v));
+        if (m.size() == 64) {
+            for (size_t i = 0; i < m.size(); ++i) ks.index.emplace(*key_identity(m[i].first), i);
+        }
     }
 
     value read_map(const schema& s, od::value& v, od::json_type t) {
@@ -1071,12 +1139,13 @@ struct json_converter::impl {
             if (t != od::json_type::object)
                 fail(fmt::format("Maps with string fields should be encoded as JSON objects, but found {}", node_type_name(t)));
             od::object obj = check(v.get_object());
+            key_set seen;
             for (auto fr : obj) {
                 od::field f = check(std::move(fr));
                 std::string_view key = check(f.unescaped_key());
                 try {
                     value val = read(vs, f.value());
-                    put_member(out, key, std::move(val));
+                    put_member(out, seen, key, std::move(val));
                 } catch (json_error& e) {
                     e.path.push_back(fmt::format("[\"{}\"]", key));
                     throw;
@@ -1089,6 +1158,7 @@ struct json_converter::impl {
                              node_type_name(t)));
         od::array arr = check(v.get_array());
         size_t i = 0;
+        key_set pairs_seen;
         for (auto er : arr) {
             od::value entry = check(std::move(er));
             od::json_type et = check(entry.type());
@@ -1105,7 +1175,7 @@ struct json_converter::impl {
                     ++n;
                 }
                 if (n != 2) fail(fmt::format("Found invalid map entry, expected length 2 but found :{}", n));
-                put_entry(out, std::move(key), std::move(val));
+                put_entry(out, pairs_seen, std::move(key), std::move(val));
             } catch (json_error& e) {
                 e.path.push_back(index_segment(i));
                 throw;
@@ -1167,7 +1237,11 @@ struct json_converter::impl {
         case od::json_type::null: return value();
         case od::json_type::boolean: return value(check(v.get_bool()));
         case od::json_type::number: {
-            json_number n = read_number(v);
+            std::string_view tok = trim_json(v.raw_json_token());
+            int64_t fast = 0;
+            auto r = std::from_chars(tok.data(), tok.data() + tok.size(), fast);
+            if (r.ec == std::errc() && r.ptr == tok.data() + tok.size()) return value(fast);
+            json_number n = parse_number_token(tok);
             if (n.integral) return value(low_bits(n));
             return value(as_floating<double>(n));
         }
@@ -1191,6 +1265,7 @@ struct json_converter::impl {
         case od::json_type::object: {
             od::object obj = check(v.get_object());
             value::map_type out;
+            key_set seen;
             for (auto fr : obj) {
                 od::field f = check(std::move(fr));
                 // Stays valid: the parser appends every unescaped string to its buffer.
@@ -1198,7 +1273,7 @@ struct json_converter::impl {
                 od::value fv = f.value();
                 try {
                     value val = read_schemaless(fv, check(fv.type()));
-                    put_member(out, key, std::move(val));
+                    put_member(out, seen, key, std::move(val));
                 } catch (json_error& e) {
                     e.path.push_back(fmt::format("[\"{}\"]", key));
                     throw;

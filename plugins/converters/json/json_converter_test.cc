@@ -188,6 +188,28 @@ TEST(json_converter, decimal_bytes_read_are_minimal) {
     EXPECT_EQ(r.val, value::bytes(logical::decimal_from_int64(156)));
 }
 
+TEST(json_converter, repeated_keys_keep_the_last_value_in_large_maps) {
+    json_converter c;
+    c.configure({{"schemas.enable", "false"}}, false);
+    std::string obj = "{";
+    for (int i = 0; i < 200; ++i) obj += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+    obj += "\"k5\":-5,\"k150\":-150}";
+    auto r = read(c, obj);
+    ASSERT_EQ(r.val.as_map().size(), 200u);
+    EXPECT_EQ(*r.val.map_get("k5"), value(int64_t(-5)));
+    EXPECT_EQ(*r.val.map_get("k150"), value(int64_t(-150)));
+    EXPECT_EQ(r.val.as_map()[5].first, value("k5")); // the first position is kept
+    json_converter p;
+    p.configure({}, false);
+    std::string pairs = R"({"schema":{"type":"map","keys":{"type":"int32"},"values":{"type":"int32"}},"payload":[)";
+    for (int i = 0; i < 100; ++i) pairs += "[" + std::to_string(i) + "," + std::to_string(i) + "],";
+    pairs += "[7,70],[99,990]]}";
+    r = read(p, pairs);
+    ASSERT_EQ(r.val.as_map().size(), 100u);
+    EXPECT_EQ(r.val.as_map()[7].second, value(int32_t(70)));
+    EXPECT_EQ(r.val.as_map()[99].second, value(int32_t(990)));
+}
+
 TEST(json_converter, large_and_deep_values) {
     json_converter c;
     c.configure({{"schemas.enable", "false"}}, false);
