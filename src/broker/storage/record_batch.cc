@@ -119,39 +119,29 @@ bool read_bytes(const char*& p, const char* end, std::optional<std::string_view>
 
 } // namespace
 
-result<> parse_records(std::string_view records, int32_t count,
-                       const std::function<bool(const record_view&)>& fn) {
-    const char* p = records.data();
-    const char* end = p + records.size();
-    for (int32_t i = 0; i < count; ++i) {
-        const char* start = p;
-        int32_t len;
-        if (!read_varint(p, end, len) || len < 0 || len > end - p)
-            return fail(errc::invalid_argument, "INVALID_RECORD: record {} has an invalid length", i);
-        const char* rend = p + len;
-        record_view r;
-        r.raw = std::string_view(start, size_t(rend - start));
-        if (p >= rend) return fail(errc::invalid_argument, "INVALID_RECORD: record {} is truncated", i);
-        r.attributes = int8_t(*p++);
-        if (!read_varlong(p, rend, r.timestamp_delta) || !read_varint(p, rend, r.offset_delta) ||
-            !read_bytes(p, rend, r.key) || !read_bytes(p, rend, r.value))
-            return fail(errc::invalid_argument, "INVALID_RECORD: record {} is malformed", i);
-        const char* hstart = p;
-        if (!read_varint(p, rend, r.header_count) || r.header_count < 0)
-            return fail(errc::invalid_argument, "INVALID_RECORD: record {} has an invalid header count", i);
-        for (int32_t h = 0; h < r.header_count; ++h) {
-            std::optional<std::string_view> hk, hv;
-            if (!read_bytes(p, rend, hk) || !hk || !read_bytes(p, rend, hv))
-                return fail(errc::invalid_argument, "INVALID_RECORD: record {} has a malformed header", i);
-        }
-        if (p != rend)
-            return fail(errc::invalid_argument, "INVALID_RECORD: record {} length disagrees with its content", i);
-        r.headers = std::string_view(hstart, size_t(rend - hstart));
-        p = rend;
-        if (!fn(r)) return {};
+result<> parse_record(const char*& p, const char* end, int32_t i, record_view& r) {
+    const char* start = p;
+    int32_t len;
+    if (!read_varint(p, end, len) || len < 0 || len > end - p)
+        return fail(errc::invalid_argument, "INVALID_RECORD: record {} has an invalid length", i);
+    const char* rend = p + len;
+    r.raw = std::string_view(start, size_t(rend - start));
+    if (p >= rend) return fail(errc::invalid_argument, "INVALID_RECORD: record {} is truncated", i);
+    r.attributes = int8_t(*p++);
+    if (!read_varlong(p, rend, r.timestamp_delta) || !read_varint(p, rend, r.offset_delta) ||
+        !read_bytes(p, rend, r.key) || !read_bytes(p, rend, r.value))
+        return fail(errc::invalid_argument, "INVALID_RECORD: record {} is malformed", i);
+    const char* hstart = p;
+    if (!read_varint(p, rend, r.header_count) || r.header_count < 0)
+        return fail(errc::invalid_argument, "INVALID_RECORD: record {} has an invalid header count", i);
+    for (int32_t h = 0; h < r.header_count; ++h) {
+        std::optional<std::string_view> hk, hv;
+        if (!read_bytes(p, rend, hk) || !hk || !read_bytes(p, rend, hv))
+            return fail(errc::invalid_argument, "INVALID_RECORD: record {} has a malformed header", i);
     }
-    if (p != end)
-        return fail(errc::invalid_argument, "INVALID_RECORD: {} trailing bytes after {} records", end - p, count);
+    if (p != rend) return fail(errc::invalid_argument, "INVALID_RECORD: record {} length disagrees with its content", i);
+    r.headers = std::string_view(hstart, size_t(rend - hstart));
+    p = rend;
     return {};
 }
 

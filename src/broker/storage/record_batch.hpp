@@ -140,9 +140,26 @@ struct record_view {
     int32_t header_count = 0;
 };
 
+// Parses one record at p (advancing it); false if malformed. `index` is only for messages.
+result<> parse_record(const char*& p, const char* end, int32_t index, record_view& out);
+
 // Parses `count` records from an (uncompressed) records section. Stops early when `fn` returns
 // false. errc::invalid_argument ("INVALID_RECORD: ...") on malformed data or a count mismatch.
-result<> parse_records(std::string_view records, int32_t count, const std::function<bool(const record_view&)>& fn);
+// A template so the per-record callback is inlined (this runs per record in validation and
+// compaction).
+template <class F>
+result<> parse_records(std::string_view records, int32_t count, F&& fn) {
+    const char* p = records.data();
+    const char* end = p + records.size();
+    record_view r;
+    for (int32_t i = 0; i < count; ++i) {
+        if (auto e = parse_record(p, end, i, r); !e) return e;
+        if (!fn(static_cast<const record_view&>(r))) return {};
+    }
+    if (p != end)
+        return fail(errc::invalid_argument, "INVALID_RECORD: {} trailing bytes after {} records", end - p, count);
+    return {};
+}
 
 // The uncompressed records section of a batch: a view into the batch when uncompressed, else
 // decompressed into `scratch` (cleared first). `max_out` bounds the decompressed size.
