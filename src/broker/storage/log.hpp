@@ -147,7 +147,10 @@ public:
     // leader epoch to 0, applies LogAppendTime if configured (recomputing the CRC), and writes it.
     // Also INVALID_TIMESTAMP (producer-set LogAppendTime, message.timestamp.{before,after}.max.ms),
     // UNSUPPORTED_COMPRESSION_TYPE, and UNKNOWN_TOPIC_OR_PARTITION (errc::not_found) once the
-    // topic was deleted. Producer-id/sequence/epoch checks are the caller's (spec 6). On success the
+    // topic was deleted. Records are looked at only on compacted topics (every record needs a key;
+    // compressed batches are decompressed for that); elsewhere validation reads the header alone,
+    // which is what keeps append at memory speed. Producer-id/sequence/epoch checks are the
+    // caller's (spec 6). On success the
     // batch in `batch` carries its assigned base offset (the buffer is modified in place), except
     // when compression.type forces recompression into an internal copy.
     virtual result<append_result> append(std::span<char> batch) = 0;
