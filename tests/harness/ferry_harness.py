@@ -131,6 +131,7 @@ class FerryTestCase(unittest.TestCase):
             "bootstrap.servers": bootstrap,
             "key.converter": "org.apache.kafka.connect.json.JsonConverter",
             "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "header.converter": "org.apache.kafka.connect.json.JsonConverter",
             "offset.storage.file.filename": self.path("connect.offsets"),
             "offset.flush.interval.ms": "1000",
             "listeners": f"http://127.0.0.1:{rest_port}",
@@ -212,3 +213,16 @@ def kcat_consume(bootstrap, topic, count=None, timeout=30, fmt="%s\\n", extra=()
     if count is not None:
         args += ["-c", str(count)]
     return subprocess.run(args, capture_output=True, timeout=timeout, check=True).stdout
+
+
+def end_offset(bootstrap, topic, partition=0):
+    """The partition's high watermark (0 when the topic does not exist yet)."""
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "ferry-harness-watermarks", "enable.auto.commit": False})
+    try:
+        md = c.list_topics(topic, timeout=10)
+        if md.topics.get(topic) is None or md.topics[topic].error is not None:
+            return 0
+        return c.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)[1]
+    finally:
+        c.close()

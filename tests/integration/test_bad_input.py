@@ -20,7 +20,7 @@ class BadInputTest(FerryTestCase):
         self.assertEqual(r.returncode, 2)
         err = r.stderr.decode()
         self.assertIn("worker.properties:3", err)
-        self.assertIn("\\uXXXX", err)
+        self.assertIn("malformed \\uxxxx encoding", err)
 
     def test_missing_required_worker_key_is_named(self):
         broker = self.start_broker()

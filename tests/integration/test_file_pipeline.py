@@ -13,7 +13,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
-from ferry_harness import (FerryTestCase, http, kcat_consume, wait_running, wait_until, connector_state)  # noqa: E402
+from ferry_harness import (FerryTestCase, http, kcat_consume, wait_running, wait_until, connector_state,  # noqa: E402
+                            end_offset)
 
 
 def write_lines(path, lines, mode="w"):
@@ -101,31 +102,37 @@ class FilePipelineTest(FerryTestCase):
 
     def test_sigkill_mid_stream_loses_nothing(self):
         broker = self.start_broker()
-        props = self.worker_props(broker.bootstrap, **{"offset.flush.interval.ms": "200"})
+        props = self.worker_props(broker.bootstrap, **{"offset.flush.interval.ms": "300"})
         worker = self.start_worker(props)
-        src = self.path("in.txt")
-        lines = sample_lines(200000, seed=7)
-        write_lines(src, lines)
-        self.create(worker, "src", self.source_config(src, "killed"))
-        wait_until(lambda: kcat_consume(broker.bootstrap, "killed", count=20000).count(b"\n") >= 20000,
-                   what="some records")
-        worker.kill(signal.SIGKILL)
-        worker = self.start_worker(props, name="worker2")
-        self.create(worker, "src", self.source_config(src, "killed"))
-        def complete():
+        total = 60000
+        config = {"connector.class": "org.apache.kafka.connect.tools.VerifiableSourceConnector", "topic": "killed",
+                  "throughput": "5000", "max.records": str(total)}
+        status, body = http("POST", worker.url + "/connectors", {"name": "seq", "config": config})
+        self.assertEqual(status, 201, body)
+
+        def seqnos():
             out = kcat_consume(broker.bootstrap, "killed").decode().splitlines()
-            return out if out and json.loads(out[-1])["payload"] == lines[-1] else None
-        out = wait_until(complete, timeout=120, what="all records after restart")
-        got = [json.loads(l)["payload"] for l in out]
-        # At least once: the topic holds every line in order, with at most one replayed range
-        # (the records after the last offset commit before the kill).
-        self.assertGreaterEqual(len(got), len(lines))
-        restart = next(i for i in range(1, len(got) + 1) if i == len(got) or got[i] != lines[i])
+            return [json.loads(json.loads(l)["payload"])["seqno"] for l in out]
+        wait_until(lambda: end_offset(broker.bootstrap, "killed") >= 5000, what="some records")
+        worker.kill(signal.SIGKILL)
+        at_kill = end_offset(broker.bootstrap, "killed")
+        self.assertLess(at_kill, total, "the kill must happen mid-stream")
+        worker = self.start_worker(props, name="worker2")
+        status, body = http("POST", worker.url + "/connectors", {"name": "seq", "config": config})
+        self.assertEqual(status, 201, body)
+        wait_until(lambda: end_offset(broker.bootstrap, "killed") >= total, timeout=120, what="all records")
+        got = wait_until(lambda: (lambda s: s if s and s[-1] == total - 1 else None)(seqnos()), timeout=120,
+                         what="all records after restart")
+        # At least once: every number in order, with at most one replayed range - the records
+        # sent after the last offset commit before the kill - and nothing lost.
+        restart = next((i for i in range(1, len(got)) if got[i] != got[i - 1] + 1), len(got))
+        self.assertEqual(got[:restart], list(range(restart)))
         if restart < len(got):
-            replay_from = lines.index(got[restart])
-            self.assertLessEqual(replay_from, restart)
-            self.assertEqual(got[restart:], lines[replay_from:])
-        self.assertEqual(got[:restart], lines[:restart])
+            self.assertLessEqual(got[restart], restart)
+            self.assertEqual(got[restart:], list(range(got[restart], total)))
+            # Only records after the last commit are replayed: at most ~1 flush interval of data.
+            self.assertLess(restart - got[restart], 20000)
+        self.assertEqual(sorted(set(got)), list(range(total)))
 
     def test_retriable_error_storm_in_sink_delivers_everything_once(self):
         broker = self.start_broker()
