@@ -138,6 +138,7 @@ result<std::unique_ptr<broker>> broker::start(broker_config cfg) {
     if (!listen) return fail(listen.error());
     if (cfg.log_dir.empty() && !cfg.in_memory) return fail(errc::invalid_argument, "broker: log.dirs (log_dir) is required");
     cfg.storage.log_dir = cfg.log_dir;
+    cfg.storage.default_partitions = cfg.num_partitions;
     p->cfg = cfg;
     auto& c = p->cfg;
 
@@ -409,8 +410,13 @@ result<broker_config> broker_config_from_properties(const std::map<std::string, 
     TRY(as_i64("log.retention.check.interval.ms", c.storage.retention_check_interval_ms));
     TRY(as_i64("log.flush.scheduler.interval.ms", c.storage.flush_scheduler_interval_ms));
     TRY(as_i64("log.cleaner.backoff.ms", c.storage.cleaner_backoff_ms));
+    TRY(as_i64("log.flush.offset.checkpoint.interval.ms", c.storage.recovery_point_checkpoint_interval_ms));
+    // Ferry's durability floor: dirty partitions are fsynced at least this often (0 = never).
+    TRY(as_i64("ferry.log.flush.periodic.ms", c.storage.periodic_flush_ms));
+    if (auto* v = get("log.cleaner.dedupe.buffer.size")) c.storage.cleaner_dedupe_buffer_bytes = std::strtoull(v->c_str(), nullptr, 10);
 #undef TRY
     c.storage.log_dir = c.log_dir;
+    c.storage.default_partitions = c.num_partitions;
     return c;
 }
 

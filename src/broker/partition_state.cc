@@ -15,17 +15,13 @@ bool in_sequence(int32_t last, int32_t next) {
     return static_cast<int64_t>(next) == static_cast<int64_t>(last) + 1 || (next == 0 && last == INT32_MAX);
 }
 
-// Storage reports validation failures as errc::invalid_argument with Kafka's error name first.
+// Storage names the Kafka error first in its messages (kafka_error_of); an I/O failure without
+// one is KAFKA_STORAGE_ERROR for the client.
 int16_t storage_error_code(const error& e) {
-    const std::string& m = e.message;
-    auto has = [&](const char* n) { return m.find(n) != std::string::npos; };
-    if (has("CORRUPT_MESSAGE")) return proto::ec::corrupt_message;
-    if (has("MESSAGE_TOO_LARGE")) return proto::ec::message_too_large;
-    if (has("RECORD_LIST_TOO_LARGE")) return proto::ec::record_list_too_large;
-    if (has("INVALID_TIMESTAMP")) return proto::ec::invalid_timestamp;
-    if (has("UNSUPPORTED_COMPRESSION_TYPE")) return proto::ec::unsupported_compression_type;
-    if (has("INVALID_RECORD") || e.kind == errc::invalid_argument) return proto::ec::invalid_record;
-    return 56; // KAFKA_STORAGE_ERROR
+    auto k = storage::kafka_error_of(e);
+    if (k == storage::kafka_error::unknown_server_error && e.kind == errc::io) return 56; // KAFKA_STORAGE_ERROR
+    if (k == storage::kafka_error::unknown_server_error && e.kind == errc::not_found) return proto::ec::unknown_topic_or_partition;
+    return static_cast<int16_t>(k);
 }
 
 } // namespace
@@ -151,7 +147,7 @@ void partition_state::rebuild() {
     _producers.clear();
     _open_txns.clear();
     int64_t now = wall_ms();
-    _log->scan(_log->log_start_offset(), [&](std::string_view b) {
+    _log->scan_headers(_log->log_start_offset(), [&](std::string_view b) {
         auto h = proto::parse_batch_header(b);
         if (!h || h->producer_id < 0) return true;
         if (h->is_control()) {
