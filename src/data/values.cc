@@ -12,6 +12,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 namespace ferry::values {
@@ -544,8 +545,14 @@ public:
         if (can_parse_single_token_literal(embedded, "false")) return typed_value{schemas::boolean(), value(false)};
         size_t start = _p.mark();
         try {
-            if (_p.can_consume("[")) return parse_array();
-            if (_p.can_consume("{")) return parse_map();
+            if (_p.can_consume("[")) {
+                nesting guard(_depth);
+                return parse_array();
+            }
+            if (_p.can_consume("{")) {
+                nesting guard(_depth);
+                return parse_map();
+            }
         } catch (const data_error&) {
             _p.rewind_to(start); // not a list or map after all: a string
         }
@@ -698,7 +705,20 @@ private:
         return parse_as_temporal(token);
     }
 
+    // Java runs out of stack on deeply nested text (SimpleHeaderConverter then keeps the bytes);
+    // this parser stops at a fixed depth with an error that is not a DataException.
+    struct nesting {
+        explicit nesting(int& d) : _d(d) {
+            if (++_d > 1000) throw std::runtime_error("Values.parseString: nesting too deep");
+        }
+        ~nesting() { --_d; }
+        nesting(const nesting&) = delete;
+        nesting& operator=(const nesting&) = delete;
+        int& _d;
+    };
+
     tokenizer _p;
+    int _depth = 0;
 };
 
 } // namespace

@@ -169,6 +169,13 @@ TEST(values_parse, temporal) {
     EXPECT_EQ(parse_string("2019-01-32").val, i32(17928));
 }
 
+TEST(values_parse, deep_nesting_is_an_error_not_a_crash) {
+    std::string deep(100000, '[');
+    EXPECT_THROW(parse_string(deep), std::runtime_error);
+    std::string ok = std::string(50, '[') + std::string(50, ']');
+    EXPECT_EQ(parse_string(ok).schema->type(), schema_type::array);
+}
+
 TEST(values_convert_to_string, java_text_forms) {
     EXPECT_FALSE(convert_to_string(schemas::optional_string(), value()));
     EXPECT_EQ(convert_to_string(schemas::string(), str("three\"blind")), "three\"blind");

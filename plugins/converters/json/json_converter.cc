@@ -366,6 +366,10 @@ private:
 
 } // namespace
 
+// Jackson's StreamReadConstraints: nesting deeper than this is rejected (it also keeps the
+// recursive reader's stack use bounded).
+constexpr int k_max_nesting_depth = 1000;
+
 struct json_converter::impl {
     // configuration
     bool schemas_enabled = true;
@@ -393,6 +397,21 @@ struct json_converter::impl {
     // The entry of the previous record's schema: most topics carry one schema, and recognising
     // its text with one memcmp lets the parser skip it entirely.
     std::optional<std::list<in_entry>::iterator> in_last;
+
+    int depth = 0; // nesting of the value being read
+
+    struct nesting {
+        explicit nesting(int& d) : _d(d) {
+            if (++_d > k_max_nesting_depth)
+                fail(fmt::format("Converting byte[] to Kafka Connect data failed due to serialization error: Document "
+                                 "nesting depth ({}) exceeds the maximum allowed ({})",
+                                 _d, k_max_nesting_depth));
+        }
+        ~nesting() { --_d; }
+        nesting(const nesting&) = delete;
+        nesting& operator=(const nesting&) = delete;
+        int& _d;
+    };
 
     od::parser parser;     // the record being read
     od::parser aux_parser; // schema text, defaults, payloads seen before their schema
@@ -1027,6 +1046,7 @@ struct json_converter::impl {
         }
         case schema_type::array: {
             if (t != od::json_type::array) wrong_kind(s, t);
+            nesting guard(depth);
             od::array arr = check(v.get_array());
             value::array_type out;
             size_t i = 0;
@@ -1042,8 +1062,14 @@ struct json_converter::impl {
             }
             return value(std::move(out));
         }
-        case schema_type::map: return read_map(s, v, t);
-        case schema_type::struct_: return read_struct(sp, v, t);
+        case schema_type::map: {
+            nesting guard(depth);
+            return read_map(s, v, t);
+        }
+        case schema_type::struct_: {
+            nesting guard(depth);
+            return read_struct(sp, v, t);
+        }
         }
         fail("Unknown schema type");
     }
@@ -1247,6 +1273,7 @@ struct json_converter::impl {
         }
         case od::json_type::string: return value(string_view_of(v));
         case od::json_type::array: {
+            nesting guard(depth);
             od::array arr = check(v.get_array());
             value::array_type out;
             size_t i = 0;
@@ -1263,6 +1290,7 @@ struct json_converter::impl {
             return value(std::move(out));
         }
         case od::json_type::object: {
+            nesting guard(depth);
             od::object obj = check(v.get_object());
             value::map_type out;
             key_set seen;
