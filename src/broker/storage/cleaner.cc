@@ -376,7 +376,7 @@ result<bool> disk_log::clean_group(clean_pass& pass, const std::vector<std::shar
 
     // Commit: durable output, then the .log rename to .swap is the point of no return.
     if (auto r = out->seal(); !r) return abandon(fail(std::move(r.error())));
-    if (auto r = out->flush(); !r) return abandon(fail(std::move(r.error())));
+    if (auto r = out->flush_data(); !r) return abandon(fail(std::move(r.error())));
     if (auto r = out->rename_files(".cleaned", ".swap"); !r) return abandon(fail(std::move(r.error())));
     if (auto r = fsync_dir(_dir); !r) return fail(std::move(r.error()));
     int64_t old_bytes = 0;
@@ -392,8 +392,10 @@ result<bool> disk_log::clean_group(clean_pass& pass, const std::vector<std::shar
     pass.bytes_written += out->size();
     for (const auto& s : group)
         if (auto r = s->remove_files(); !r) return fail(std::move(r.error()));
+    // No directory fsync here: if these renames are lost, the next open finds the `.swap` again
+    // and completes it; the inputs' removal is equally idempotent.
     if (auto r = out->rename_files(".swap", ""); !r) return fail(std::move(r.error()));
-    if (auto r = fsync_dir(_dir); !r) return fail(std::move(r.error()));
+    _dir_dirty = true;
     return true;
 }
 

@@ -198,7 +198,7 @@ result<> disk_log::load(const log_open_state& st) {
         for (size_t i = 0; i < segs.size(); ++i)
             if (segs[i]->base_offset() <= rp) recover_from = i;
     }
-    bool recovered_any = false;
+    std::vector<std::shared_ptr<segment>> recovered;
     int64_t prev_next = -1;
     for (size_t i = 0; i < segs.size(); ++i) {
         auto& s = segs[i];
@@ -214,7 +214,7 @@ result<> disk_log::load(const log_open_state& st) {
             auto r = s->recover(cfg->index_interval_bytes);
             if (!r) return fail(std::move(r.error()));
             truncated = *r;
-            recovered_any = true;
+            recovered.push_back(s);
             if (truncated > 0)
                 logger->warn("{}: truncated {} bytes of torn or corrupt data at the end of segment {} (log end offset {})",
                              name(), truncated, s->base_offset(), s->next_offset());
@@ -253,12 +253,15 @@ result<> disk_log::load(const log_open_state& st) {
     int64_t leo = _active->next_offset();
     _leo = leo;
     _log_start = std::clamp<int64_t>(std::max(st.log_start.value_or(0), segs.front()->base_offset()), 0, leo);
-    if (recovered_any) {
-        for (auto& s : segs)
-            if (auto r = s->flush(); !r) return r;
-        (void)fsync_dir(_dir);
+    // After a crash the recovery point stays where the checkpoint had it: the re-validated data
+    // (and any truncation) is fsynced by the first background flush, not on the start-up path.
+    if (recovered.empty()) {
+        _recovery_point = leo;
+    } else {
+        _recovery_point = std::min(st.clean_shutdown ? leo : st.recovery_point.value_or(0), leo);
+        _flush_pending = true;
+        _dir_dirty = true;
     }
-    _recovery_point = leo;
     _cleaner_offset = std::clamp<int64_t>(st.cleaner_offset.value_or(0), _log_start.load(), leo);
     _last_flush_steady = steady_ms();
     return {};

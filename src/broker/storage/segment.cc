@@ -100,6 +100,7 @@ result<std::shared_ptr<segment>> segment::create(const std::string& dir, int64_t
     s->_log_fd = std::move(*log);
     s->_idx_fd = std::move(*idx);
     s->_tidx_fd = std::move(*tidx);
+    s->_dirty = true;
     return s;
 }
 
@@ -281,6 +282,7 @@ result<int64_t> segment::recover(int32_t index_interval_bytes) {
         return fail(errc::io, "truncate {}: {}", path(".log"), std::strerror(errno));
     _next_offset.store(next);
     _size.store(valid);
+    _dirty = true;
     if (auto r = rewrite_index_files(); !r) return fail(std::move(r.error()));
     if (auto r = load_txns(); !r) return fail(std::move(r.error()));
     // Aborted-transaction entries whose marker was cut off describe offsets that will be reused.
@@ -341,6 +343,7 @@ result<> segment::append(std::string_view batch, int32_t index_interval_bytes) {
     }
     batch_view v{batch.data()};
     index_batch(v, pos, index_interval_bytes);
+    _dirty.store(true, std::memory_order_release);
     _next_offset.store(v.next_offset(), std::memory_order_release);
     _size.store(pos + int64_t(batch.size()), std::memory_order_release);
     return {};
@@ -362,6 +365,7 @@ result<> segment::append_txn(const txn_index_entry& e) {
     if (::write(fd->get(), b, sizeof b) != ssize_t(sizeof b))
         return fail(errc::io, "append to {}: {}", path(".txnindex"), std::strerror(errno));
     _txns.push_back(e);
+    _dirty = true;
     return {};
 }
 
@@ -397,10 +401,27 @@ result<> segment::persist_indexes() {
 }
 
 result<> segment::flush() {
+    // Writers set _dirty after writing, so clearing it before the fsyncs never loses a write.
+    if (!_dirty.exchange(false)) return {};
+    auto r = sync_files(true);
+    if (!r) _dirty = true;
+    return r;
+}
+
+result<> segment::flush_data() {
+    _dirty = false;
+    auto r = sync_files(false);
+    if (!r) _dirty = true;
+    return r;
+}
+
+result<> segment::sync_files(bool indexes) {
     if (auto r = persist_indexes(); !r) return r;
+    if (indexes) {
+        if (auto r = fdatasync_fd(_idx_fd.get(), path(".index")); !r) return r;
+        if (auto r = fdatasync_fd(_tidx_fd.get(), path(".timeindex")); !r) return r;
+    }
     if (auto r = fdatasync_fd(_log_fd.get(), path(".log")); !r) return r;
-    if (auto r = fdatasync_fd(_idx_fd.get(), path(".index")); !r) return r;
-    if (auto r = fdatasync_fd(_tidx_fd.get(), path(".timeindex")); !r) return r;
     bool has_txn;
     {
         std::lock_guard lk(_txn_mu);

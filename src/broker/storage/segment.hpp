@@ -112,6 +112,9 @@ public:
     result<> persist_indexes();
     // persist_indexes + fdatasync of every file.
     result<> flush();
+    // fdatasync of what cannot be rebuilt (the log and the aborted-transaction index); indexes are
+    // only persisted, recovery rebuilds them if a crash loses them.
+    result<> flush_data();
     // No more appends: final time-index entry, indexes persisted, lookups move to the files.
     result<> seal();
 
@@ -140,6 +143,7 @@ private:
     void index_batch(const batch_view& b, int64_t position, int32_t index_interval_bytes);
     void reset_indexes_locked();
     result<> rewrite_index_files();
+    result<> sync_files(bool indexes);
     result<> load_txns();
     bool read_index_file_entry(size_t i, index_entry& e) const;
     bool read_time_file_entry(size_t i, time_entry& e) const;
@@ -156,6 +160,7 @@ private:
     int64_t _offset_of_max_ts; // writer only
     int64_t _bytes_since_index = 0;
     bool _index_missing = false; // open() found no index files: load() must rebuild them
+    std::atomic<bool> _dirty{false}; // written since the last flush (set after the write itself)
 
     mutable std::shared_mutex _idx_mu;
     bool _in_memory = true;               // entries below are authoritative; else the files are
