@@ -595,12 +595,14 @@ void expect_same(const connect_record& actual, const connect_record& expected) {
                 actual.val == expected.val && actual.headers == expected.headers;
     EXPECT_TRUE(same) << "actual:   " << render(actual) << "\nexpected: " << render(expected);
     // The struct values must carry the schema the record names (what a converter serializes with).
-    if (actual.val.type() == value::kind::struct_ && actual.value_schema)
+    if (actual.val.type() == value::kind::struct_ && actual.value_schema) {
         EXPECT_TRUE(schema_equals(actual.val.as_struct()->schema(), actual.value_schema))
             << "value struct schema differs from the record's value schema";
-    if (actual.key.type() == value::kind::struct_ && actual.key_schema)
+    }
+    if (actual.key.type() == value::kind::struct_ && actual.key_schema) {
         EXPECT_TRUE(schema_equals(actual.key.as_struct()->schema(), actual.key_schema))
             << "key struct schema differs from the record's key schema";
+    }
 }
 
 TEST_P(transforms_golden, matches) {

@@ -1,0 +1,382 @@
+// Unit tests of what the golden files cannot show well: the shared helpers (SimpleDateFormat,
+// Java's number parsing, KIP-821 field paths, the Java-replacement regex API), schema caching and
+// the sole-owner fast path, and registration under the Java class names.
+
+#include "config/regex.hpp"
+#include "plugins/transforms/cast/cast.hpp"
+#include "plugins/transforms/common/field_path.hpp"
+#include "plugins/transforms/common/java_number.hpp"
+#include "plugins/transforms/common/simple_date_format.hpp"
+#include "plugins/transforms/common/transform_util.hpp"
+#include "plugins/transforms/insert_field/insert_field.hpp"
+#include "plugins/transforms/replace_field/replace_field.hpp"
+
+#include "ferry/data/logical.hpp"
+#include "ferry/plugin.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace ferry {
+void register_transforms(plugin_registry& r);
+}
+
+namespace ferry::transforms {
+namespace {
+
+// ---- SimpleDateFormat ----
+
+constexpr int64_t t_2017 = 1500000000123; // 2017-07-14T02:40:00.123Z, a Friday
+
+TEST(simple_date_format, formats_every_letter) {
+    EXPECT_EQ(simple_date_format("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").format(t_2017), "2017-07-14T02:40:00.123Z");
+    EXPECT_EQ(simple_date_format("G y yy yyy yyyyy").format(t_2017), "AD 2017 17 2017 02017");
+    EXPECT_EQ(simple_date_format("M MM MMM MMMM L").format(t_2017), "7 07 Jul July 7");
+    EXPECT_EQ(simple_date_format("d dd D DDD F").format(t_2017), "14 14 195 195 2");
+    EXPECT_EQ(simple_date_format("E EEE EEEE u").format(t_2017), "Fri Fri Friday 5");
+    EXPECT_EQ(simple_date_format("H k K h a").format(t_2017), "2 2 2 2 AM");
+    EXPECT_EQ(simple_date_format("h a k").format(t_2017 + 12 * 3600000), "2 PM 14");
+    EXPECT_EQ(simple_date_format("h k K").format(0), "12 24 0");
+    EXPECT_EQ(simple_date_format("m s S SSSS").format(t_2017), "40 0 123 0123");
+    EXPECT_EQ(simple_date_format("z zzzz Z X XX XXX").format(t_2017), "UTC Coordinated Universal Time +0000 Z Z Z");
+    EXPECT_EQ(simple_date_format("'quoted ''text''' HH''mm").format(t_2017), "quoted 'text' 02'40");
+}
+
+TEST(simple_date_format, week_fields_use_us_rules) {
+    // 2017-07-14 is in week 28 of 2017 (weeks start on Sunday, week 1 holds January 1st).
+    EXPECT_EQ(simple_date_format("w W Y").format(t_2017), "28 3 2017"); // July 1st is a Saturday
+    // 2016-12-31 (a Saturday) is in week 53; 2017-12-31 (a Sunday) is week 1 of week-year 2018.
+    int64_t day = 86400000;
+    EXPECT_EQ(simple_date_format("w Y").format(int64_t(logical::days_from_civil({2016, 12, 31})) * day), "53 2016");
+    EXPECT_EQ(simple_date_format("w Y").format(int64_t(logical::days_from_civil({2017, 12, 31})) * day), "1 2018");
+}
+
+TEST(simple_date_format, before_1970_and_bc) {
+    EXPECT_EQ(simple_date_format("yyyy-MM-dd HH:mm:ss.SSS").format(-1), "1969-12-31 23:59:59.999");
+    int64_t day = 86400000;
+    EXPECT_EQ(simple_date_format("G yyyy").format(int64_t(logical::days_from_civil({0, 6, 1})) * day), "BC 0001");
+}
+
+TEST(simple_date_format, rejects_bad_patterns_as_java) {
+    try {
+        simple_date_format f("bad-format");
+        FAIL() << "accepted";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_STREQ(e.what(), "Illegal pattern character 'b'");
+    }
+    EXPECT_THROW(simple_date_format("yyyy 'unterminated"), std::invalid_argument);
+    EXPECT_NO_THROW(simple_date_format("'only a literal'"));
+}
+
+TEST(simple_date_format, parses_lenient_input) {
+    simple_date_format iso("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
+    EXPECT_EQ(iso.parse("2017-07-14T02:40:00.123Z"), t_2017);
+    // Out-of-range values roll over.
+    EXPECT_EQ(simple_date_format("yyyy-MM-dd").parse("2017-02-30"), int64_t(logical::days_from_civil({2017, 3, 2})) * 86400000);
+    // Spaces before a field are skipped; the text may end early only after the last field.
+    EXPECT_EQ(simple_date_format("yyyy MM dd").parse("2017  7 14"), int64_t(logical::days_from_civil({2017, 7, 14})) * 86400000);
+    EXPECT_FALSE(simple_date_format("yyyy-MM-dd HH").parse("2017-07-14"));
+    EXPECT_FALSE(simple_date_format("yyyy-MM-dd").parse("2017/07/14"));
+    EXPECT_FALSE(simple_date_format("yyyy").parse("x"));
+    // Abutting numeric fields read their letter count.
+    EXPECT_EQ(simple_date_format("yyyyMMddHHmmssSSS").parse("20170714024000123"), t_2017);
+    // Names, case-insensitive, long or short.
+    EXPECT_EQ(simple_date_format("dd MMM yyyy").parse("14 JULY 2017"), simple_date_format("dd MMM yyyy").parse("14 jul 2017"));
+    // 12-hour clock: 12 AM is midnight, 12 PM is noon.
+    simple_date_format h12("yyyy-MM-dd hh:mm a");
+    EXPECT_EQ(h12.parse("1970-01-01 12:30 AM"), 30 * 60000);
+    EXPECT_EQ(h12.parse("1970-01-01 12:30 PM"), 12 * 3600000 + 30 * 60000);
+    // Zones.
+    simple_date_format z("HH:mm Z");
+    EXPECT_EQ(z.parse("10:00 +0130"), 8 * 3600000 + 30 * 60000);
+    EXPECT_EQ(z.parse("10:00 GMT-01:00"), 11 * 3600000);
+    EXPECT_EQ(z.parse("10:00 UTC"), 10 * 3600000);
+    EXPECT_FALSE(z.parse("10:00 +1"));
+    simple_date_format x("HH:mmX");
+    EXPECT_EQ(x.parse("10:00Z"), 10 * 3600000);
+    EXPECT_EQ(x.parse("10:00+02"), 8 * 3600000);
+    EXPECT_EQ(simple_date_format("HH:mmXXX").parse("10:00-02:30"), 12 * 3600000 + 30 * 60000);
+    // Eras.
+    EXPECT_EQ(simple_date_format("G yyyy").parse("BC 0001"), int64_t(logical::days_from_civil({0, 1, 1})) * 86400000);
+}
+
+TEST(simple_date_format, two_digit_years_land_within_80_years_back_20_forward) {
+    simple_date_format yy("yy-MM-dd");
+    auto parsed = yy.parse("00-01-01");
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(simple_date_format("yyyy").format(*parsed), "2000");
+    // "yyyy" takes two digits literally.
+    EXPECT_EQ(simple_date_format("yyyy").format(*simple_date_format("yyyy-MM").parse("17-01")), "0017");
+}
+
+// ---- Java number parsing ----
+
+TEST(java_number, integers_as_integer_parse_int) {
+    EXPECT_EQ(java_parse_integer("42", INT32_MIN, INT32_MAX), 42);
+    EXPECT_EQ(java_parse_integer("+42", INT32_MIN, INT32_MAX), 42);
+    EXPECT_EQ(java_parse_integer("-2147483648", INT32_MIN, INT32_MAX), INT32_MIN);
+    EXPECT_FALSE(java_parse_integer("2147483648", INT32_MIN, INT32_MAX));
+    EXPECT_EQ(java_parse_integer("-9223372036854775808", INT64_MIN, INT64_MAX), INT64_MIN);
+    EXPECT_FALSE(java_parse_integer("9223372036854775808", INT64_MIN, INT64_MAX));
+    EXPECT_FALSE(java_parse_integer(" 1", INT32_MIN, INT32_MAX));
+    EXPECT_FALSE(java_parse_integer("1.0", INT32_MIN, INT32_MAX));
+    EXPECT_FALSE(java_parse_integer("-", INT32_MIN, INT32_MAX));
+    EXPECT_FALSE(java_parse_integer("", INT32_MIN, INT32_MAX));
+}
+
+TEST(java_number, floating_point_as_double_parse_double) {
+    EXPECT_EQ(java_parse_double("1.5"), 1.5);
+    EXPECT_EQ(java_parse_double("  -1.5e2d "), -150.0);
+    EXPECT_EQ(java_parse_double(".5"), 0.5);
+    EXPECT_EQ(java_parse_double("5."), 5.0);
+    EXPECT_EQ(java_parse_double("0x1p3"), 8.0);
+    EXPECT_EQ(java_parse_double("-0x1.8p1"), -3.0);
+    EXPECT_EQ(java_parse_double("1e400"), HUGE_VAL);
+    EXPECT_EQ(java_parse_double("1e-400"), 0.0);
+    EXPECT_TRUE(std::isnan(*java_parse_double("NaN")));
+    EXPECT_EQ(java_parse_double("-Infinity"), -HUGE_VAL);
+    EXPECT_FALSE(java_parse_double("1e"));
+    EXPECT_FALSE(java_parse_double("."));
+    EXPECT_FALSE(java_parse_double("0x1"));
+    EXPECT_FALSE(java_parse_double("nan"));
+    EXPECT_FALSE(java_parse_double("1,5"));
+    EXPECT_EQ(java_parse_float("3.4028236e38"), HUGE_VALF); // rounds past FLT_MAX
+    EXPECT_EQ(java_parse_float("0.1f"), 0.1f);
+}
+
+TEST(java_number, narrowing_casts) {
+    EXPECT_EQ(java_d2i(3.99), 3);
+    EXPECT_EQ(java_d2i(-3.99), -3);
+    EXPECT_EQ(java_d2i(NAN), 0);
+    EXPECT_EQ(java_d2i(1e300), INT32_MAX);
+    EXPECT_EQ(java_d2l(-1e300), INT64_MIN);
+    // BigDecimal.longValue(): the low 64 bits of the integer part.
+    EXPECT_EQ(decimal_long_value(logical::decimal_from_int64(-1999), 3), -1);
+    auto huge = logical::parse_decimal("18446744073709551617.5"); // 2^64 + 1.5
+    ASSERT_TRUE(huge);
+    EXPECT_EQ(decimal_long_value(huge->unscaled, huge->scale), 1);
+    EXPECT_EQ(big_decimal_long_value("1e3"), 1000);
+    EXPECT_FALSE(big_decimal_long_value("abc"));
+}
+
+// ---- field paths (KIP-821) ----
+
+std::vector<std::string> v2(const std::string& p) { return single_field_path(p, field_syntax_version::v2).steps(); }
+
+TEST(single_field_path, v1_is_one_step) {
+    EXPECT_EQ(single_field_path("foo.bar.baz", field_syntax_version::v1).steps(), std::vector<std::string>{"foo.bar.baz"});
+    EXPECT_EQ(single_field_path("foo.`bar.baz`", field_syntax_version::v1).steps(),
+              std::vector<std::string>{"foo.`bar.baz`"});
+}
+
+TEST(single_field_path, v2_splits_dots_and_honours_backticks) {
+    using v = std::vector<std::string>;
+    EXPECT_EQ(v2(".."), (v{"", "", ""}));
+    EXPECT_EQ(v2("foo.."), (v{"foo", "", ""}));
+    EXPECT_EQ(v2(".bar."), (v{"", "bar", ""}));
+    EXPECT_EQ(v2("..baz"), (v{"", "", "baz"}));
+    EXPECT_EQ(v2(""), v{});
+    EXPECT_EQ(v2("foo.bar.baz"), (v{"foo", "bar", "baz"}));
+    EXPECT_EQ(v2("foo`bar`baz"), (v{"foo`bar`baz"}));
+    EXPECT_EQ(v2("`foo.bar.baz`"), (v{"foo.bar.baz"}));
+    EXPECT_EQ(v2("foo.`bar.baz`"), (v{"foo", "bar.baz"}));
+    EXPECT_EQ(v2("`foo.bar`.baz"), (v{"foo.bar", "baz"}));
+    EXPECT_EQ(v2("foo.`bar`.baz"), (v{"foo", "bar", "baz"}));
+    EXPECT_EQ(v2("foo.``bar.baz`"), (v{"foo", "`bar.baz"}));
+    EXPECT_EQ(v2("foo.`bar.baz``"), (v{"foo", "bar.baz`"}));
+    EXPECT_EQ(v2("foo.`ba`r.baz`"), (v{"foo", "ba`r.baz"}));
+    EXPECT_EQ(v2("foo.ba`r.baz"), (v{"foo", "ba`r", "baz"}));
+    EXPECT_EQ(v2("foo.``bar``.baz"), (v{"foo", "`bar`", "baz"}));
+    EXPECT_EQ(v2("``foo.bar.baz``"), (v{"`foo.bar.baz`"}));
+    EXPECT_EQ(v2("foo.`bar\\`.baz`"), (v{"foo", "bar`.baz"}));
+    EXPECT_EQ(v2("foo.`bar.`baz`"), (v{"foo", "bar.`baz"}));
+    EXPECT_EQ(v2("foo.`bar\\`.`baz`"), (v{"foo", "bar`.`baz"}));
+    EXPECT_EQ(v2("foo.`bar\\\\`.\\`baz`"), (v{"foo", "bar\\`.\\`baz"}));
+}
+
+TEST(single_field_path, v2_incomplete_backticks) {
+    auto message = [](const std::string& p) {
+        try {
+            v2(p);
+        } catch (const config_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_EQ(message("`foo.bar.baz"), "Incomplete backtick pair in path: [`foo.bar.baz], consider adding a backslash "
+                                       "before backtick at position 0 to escape it");
+    EXPECT_EQ(message("foo.bar.`baz"), "Incomplete backtick pair in path: [foo.bar.`baz], consider adding a backslash "
+                                       "before backtick at position 8 to escape it");
+    EXPECT_EQ(message("foo.bar.`baz\\`"), "Incomplete backtick pair in path: [foo.bar.`baz\\`], consider adding a "
+                                          "backslash before backtick at position 8 to escape it");
+}
+
+// ---- config::regex additions (Matcher.find / replaceFirst) ----
+
+TEST(java_regex, find_reports_groups) {
+    auto re = config::regex::compile("(a)(x)?(b+)");
+    ASSERT_TRUE(re);
+    EXPECT_EQ(re->group_count(), 3);
+    std::vector<config::regex::span> g;
+    ASSERT_TRUE(re->find("zzabbb", 0, g));
+    ASSERT_EQ(g.size(), 4u);
+    EXPECT_EQ(g[0], (config::regex::span{2, 6}));
+    EXPECT_EQ(g[2], (config::regex::span{config::regex::npos, config::regex::npos}));
+    EXPECT_EQ(g[3], (config::regex::span{3, 6}));
+    EXPECT_FALSE(re->find("zzabbb", 3, g));
+}
+
+TEST(java_regex, replace_first_with_java_replacement_syntax) {
+    auto replace = [](const char* pattern, const char* s, const char* repl) {
+        auto re = config::regex::compile(pattern);
+        EXPECT_TRUE(re) << pattern;
+        auto r = re->replace_first(s, repl);
+        return r ? *r : "error: " + r.error().message;
+    };
+    EXPECT_EQ(replace("o", "foo", "0"), "f0o"); // first match only
+    EXPECT_EQ(replace("x", "foo", "0"), "foo");
+    EXPECT_EQ(replace("(\\w+)@(\\w+)", "me@host", "$2 at $1"), "host at me");
+    EXPECT_EQ(replace("(?<user>\\w+)@(?<host>\\w+)", "me@host", "${host}/${user}"), "host/me");
+    EXPECT_EQ(replace("(a)", "a", "\\$1\\\\"), "$1\\");
+    EXPECT_EQ(replace("(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)(k)", "abcdefghijk", "$11-$10-$1"), "k-j-a");
+    EXPECT_EQ(replace("(a)", "a", "$10"), "a0"); // group 10 does not exist: $1 then 0
+    EXPECT_EQ(replace("(a)", "a", "$2"), "error: No group 2");
+    EXPECT_EQ(replace("(a)", "a", "$x"), "error: Illegal group reference");
+    EXPECT_EQ(replace("(a)", "a", "$"), "error: Illegal group reference: group index is missing");
+    EXPECT_EQ(replace("(a)", "a", "x\\"), "error: character to be escaped is missing");
+    EXPECT_EQ(replace("(a)", "a", "${nope}"), "error: No group with name {nope}");
+    EXPECT_EQ(replace("(a)", "a", "${}"), "error: named capturing group has 0 length name");
+    EXPECT_EQ(replace("(a)", "a", "${ab"), "error: named capturing group is missing trailing '}'");
+    EXPECT_EQ(replace("(a)", "a", "${1a}"), "error: capturing group name {1a} starts with digit character");
+}
+
+// ---- schema caches and the sole-owner path ----
+
+schema_ptr ten_field_schema() {
+    schema_builder b = schema_builder::struct_();
+    b.name("bench.Row");
+    for (int i = 0; i < 10; ++i) b.field("f" + std::to_string(i), i % 2 ? schemas::string() : schemas::int64());
+    return b.build();
+}
+
+sink_record row(const schema_ptr& s, int64_t n) {
+    sink_record r;
+    r.topic = "t";
+    r.kafka_partition = 0;
+    r.offset = n;
+    r.timestamp = 1000 + n;
+    r.value_schema = s;
+    auto st = make_struct(s);
+    for (const auto& f : s->fields())
+        st->put(f, f.schema->type() == schema_type::int64 ? value(n) : value("v" + std::to_string(n)));
+    r.val = value(std::move(st));
+    return r;
+}
+
+TEST(schema_cache, same_schema_gives_the_same_updated_schema_object) {
+    insert_field t(side::value);
+    t.configure({{"topic.field", "topic"}, {"offset.field", "offset"}});
+    auto s = ten_field_schema();
+    auto a = row(s, 1), b = row(s, 2);
+    ASSERT_TRUE(t.apply(a));
+    ASSERT_TRUE(t.apply(b));
+    EXPECT_EQ(a.value_schema.get(), b.value_schema.get()); // Kafka's assertSame
+    // A structurally equal schema under another pointer is found too.
+    auto c = row(ten_field_schema(), 3);
+    ASSERT_TRUE(t.apply(c));
+    EXPECT_EQ(c.value_schema.get(), a.value_schema.get());
+    EXPECT_EQ(c.val.as_struct()->get("offset"), value(int64_t(3)));
+}
+
+TEST(schema_cache, lru_keeps_sixteen_entries) {
+    schema_cache cache;
+    std::vector<schema_ptr> keys;
+    for (int i = 0; i < 20; ++i) {
+        keys.push_back(schema_builder::struct_().name("s" + std::to_string(i)).build());
+        cache.put(keys.back(), keys.back());
+    }
+    EXPECT_EQ(cache.size(), 16u);
+    EXPECT_EQ(cache.find(keys[0]), nullptr);
+    ASSERT_NE(cache.find(keys[19]), nullptr);
+    EXPECT_EQ(*cache.find(keys[19]), keys[19]);
+}
+
+TEST(sole_owner, a_shared_input_struct_is_left_untouched) {
+    replace_field t(side::value);
+    t.configure({{"renames", "f0:id"}});
+    auto s = ten_field_schema();
+    auto r = row(s, 7);
+    value shared = r.val; // a second owner: the transform must copy, not move
+    ASSERT_TRUE(t.apply(r));
+    EXPECT_EQ(shared.as_struct()->get("f1"), value("v7"));
+    EXPECT_EQ(r.val.as_struct()->get("f1"), value("v7"));
+    EXPECT_EQ(r.val.as_struct()->get("id"), value(int64_t(7)));
+    // Sole owner: moved, same result.
+    auto r2 = row(s, 8);
+    ASSERT_TRUE(t.apply(r2));
+    EXPECT_EQ(r2.val.as_struct()->get("f1"), value("v8"));
+}
+
+TEST(cast, chain_of_three_over_many_records) {
+    // The benchmark's chain, checked for what it produces.
+    insert_field ins(side::value);
+    ins.configure({{"topic.field", "topic"}, {"timestamp.field", "ts"}});
+    replace_field rep(side::value);
+    rep.configure({{"exclude", "f9"}, {"renames", "f0:id"}});
+    cast c(side::value);
+    c.configure({{"spec", "id:string,f2:int32"}});
+    auto s = ten_field_schema();
+    for (int64_t n = 0; n < 100; ++n) {
+        auto r = row(s, n);
+        ASSERT_TRUE(ins.apply(r) && rep.apply(r) && c.apply(r));
+        const auto& st = *r.val.as_struct();
+        EXPECT_EQ(st.get("id"), value(std::to_string(n)));
+        EXPECT_EQ(st.get("f2"), value(static_cast<int32_t>(n)));
+        EXPECT_EQ(st.get("topic"), value("t"));
+        EXPECT_EQ(st.get("ts"), value(1000 + n));
+        EXPECT_EQ(st.schema()->fields().size(), 11u);
+        EXPECT_EQ(st.schema()->find_field("f9"), nullptr);
+    }
+}
+
+// ---- registration ----
+
+TEST(registration, every_class_name_and_alias) {
+    plugin_registry r;
+    register_transforms(r);
+    for (std::string n : {"Cast", "ExtractField", "Flatten", "HeaderFrom", "HoistField", "InsertField", "MaskField",
+                          "ReplaceField", "SetSchemaMetadata", "TimestampConverter"})
+        for (std::string v : {"$Key", "$Value"}) {
+            EXPECT_TRUE(r.find("org.apache.kafka.connect.transforms." + n + v, plugin_type::transformation)) << n + v;
+            EXPECT_TRUE(r.find(n + v, plugin_type::transformation)) << n + v;
+        }
+    for (std::string n : {"DropHeaders", "Filter", "InsertHeader", "RegexRouter", "TimestampRouter", "ValueToKey"})
+        EXPECT_TRUE(r.find("org.apache.kafka.connect.transforms." + n, plugin_type::transformation)) << n;
+    for (std::string n : {"TopicNameMatches", "HasHeaderKey", "RecordIsTombstone"}) {
+        EXPECT_TRUE(r.find("org.apache.kafka.connect.transforms.predicates." + n, plugin_type::predicate)) << n;
+        EXPECT_TRUE(r.find(n, plugin_type::predicate)) << n;
+    }
+    EXPECT_TRUE(r.find("io.debezium.transforms.ExtractNewRecordState", plugin_type::transformation));
+    EXPECT_EQ(r.list(plugin_type::transformation).size(), 27u);
+    EXPECT_EQ(r.list(plugin_type::predicate).size(), 3u);
+
+    // The factories build the right variant.
+    auto t = r.make_transformation("org.apache.kafka.connect.transforms.InsertField$Key");
+    t->configure({{"topic.field", "topic"}});
+    sink_record rec;
+    rec.topic = "orders";
+    rec.key = value(value::map_type{});
+    rec.val = value("v");
+    ASSERT_TRUE(t->apply(rec));
+    EXPECT_EQ(*rec.key.map_get("topic"), value("orders"));
+    EXPECT_EQ(rec.val, value("v"));
+
+    // Every registered config table parses its own defaults (required keys aside).
+    for (auto* info : r.list(plugin_type::transformation)) EXPECT_NO_THROW(info->config_def().keys()) << info->class_name;
+    EXPECT_EQ(r.find("Cast$Value", plugin_type::transformation)->version, "4.0.0");
+}
+
+} // namespace
+} // namespace ferry::transforms
