@@ -44,7 +44,8 @@ std::string make_batch(int n, int value_size, codec c) {
     for (int i = 0; i < n; ++i) {
         char key[17];
         std::snprintf(key, sizeof key, "key-%012d", i);
-        for (int j = 0; j < value_size; j += 7) value[size_t(j)] = char('a' + (i + j) % 26);
+        for (int j = 0; j < value_size; j += 7)
+            value[size_t(j)] = char('a' + (i + j) % 26);
         b.add(std::string_view(key, 16), value);
     }
     return b.build();
@@ -100,7 +101,8 @@ void BM_read_sequential(benchmark::State& st) {
     auto log = m->partition("t", 0);
     const int records_per_batch = 100;
     std::string batch = make_batch(records_per_batch, 100, codec::none);
-    while (log->size_bytes() < (int64_t(256) << 20)) (void)log->append(std::span<char>(batch.data(), batch.size()));
+    while (log->size_bytes() < (int64_t(256) << 20))
+        (void)log->append(std::span<char>(batch.data(), batch.size()));
     int64_t offset = 0, records = 0, bytes = 0;
     const int64_t end = log->log_end_offset();
     for (auto _ : st) {
@@ -128,7 +130,8 @@ void BM_read_random(benchmark::State& st) {
     (void)m->create_topic("t", 1, {{"segment.bytes", "16777216"}});
     auto log = m->partition("t", 0);
     std::string batch = make_batch(10, 100, codec::none);
-    while (log->size_bytes() < (int64_t(128) << 20)) (void)log->append(std::span<char>(batch.data(), batch.size()));
+    while (log->size_bytes() < (int64_t(128) << 20))
+        (void)log->append(std::span<char>(batch.data(), batch.size()));
     const int64_t end = log->log_end_offset();
     uint64_t x = 88172645463325252ull;
     for (auto _ : st) {
@@ -145,8 +148,10 @@ BENCHMARK(BM_read_random)->UseRealTime();
 
 void BM_crc32c(benchmark::State& st) {
     std::string data(size_t(st.range(0)), 'x');
-    for (size_t i = 0; i < data.size(); ++i) data[i] = char(i * 131);
-    for (auto _ : st) benchmark::DoNotOptimize(crc32c(data));
+    for (size_t i = 0; i < data.size(); ++i)
+        data[i] = char(i * 131);
+    for (auto _ : st)
+        benchmark::DoNotOptimize(crc32c(data));
     st.SetBytesProcessed(int64_t(st.iterations()) * st.range(0));
     st.SetLabel(crc32c_hardware_available() ? "sse4.2" : "portable");
 }
@@ -154,7 +159,8 @@ BENCHMARK(BM_crc32c)->Arg(1 << 10)->Arg(16 << 10)->Arg(1 << 20);
 
 void BM_crc32c_portable(benchmark::State& st) {
     std::string data(size_t(st.range(0)), 'x');
-    for (auto _ : st) benchmark::DoNotOptimize(crc32c_extend_portable(0, data.data(), data.size()));
+    for (auto _ : st)
+        benchmark::DoNotOptimize(crc32c_extend_portable(0, data.data(), data.size()));
     st.SetBytesProcessed(int64_t(st.iterations()) * st.range(0));
 }
 BENCHMARK(BM_crc32c_portable)->Arg(1 << 20);

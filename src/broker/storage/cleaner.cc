@@ -31,7 +31,9 @@
 namespace ferry::broker::storage {
 namespace {
 
-inline uint64_t rotl64(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+inline uint64_t rotl64(uint64_t x, int r) {
+    return (x << r) | (x >> (64 - r));
+}
 inline uint64_t fmix64(uint64_t k) {
     k ^= k >> 33;
     k *= 0xff51afd7ed558ccdULL;
@@ -71,12 +73,24 @@ void hash128(std::string_view key, uint64_t& out1, uint64_t& out2) {
     const uint8_t* tail = data + nblocks * 16;
     uint64_t k1 = 0, k2 = 0;
     switch (len & 15) {
-    case 15: k2 ^= uint64_t(tail[14]) << 48; [[fallthrough]];
-    case 14: k2 ^= uint64_t(tail[13]) << 40; [[fallthrough]];
-    case 13: k2 ^= uint64_t(tail[12]) << 32; [[fallthrough]];
-    case 12: k2 ^= uint64_t(tail[11]) << 24; [[fallthrough]];
-    case 11: k2 ^= uint64_t(tail[10]) << 16; [[fallthrough]];
-    case 10: k2 ^= uint64_t(tail[9]) << 8; [[fallthrough]];
+    case 15:
+        k2 ^= uint64_t(tail[14]) << 48;
+        [[fallthrough]];
+    case 14:
+        k2 ^= uint64_t(tail[13]) << 40;
+        [[fallthrough]];
+    case 13:
+        k2 ^= uint64_t(tail[12]) << 32;
+        [[fallthrough]];
+    case 12:
+        k2 ^= uint64_t(tail[11]) << 24;
+        [[fallthrough]];
+    case 11:
+        k2 ^= uint64_t(tail[10]) << 16;
+        [[fallthrough]];
+    case 10:
+        k2 ^= uint64_t(tail[9]) << 8;
+        [[fallthrough]];
     case 9:
         k2 ^= uint64_t(tail[8]);
         k2 *= c2;
@@ -84,13 +98,27 @@ void hash128(std::string_view key, uint64_t& out1, uint64_t& out2) {
         k2 *= c1;
         h2 ^= k2;
         [[fallthrough]];
-    case 8: k1 ^= uint64_t(tail[7]) << 56; [[fallthrough]];
-    case 7: k1 ^= uint64_t(tail[6]) << 48; [[fallthrough]];
-    case 6: k1 ^= uint64_t(tail[5]) << 40; [[fallthrough]];
-    case 5: k1 ^= uint64_t(tail[4]) << 32; [[fallthrough]];
-    case 4: k1 ^= uint64_t(tail[3]) << 24; [[fallthrough]];
-    case 3: k1 ^= uint64_t(tail[2]) << 16; [[fallthrough]];
-    case 2: k1 ^= uint64_t(tail[1]) << 8; [[fallthrough]];
+    case 8:
+        k1 ^= uint64_t(tail[7]) << 56;
+        [[fallthrough]];
+    case 7:
+        k1 ^= uint64_t(tail[6]) << 48;
+        [[fallthrough]];
+    case 6:
+        k1 ^= uint64_t(tail[5]) << 40;
+        [[fallthrough]];
+    case 5:
+        k1 ^= uint64_t(tail[4]) << 32;
+        [[fallthrough]];
+    case 4:
+        k1 ^= uint64_t(tail[3]) << 24;
+        [[fallthrough]];
+    case 3:
+        k1 ^= uint64_t(tail[2]) << 16;
+        [[fallthrough]];
+    case 2:
+        k1 ^= uint64_t(tail[1]) << 8;
+        [[fallthrough]];
     case 1:
         k1 ^= uint64_t(tail[0]);
         k1 *= c1;
@@ -115,7 +143,8 @@ class offset_map {
 public:
     explicit offset_map(size_t bytes) {
         size_t slots = 1024;
-        while (slots * 2 * sizeof(slot) <= bytes) slots *= 2;
+        while (slots * 2 * sizeof(slot) <= bytes)
+            slots *= 2;
         _t.assign(slots, slot{0, 0, -1});
         _mask = slots - 1;
         _max = slots * 3 / 4;
@@ -160,8 +189,7 @@ private:
 };
 
 // Visits every batch header of a segment (one small pread per batch: the payload is not read).
-template <class F>
-result<> walk_headers(const segment& s, F&& fn) {
+template <class F> result<> walk_headers(const segment& s, F&& fn) {
     int64_t end = s.size();
     int64_t pos = 0;
     char h[batch_layout::header_size];
@@ -177,7 +205,9 @@ result<> walk_headers(const segment& s, F&& fn) {
     return {};
 }
 
-int64_t saturating_add(int64_t a, int64_t b) { return b > 0 && a > INT64_MAX - b ? INT64_MAX : a + b; }
+int64_t saturating_add(int64_t a, int64_t b) {
+    return b > 0 && a > INT64_MAX - b ? INT64_MAX : a + b;
+}
 
 } // namespace
 
@@ -224,7 +254,8 @@ result<> rebuild_batch(const batch_view& v, std::string_view original_section, c
         if (new_base == old_base)
             records_out.append(rec.raw);
         else
-            encode_record(records_out, rec.attributes, ts - new_base, rec.offset_delta, rec.key, rec.value, rec.headers);
+            encode_record(records_out, rec.attributes, ts - new_base, rec.offset_delta, rec.key, rec.value,
+                          rec.headers);
     }
     if (v.is_log_append_time() || v.has_delete_horizon()) max_ts = v.max_timestamp();
     std::string_view section = records_out;
@@ -241,7 +272,8 @@ result<> rebuild_batch(const batch_view& v, std::string_view original_section, c
 // What Kafka's cleaner leaves of a producer's last batch: the header alone, so the producer's
 // epoch and sequence survive a restart.
 std::string empty_header(const batch_view& v) {
-    uint16_t attrs = v.attributes() & uint16_t(batch_attr::log_append_time | batch_attr::transactional | batch_attr::control);
+    uint16_t attrs =
+        v.attributes() & uint16_t(batch_attr::log_append_time | batch_attr::transactional | batch_attr::control);
     return assemble_batch(v.base_offset(), attrs, v.last_offset_delta(), v.max_timestamp(), v.max_timestamp(),
                           v.producer_id(), v.producer_epoch(), v.base_sequence(), 0, {});
 }
@@ -279,12 +311,14 @@ result<bool> disk_log::clean_group(clean_pass& pass, const std::vector<std::shar
                     emit = {};
                 } else if (can_discard && !v.has_delete_horizon()) {
                     pass.kept.clear();
-                    auto r = parse_records(b.substr(batch_layout::header_size), v.records_count(), [&](const record_view& rec) {
-                        pass.kept.push_back(rec);
-                        return true;
-                    });
-                    if (!r) return abandon(fail(errc::io, "{}: corrupt control batch at offset {}: {}", name(),
-                                                v.base_offset(), r.error().message));
+                    auto r = parse_records(b.substr(batch_layout::header_size), v.records_count(),
+                                           [&](const record_view& rec) {
+                                               pass.kept.push_back(rec);
+                                               return true;
+                                           });
+                    if (!r)
+                        return abandon(fail(errc::io, "{}: corrupt control batch at offset {}: {}", name(),
+                                            v.base_offset(), r.error().message));
                     if (auto rr = rebuild_batch(v, b.substr(batch_layout::header_size), pass.kept, horizon_if_new,
                                                 pass.records_out, pass.packed, pass.rebuilt);
                         !rr)
@@ -312,8 +346,9 @@ result<bool> disk_log::clean_group(clean_pass& pass, const std::vector<std::shar
                     }
                 } else if (v.records_count() > 0) {
                     auto sec = batch_records(b, pass.scratch);
-                    if (!sec) return abandon(fail(errc::io, "{}: cannot decompress batch at offset {}: {}", name(),
-                                                  v.base_offset(), sec.error().message));
+                    if (!sec)
+                        return abandon(fail(errc::io, "{}: cannot decompress batch at offset {}: {}", name(),
+                                            v.base_offset(), sec.error().message));
                     pass.kept.clear();
                     bool tombstone = false;
                     const bool horizon_passed = v.has_delete_horizon() && now >= v.base_timestamp();
@@ -334,8 +369,9 @@ result<bool> disk_log::clean_group(clean_pass& pass, const std::vector<std::shar
                         }
                         return true;
                     });
-                    if (!r) return abandon(fail(errc::io, "{}: corrupt batch at offset {}: {}", name(), v.base_offset(),
-                                                r.error().message));
+                    if (!r)
+                        return abandon(fail(errc::io, "{}: corrupt batch at offset {}: {}", name(), v.base_offset(),
+                                            r.error().message));
                     const bool need_horizon = tombstone && !v.has_delete_horizon();
                     if (pass.kept.size() == size_t(v.records_count()) && !need_horizon) {
                         // unchanged: copied verbatim, no recompression
@@ -348,9 +384,10 @@ result<bool> disk_log::clean_group(clean_pass& pass, const std::vector<std::shar
                         }
                     } else {
                         auto sec_raw = b.substr(batch_layout::header_size);
-                        if (auto rr = rebuild_batch(v, sec_raw, pass.kept,
-                                                    need_horizon ? std::optional<int64_t>(horizon_if_new) : std::nullopt,
-                                                    pass.records_out, pass.packed, pass.rebuilt);
+                        if (auto rr =
+                                rebuild_batch(v, sec_raw, pass.kept,
+                                              need_horizon ? std::optional<int64_t>(horizon_if_new) : std::nullopt,
+                                              pass.records_out, pass.packed, pass.rebuilt);
                             !rr)
                             return abandon(fail(std::move(rr.error())));
                         emit = pass.rebuilt;
@@ -462,7 +499,8 @@ result<> disk_log::compact(int64_t now) {
         if (!r) return fail(errc::io, "{}: {}", name(), r.error().message);
     }
     int64_t lso = leo;
-    for (const auto& [pid, first] : open_txns) lso = std::min(lso, first);
+    for (const auto& [pid, first] : open_txns)
+        lso = std::min(lso, first);
     for (size_t i = 0; i < end_idx; ++i)
         if (segs[i]->next_offset() > lso) {
             end_idx = i;
@@ -473,7 +511,8 @@ result<> disk_log::compact(int64_t now) {
     const int64_t end_offset = segs[end_idx]->base_offset();
 
     for (const auto& s : segs)
-        for (const auto& e : s->txns()) pass.aborted[e.producer_id].emplace_back(e.first_offset, e.last_offset);
+        for (const auto& e : s->txns())
+            pass.aborted[e.producer_id].emplace_back(e.first_offset, e.last_offset);
 
     // Map the dirty section.
     pass.map_end = std::max(first_dirty, end_offset);
@@ -490,8 +529,9 @@ result<> disk_log::compact(int64_t now) {
             if (v.last_offset() < first_dirty || v.is_control() || v.records_count() == 0) continue;
             if (v.is_transactional() && pass.is_aborted(v.producer_id(), v.base_offset())) continue;
             auto sec = batch_records(b, pass.scratch);
-            if (!sec) return fail(errc::io, "{}: cannot decompress batch at offset {}: {}", name(), v.base_offset(),
-                                  sec.error().message);
+            if (!sec)
+                return fail(errc::io, "{}: cannot decompress batch at offset {}: {}", name(), v.base_offset(),
+                            sec.error().message);
             auto r = parse_records(*sec, v.records_count(), [&](const record_view& rec) {
                 int64_t off = v.base_offset() + rec.offset_delta;
                 if (off < first_dirty || !rec.key) return true;
@@ -502,14 +542,16 @@ result<> disk_log::compact(int64_t now) {
                 }
                 return true;
             });
-            if (!r) return fail(errc::io, "{}: corrupt batch at offset {}: {}", name(), v.base_offset(), r.error().message);
+            if (!r)
+                return fail(errc::io, "{}: corrupt batch at offset {}: {}", name(), v.base_offset(), r.error().message);
         }
         if (rd.io_error()) return fail(*rd.io_error());
     }
 
     // Rewrite [first segment, map_end) in groups of at most segment.bytes.
     size_t k = 0;
-    while (k < end_idx && segs[k]->base_offset() < pass.map_end) ++k;
+    while (k < end_idx && segs[k]->base_offset() < pass.map_end)
+        ++k;
     size_t groups = 0, rewritten = 0;
     for (size_t i = 0; i < k;) {
         std::vector<std::shared_ptr<segment>> group{segs[i]};
@@ -539,10 +581,11 @@ result<> disk_log::compact(int64_t now) {
     if (co < target) _cleaner_offset.store(target);
     _next_horizon_ms = pass.min_horizon;
     if (_env->cleaner_offset_changed) _env->cleaner_offset_changed();
-    _env->logger->info("{}: compacted offsets [{}, {}) in {} group(s), {} rewritten: {} keys mapped, {} of {} records kept, "
-                       "{} -> {} bytes",
-                       name(), log_start, pass.map_end, groups, rewritten, pass.map.size(), pass.records_kept,
-                       pass.records_read, pass.bytes_read, pass.bytes_written);
+    _env->logger->info(
+        "{}: compacted offsets [{}, {}) in {} group(s), {} rewritten: {} keys mapped, {} of {} records kept, "
+        "{} -> {} bytes",
+        name(), log_start, pass.map_end, groups, rewritten, pass.map.size(), pass.records_kept, pass.records_read,
+        pass.bytes_read, pass.bytes_written);
     return {};
 }
 

@@ -120,8 +120,8 @@ TEST(compaction, tombstones_are_removed_only_after_delete_retention_ms) {
     fake_clock clk;
     auto m = open_manager(quiet_config(d.path, &clk));
     // segment.bytes this small gives every batch its own segment: the last one stays active.
-    ASSERT_TRUE(m->create_topic("c", 1, {{"cleanup.policy", "compact"}, {"segment.bytes", "100"},
-                                         {"delete.retention.ms", "10000"}}));
+    ASSERT_TRUE(m->create_topic(
+        "c", 1, {{"cleanup.policy", "compact"}, {"segment.bytes", "100"}, {"delete.retention.ms", "10000"}}));
     auto log = m->partition("c", 0);
     int64_t t = clk.get();
     ASSERT_TRUE(append(*log, one("k1", "a", t)));          // 0
@@ -134,7 +134,8 @@ TEST(compaction, tombstones_are_removed_only_after_delete_retention_ms) {
     m->run_maintenance_now();
     auto recs = read_all(*log);
     std::vector<int64_t> offs;
-    for (auto& r : recs) offs.push_back(r.offset);
+    for (auto& r : recs)
+        offs.push_back(r.offset);
     EXPECT_EQ(offs, (std::vector<int64_t>{2, 3, 4, 5}));
     auto tomb = std::find_if(recs.begin(), recs.end(), [](const rec& r) { return r.offset == 3; });
     EXPECT_FALSE(tomb->value.has_value());
@@ -156,7 +157,8 @@ TEST(compaction, tombstones_are_removed_only_after_delete_retention_ms) {
     m->run_maintenance_now();
     recs = read_all(*log);
     offs.clear();
-    for (auto& r : recs) offs.push_back(r.offset);
+    for (auto& r : recs)
+        offs.push_back(r.offset);
     EXPECT_EQ(offs, (std::vector<int64_t>{2, 4, 5}));
     EXPECT_EQ(replay(recs).count("k2"), 0u);
     EXPECT_EQ(log->log_end_offset(), 6);
@@ -177,7 +179,8 @@ TEST_P(compaction_codec, compressed_batches_are_filtered_and_recompressed_with_t
         record_batch_builder bb;
         bb.compression(c, xerial).default_timestamp(clk.get() + b);
         for (int i = 0; i < 40; ++i, ++n) {
-            std::string k = "k" + std::to_string((n * 7) % 30), v = "payload-" + std::to_string(n) + std::string(20, 'p');
+            std::string k = "k" + std::to_string((n * 7) % 30),
+                        v = "payload-" + std::to_string(n) + std::string(20, 'p');
             bb.add(k, v);
             latest[k] = {n, v};
         }
@@ -220,8 +223,11 @@ TEST(compaction, aborted_data_goes_committed_data_stays_markers_expire) {
     temp_dir d;
     fake_clock clk;
     auto m = open_manager(quiet_config(d.path, &clk));
-    ASSERT_TRUE(m->create_topic("c", 1, {{"cleanup.policy", "compact"}, {"segment.bytes", "100"},
-                                         {"delete.retention.ms", "1000"}, {"min.cleanable.dirty.ratio", "0.01"}}));
+    ASSERT_TRUE(m->create_topic("c", 1,
+                                {{"cleanup.policy", "compact"},
+                                 {"segment.bytes", "100"},
+                                 {"delete.retention.ms", "1000"},
+                                 {"min.cleanable.dirty.ratio", "0.01"}}));
     auto log = m->partition("c", 0);
     int64_t t = clk.get();
     auto txn = [&](int64_t pid, int32_t seq, const std::string& k, const std::string& v) {
@@ -229,18 +235,18 @@ TEST(compaction, aborted_data_goes_committed_data_stays_markers_expire) {
         b.producer(pid, 0, seq).transactional().add(k, v, t);
         return b.build();
     };
-    ASSERT_TRUE(append(*log, one("a", "plain", t)));          // 0
-    ASSERT_TRUE(append(*log, txn(7, 0, "a", "aborted")));     // 1 pid 7, aborted below
-    ASSERT_TRUE(append(*log, txn(8, 0, "b", "committed")));   // 2 pid 8, committed below
-    ASSERT_TRUE(append(*log, txn(7, 1, "c", "aborted")));     // 3 pid 7
-    ASSERT_TRUE(log->append_marker(7, 0, false, 0, 1));       // 4 ABORT
-    ASSERT_TRUE(log->append_marker(8, 0, true, 0, 2));        // 5 COMMIT
-    ASSERT_TRUE(append(*log, one("b", "overwritten", t)));    // 6
-    ASSERT_TRUE(append(*log, txn(7, 2, "d", "later")));       // 7 pid 7, next transaction
-    ASSERT_TRUE(log->append_marker(7, 0, true, 0, 7));        // 8 COMMIT
-    ASSERT_TRUE(append(*log, txn(8, 1, "e", "later")));       // 9 pid 8
-    ASSERT_TRUE(log->append_marker(8, 0, true, 0, 9));        // 10 COMMIT
-    ASSERT_TRUE(append(*log, one("x", "filler", t)));         // 11 (active)
+    ASSERT_TRUE(append(*log, one("a", "plain", t)));        // 0
+    ASSERT_TRUE(append(*log, txn(7, 0, "a", "aborted")));   // 1 pid 7, aborted below
+    ASSERT_TRUE(append(*log, txn(8, 0, "b", "committed"))); // 2 pid 8, committed below
+    ASSERT_TRUE(append(*log, txn(7, 1, "c", "aborted")));   // 3 pid 7
+    ASSERT_TRUE(log->append_marker(7, 0, false, 0, 1));     // 4 ABORT
+    ASSERT_TRUE(log->append_marker(8, 0, true, 0, 2));      // 5 COMMIT
+    ASSERT_TRUE(append(*log, one("b", "overwritten", t)));  // 6
+    ASSERT_TRUE(append(*log, txn(7, 2, "d", "later")));     // 7 pid 7, next transaction
+    ASSERT_TRUE(log->append_marker(7, 0, true, 0, 7));      // 8 COMMIT
+    ASSERT_TRUE(append(*log, txn(8, 1, "e", "later")));     // 9 pid 8
+    ASSERT_TRUE(log->append_marker(8, 0, true, 0, 9));      // 10 COMMIT
+    ASSERT_TRUE(append(*log, one("x", "filler", t)));       // 11 (active)
     ASSERT_EQ(log->aborted_between(0, 20).size(), 1u);
     auto layout = [&] {
         std::map<int64_t, std::pair<int32_t, bool>> out; // base -> (records, has horizon)
@@ -297,12 +303,15 @@ TEST(compaction, an_aborted_producers_last_batch_keeps_its_marker) {
     temp_dir d;
     fake_clock clk;
     auto m = open_manager(quiet_config(d.path, &clk));
-    ASSERT_TRUE(m->create_topic("c", 1, {{"cleanup.policy", "compact"}, {"segment.bytes", "100"},
-                                         {"delete.retention.ms", "0"}, {"min.cleanable.dirty.ratio", "0.01"}}));
+    ASSERT_TRUE(m->create_topic("c", 1,
+                                {{"cleanup.policy", "compact"},
+                                 {"segment.bytes", "100"},
+                                 {"delete.retention.ms", "0"},
+                                 {"min.cleanable.dirty.ratio", "0.01"}}));
     auto log = m->partition("c", 0);
     record_batch_builder b;
     b.producer(7, 0, 0).transactional().add("k", "aborted", clk.get());
-    ASSERT_TRUE(append(*log, b.build()));              // 0
+    ASSERT_TRUE(append(*log, b.build()));               // 0
     ASSERT_TRUE(log->append_marker(7, 0, false, 0, 0)); // 1 ABORT
     ASSERT_TRUE(append(*log, one("x", "filler", clk.get())));
     for (int i = 0; i < 3; ++i) {
@@ -314,7 +323,8 @@ TEST(compaction, an_aborted_producers_last_batch_keeps_its_marker) {
     // The empty header of producer 7's last batch is transactional: without its ABORT marker a
     // restart would see an open transaction, so both stay (as in Kafka).
     std::map<int64_t, int32_t> counts;
-    for (const auto& s : batches(*log)) counts[batch_view{s.data()}.base_offset()] = batch_view{s.data()}.records_count();
+    for (const auto& s : batches(*log))
+        counts[batch_view{s.data()}.base_offset()] = batch_view{s.data()}.records_count();
     EXPECT_EQ(counts.at(0), 0);
     EXPECT_EQ(counts.at(1), 1);
     EXPECT_TRUE(replay(read_all(*log)).count("k") == 0);
@@ -327,18 +337,19 @@ TEST(compaction, an_open_transaction_bounds_the_cleanable_range) {
     ASSERT_TRUE(m->create_topic("c", 1, {{"cleanup.policy", "compact"}, {"segment.bytes", "100"}}));
     auto log = m->partition("c", 0);
     int64_t t = clk.get();
-    ASSERT_TRUE(append(*log, one("k", "old", t)));  // 0
-    ASSERT_TRUE(append(*log, one("j", "j1", t)));   // 1
-    ASSERT_TRUE(append(*log, one("j", "j2", t)));   // 2
+    ASSERT_TRUE(append(*log, one("k", "old", t))); // 0
+    ASSERT_TRUE(append(*log, one("j", "j1", t)));  // 1
+    ASSERT_TRUE(append(*log, one("j", "j2", t)));  // 2
     record_batch_builder open_txn;
     open_txn.producer(9, 0, 0).transactional().add("k", "uncommitted", t);
-    ASSERT_TRUE(append(*log, open_txn.build()));    // 3: no marker yet (LSO = 3)
-    ASSERT_TRUE(append(*log, one("j", "j3", t)));   // 4
+    ASSERT_TRUE(append(*log, open_txn.build()));      // 3: no marker yet (LSO = 3)
+    ASSERT_TRUE(append(*log, one("j", "j3", t)));     // 4
     ASSERT_TRUE(append(*log, one("x", "filler", t))); // 5 (active)
     m->run_maintenance_now();
     auto recs = read_all(*log);
     std::vector<int64_t> offs;
-    for (auto& r : recs) offs.push_back(r.offset);
+    for (auto& r : recs)
+        offs.push_back(r.offset);
     // Below the LSO, j1 is superseded by j2; "old" must stay: the open write to k could abort.
     // Nothing at or after offset 3 is cleaned, so j2 stays too although j3 exists.
     EXPECT_EQ(offs, (std::vector<int64_t>{0, 2, 3, 4, 5}));
@@ -396,11 +407,12 @@ TEST(compaction, dirty_ratio_and_min_compaction_lag_gate_cleaning) {
     temp_dir d;
     fake_clock clk;
     auto m = open_manager(quiet_config(d.path, &clk));
-    ASSERT_TRUE(m->create_topic("lag", 1, {{"cleanup.policy", "compact"}, {"segment.bytes", "100"},
-                                           {"min.compaction.lag.ms", "60000"}}));
+    ASSERT_TRUE(m->create_topic(
+        "lag", 1, {{"cleanup.policy", "compact"}, {"segment.bytes", "100"}, {"min.compaction.lag.ms", "60000"}}));
     auto log = m->partition("lag", 0);
     int64_t t = clk.get();
-    for (int i = 0; i < 5; ++i) ASSERT_TRUE(append(*log, one("k", "v" + std::to_string(i), t)));
+    for (int i = 0; i < 5; ++i)
+        ASSERT_TRUE(append(*log, one("k", "v" + std::to_string(i), t)));
     ASSERT_TRUE(append(*log, one("f", "filler", t)));
     m->run_maintenance_now();
     EXPECT_EQ(read_all(*log).size(), 6u); // too young
@@ -409,11 +421,12 @@ TEST(compaction, dirty_ratio_and_min_compaction_lag_gate_cleaning) {
     EXPECT_EQ(read_all(*log).size(), 2u);
 
     // With ratio 0.9, a mostly clean log waits; max.compaction.lag.ms forces it.
-    ASSERT_TRUE(m->create_topic("ratio", 1, {{"cleanup.policy", "compact"}, {"segment.bytes", "100"},
-                                             {"min.cleanable.dirty.ratio", "0.9"}}));
+    ASSERT_TRUE(m->create_topic(
+        "ratio", 1, {{"cleanup.policy", "compact"}, {"segment.bytes", "100"}, {"min.cleanable.dirty.ratio", "0.9"}}));
     auto r = m->partition("ratio", 0);
     t = clk.get();
-    for (int i = 0; i < 20; ++i) ASSERT_TRUE(append(*r, one("u" + std::to_string(i), "v", t)));
+    for (int i = 0; i < 20; ++i)
+        ASSERT_TRUE(append(*r, one("u" + std::to_string(i), "v", t)));
     ASSERT_TRUE(append(*r, one("f", "filler", t)));
     m->run_maintenance_now(); // all dirty (ratio 1.0): cleaned, nothing to drop
     ASSERT_TRUE(append(*r, one("u0", "new", t)));
@@ -432,25 +445,29 @@ TEST(compaction, a_small_dedupe_buffer_cleans_over_several_passes) {
     auto c = quiet_config(d.path, &clk);
     c.cleaner_dedupe_buffer_bytes = 1; // the minimum map: 1024 slots, 768 keys per pass
     auto m = open_manager(c);
-    ASSERT_TRUE(m->create_topic("c", 1, {{"cleanup.policy", "compact"}, {"segment.bytes", "20000"},
-                                         {"min.cleanable.dirty.ratio", "0.01"}}));
+    ASSERT_TRUE(m->create_topic(
+        "c", 1, {{"cleanup.policy", "compact"}, {"segment.bytes", "20000"}, {"min.cleanable.dirty.ratio", "0.01"}}));
     auto log = m->partition("c", 0);
     for (int round = 0; round < 2; ++round)
-        for (int b = 0; b < 30; ++b) ASSERT_TRUE(append(*log, kv_batch(b * 100, 100, clk.get(), codec::none, 0, "r" + std::to_string(round) + "-")));
+        for (int b = 0; b < 30; ++b)
+            ASSERT_TRUE(
+                append(*log, kv_batch(b * 100, 100, clk.get(), codec::none, 0, "r" + std::to_string(round) + "-")));
     ASSERT_TRUE(append(*log, kv_batch(0, 1, clk.get(), codec::none, 0, std::string(25000, 'z'))));
-    for (int pass = 0; pass < 12; ++pass) m->run_maintenance_now();
+    for (int pass = 0; pass < 12; ++pass)
+        m->run_maintenance_now();
     auto recs = read_all(*log);
     auto vals = replay(recs);
     EXPECT_EQ(recs.size(), 3001u);
-    for (int k = 1; k < 3000; k += 97) EXPECT_EQ(*vals["k" + std::to_string(k)], "r1-" + std::to_string(k));
+    for (int k = 1; k < 3000; k += 97)
+        EXPECT_EQ(*vals["k" + std::to_string(k)], "r1-" + std::to_string(k));
 }
 
 TEST(compaction, compact_delete_applies_both_policies) {
     temp_dir d;
     fake_clock clk;
     auto m = open_manager(quiet_config(d.path, &clk));
-    ASSERT_TRUE(m->create_topic("c", 1, {{"cleanup.policy", "compact,delete"}, {"segment.bytes", "100"},
-                                         {"retention.ms", "100000"}}));
+    ASSERT_TRUE(m->create_topic(
+        "c", 1, {{"cleanup.policy", "compact,delete"}, {"segment.bytes", "100"}, {"retention.ms", "100000"}}));
     auto log = m->partition("c", 0);
     int64_t t = clk.get();
     ASSERT_TRUE(append(*log, one("a", "1", t - 200000))); // expired by time
@@ -460,7 +477,8 @@ TEST(compaction, compact_delete_applies_both_policies) {
     m->run_maintenance_now();
     auto recs = read_all(*log);
     std::vector<int64_t> offs;
-    for (auto& r : recs) offs.push_back(r.offset);
+    for (auto& r : recs)
+        offs.push_back(r.offset);
     EXPECT_EQ(offs, (std::vector<int64_t>{2, 3}));
     EXPECT_EQ(log->log_start_offset(), 1);
 }
@@ -478,7 +496,8 @@ TEST(compaction, a_crash_at_any_moment_of_cleaning_loses_nothing) {
         if (child == 0) {
             ::close(pipefd[0]);
             auto m = log_manager::open(quiet_config(d.path));
-            if (!m || !(*m)->create_topic("c", 1, {{"cleanup.policy", "compact"}, {"segment.bytes", "8192"}})) ::_exit(2);
+            if (!m || !(*m)->create_topic("c", 1, {{"cleanup.policy", "compact"}, {"segment.bytes", "8192"}}))
+                ::_exit(2);
             auto log = (*m)->partition("c", 0);
             for (int b = 0; b < updates / 100; ++b) {
                 record_batch_builder bb;
@@ -522,7 +541,8 @@ TEST(compaction, a_crash_at_any_moment_of_cleaning_loses_nothing) {
             last[*r.key] = r.offset;
         }
         ASSERT_EQ(last.size(), size_t(keys)) << "delay " << delay_us;
-        for (const auto& [k, off] : last) EXPECT_GE(off, updates - keys) << k << " delay " << delay_us;
+        for (const auto& [k, off] : last)
+            EXPECT_GE(off, updates - keys) << k << " delay " << delay_us;
         // And the log still compacts and appends after the crash.
         m->run_maintenance_now();
         EXPECT_LE(read_all(*log).size(), size_t(keys + 1));

@@ -12,8 +12,8 @@ namespace ferry::broker::storage {
 namespace {
 
 constexpr char xerial_magic[8] = {'\x82', 'S', 'N', 'A', 'P', 'P', 'Y', '\0'};
-constexpr size_t xerial_header = 16;     // magic, version i32, compatible version i32
-constexpr size_t xerial_block = 32768;   // what snappy-java writes per block
+constexpr size_t xerial_header = 16;   // magic, version i32, compatible version i32
+constexpr size_t xerial_block = 32768; // what snappy-java writes per block
 
 uint32_t be32(const char* p) {
     return (uint32_t(uint8_t(p[0])) << 24) | (uint32_t(uint8_t(p[1])) << 16) | (uint32_t(uint8_t(p[2])) << 8) |
@@ -25,8 +25,8 @@ void put_be32(std::string& out, uint32_t v) {
 }
 
 result<> too_big(codec c, size_t max_out) {
-    return fail(errc::invalid_argument, "INVALID_RECORD: {} payload decompresses to more than {} bytes",
-                codec_name(c), max_out);
+    return fail(errc::invalid_argument, "INVALID_RECORD: {} payload decompresses to more than {} bytes", codec_name(c),
+                max_out);
 }
 
 result<> gunzip(std::string_view in, std::string& out, size_t max_out) {
@@ -226,11 +226,16 @@ result<> zstd_compress(std::string_view in, std::string& out) {
 
 const char* codec_name(codec c) {
     switch (c) {
-    case codec::none: return "uncompressed";
-    case codec::gzip: return "gzip";
-    case codec::snappy: return "snappy";
-    case codec::lz4: return "lz4";
-    case codec::zstd: return "zstd";
+    case codec::none:
+        return "uncompressed";
+    case codec::gzip:
+        return "gzip";
+    case codec::snappy:
+        return "snappy";
+    case codec::lz4:
+        return "lz4";
+    case codec::zstd:
+        return "zstd";
     }
     return "unknown";
 }
@@ -254,21 +259,31 @@ result<> decompress(codec c, std::string_view in, std::string& out, size_t max_o
         if (in.size() > max_out) return too_big(c, max_out);
         out.append(in);
         return {};
-    case codec::gzip: return gunzip(in, out, max_out);
-    case codec::snappy: return unsnappy(in, out, max_out);
-    case codec::lz4: return unlz4(in, out, max_out);
-    case codec::zstd: return unzstd(in, out, max_out);
+    case codec::gzip:
+        return gunzip(in, out, max_out);
+    case codec::snappy:
+        return unsnappy(in, out, max_out);
+    case codec::lz4:
+        return unlz4(in, out, max_out);
+    case codec::zstd:
+        return unzstd(in, out, max_out);
     }
     return fail(errc::invalid_argument, "UNSUPPORTED_COMPRESSION_TYPE: codec {}", int(c));
 }
 
 result<> compress(codec c, std::string_view in, std::string& out, bool snappy_xerial) {
     switch (c) {
-    case codec::none: out.append(in); return {};
-    case codec::gzip: return gzip(in, out);
-    case codec::snappy: return snappy_compress(in, out, snappy_xerial);
-    case codec::lz4: return lz4_compress(in, out);
-    case codec::zstd: return zstd_compress(in, out);
+    case codec::none:
+        out.append(in);
+        return {};
+    case codec::gzip:
+        return gzip(in, out);
+    case codec::snappy:
+        return snappy_compress(in, out, snappy_xerial);
+    case codec::lz4:
+        return lz4_compress(in, out);
+    case codec::zstd:
+        return zstd_compress(in, out);
     }
     return fail(errc::invalid_argument, "UNSUPPORTED_COMPRESSION_TYPE: codec {}", int(c));
 }

@@ -10,7 +10,8 @@ using namespace ferry::broker::storage;
 namespace {
 std::string sample(size_t n) {
     std::string s;
-    for (size_t i = 0; s.size() < n; ++i) s += "record-" + std::to_string(i % 97) + ";";
+    for (size_t i = 0; s.size() < n; ++i)
+        s += "record-" + std::to_string(i % 97) + ";";
     s.resize(n);
     return s;
 }
@@ -41,7 +42,8 @@ TEST_P(codec_round_trip, decompression_is_bounded) {
 TEST_P(codec_round_trip, batches_carry_the_codec) {
     record_batch_builder b;
     b.compression(GetParam());
-    for (int i = 0; i < 500; ++i) b.add("key" + std::to_string(i), sample(50));
+    for (int i = 0; i < 500; ++i)
+        b.add("key" + std::to_string(i), sample(50));
     std::string batch = b.build();
     ASSERT_TRUE(check_batch_integrity(batch));
     EXPECT_EQ(batch_view{batch.data()}.codec(), GetParam());

@@ -17,11 +17,13 @@ struct tables {
     constexpr tables() {
         for (uint32_t i = 0; i < 256; ++i) {
             uint32_t c = i;
-            for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ poly : c >> 1;
+            for (int k = 0; k < 8; ++k)
+                c = (c & 1) ? (c >> 1) ^ poly : c >> 1;
             t[0][i] = c;
         }
         for (uint32_t i = 0; i < 256; ++i)
-            for (int s = 1; s < 8; ++s) t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xFF];
+            for (int s = 1; s < 8; ++s)
+                t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xFF];
     }
 };
 
@@ -41,7 +43,8 @@ __attribute__((target("sse4.2"))) uint32_t crc_hw_single(uint32_t crc, const uns
         n -= 8;
     }
     uint32_t c32 = static_cast<uint32_t>(c);
-    while (n--) c32 = _mm_crc32_u8(c32, *p++);
+    while (n--)
+        c32 = _mm_crc32_u8(c32, *p++);
     return c32;
 }
 
@@ -54,7 +57,8 @@ uint32_t gf2_times(const uint32_t* mat, uint32_t vec) {
 }
 
 void gf2_square(uint32_t* square, const uint32_t* mat) {
-    for (int n = 0; n < 32; n++) square[n] = gf2_times(mat, mat[n]);
+    for (int n = 0; n < 32; n++)
+        square[n] = gf2_times(mat, mat[n]);
 }
 
 // Operator that advances a CRC register over `len` zero bytes (len a multiple of 8 here).
@@ -74,12 +78,14 @@ shift_op make_shift(size_t len) {
     gf2_square(odd, even); // 4 zero bits
     // result starts as identity
     shift_op r{};
-    for (int n = 0; n < 32; n++) r.m[n] = 1u << n;
+    for (int n = 0; n < 32; n++)
+        r.m[n] = 1u << n;
     do {
         gf2_square(even, odd);
         if (len & 1) {
             uint32_t t[32];
-            for (int n = 0; n < 32; n++) t[n] = gf2_times(even, r.m[n]);
+            for (int n = 0; n < 32; n++)
+                t[n] = gf2_times(even, r.m[n]);
             std::memcpy(r.m, t, sizeof t);
         }
         len >>= 1;
@@ -87,7 +93,8 @@ shift_op make_shift(size_t len) {
         gf2_square(odd, even);
         if (len & 1) {
             uint32_t t[32];
-            for (int n = 0; n < 32; n++) t[n] = gf2_times(odd, r.m[n]);
+            for (int n = 0; n < 32; n++)
+                t[n] = gf2_times(odd, r.m[n]);
             std::memcpy(r.m, t, sizeof t);
         }
         len >>= 1;
@@ -112,7 +119,8 @@ const shift_tables& stripe_tables() {
         shift_tables s{};
         const auto& op = shift_stripe();
         for (int b = 0; b < 4; ++b)
-            for (uint32_t v = 0; v < 256; ++v) s.t[b][v] = gf2_times(op.m, v << (8 * b));
+            for (uint32_t v = 0; v < 256; ++v)
+                s.t[b][v] = gf2_times(op.m, v << (8 * b));
         return s;
     }();
     return st;
@@ -164,12 +172,13 @@ uint32_t crc_sw(uint32_t crc, const unsigned char* p, size_t n) {
         std::memcpy(&lo, p, 4);
         std::memcpy(&hi, p + 4, 4);
         lo ^= crc;
-        crc = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24] ^
-              t[3][hi & 0xFF] ^ t[2][(hi >> 8) & 0xFF] ^ t[1][(hi >> 16) & 0xFF] ^ t[0][hi >> 24];
+        crc = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24] ^ t[3][hi & 0xFF] ^
+              t[2][(hi >> 8) & 0xFF] ^ t[1][(hi >> 16) & 0xFF] ^ t[0][hi >> 24];
         p += 8;
         n -= 8;
     }
-    while (n--) crc = (crc >> 8) ^ t[0][(crc ^ *p++) & 0xFF];
+    while (n--)
+        crc = (crc >> 8) ^ t[0][(crc ^ *p++) & 0xFF];
     return crc;
 }
 

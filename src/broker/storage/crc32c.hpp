@@ -12,8 +12,12 @@ namespace ferry::broker::storage {
 // Continues a CRC: pass the previous return value as `crc` (0 to start).
 uint32_t crc32c_extend(uint32_t crc, const void* data, size_t n);
 
-inline uint32_t crc32c(const void* data, size_t n) { return crc32c_extend(0, data, n); }
-inline uint32_t crc32c(std::string_view s) { return crc32c_extend(0, s.data(), s.size()); }
+inline uint32_t crc32c(const void* data, size_t n) {
+    return crc32c_extend(0, data, n);
+}
+inline uint32_t crc32c(std::string_view s) {
+    return crc32c_extend(0, s.data(), s.size());
+}
 
 // The portable implementation, exposed so tests can compare it with the hardware path.
 uint32_t crc32c_extend_portable(uint32_t crc, const void* data, size_t n);

@@ -104,7 +104,8 @@ result<std::string> read_small_file(const std::string& path) {
 
 result<> write_checkpoint(const std::string& path, const tp_offsets& offsets) {
     std::string s = "0\n" + std::to_string(offsets.size()) + "\n";
-    for (const auto& [tp, off] : offsets) s += tp.first + " " + std::to_string(tp.second) + " " + std::to_string(off) + "\n";
+    for (const auto& [tp, off] : offsets)
+        s += tp.first + " " + std::to_string(tp.second) + " " + std::to_string(off) + "\n";
     return write_file_atomic(path, s);
 }
 
@@ -116,8 +117,7 @@ result<tp_offsets> read_checkpoint(const std::string& path) {
     std::istringstream in(*content);
     int version = -1;
     size_t count = 0;
-    if (!(in >> version) || version != 0 || !(in >> count))
-        return fail(errc::io, "malformed checkpoint file {}", path);
+    if (!(in >> version) || version != 0 || !(in >> count)) return fail(errc::io, "malformed checkpoint file {}", path);
     for (size_t i = 0; i < count; ++i) {
         std::string topic;
         int32_t p;

@@ -81,8 +81,8 @@ const char* kafka_error_name(kafka_error e);
 // Topic-level configuration with Kafka's names and defaults (spec 4.4). Unknown keys are rejected
 // by topic_config::set with errc::invalid_argument.
 struct topic_config {
-    bool cleanup_delete = true;    // cleanup.policy contains "delete"
-    bool cleanup_compact = false;  // cleanup.policy contains "compact"
+    bool cleanup_delete = true;   // cleanup.policy contains "delete"
+    bool cleanup_compact = false; // cleanup.policy contains "compact"
     int64_t retention_ms = 604800000;
     int64_t retention_bytes = -1;
     int64_t segment_bytes = 1073741824;
@@ -92,14 +92,14 @@ struct topic_config {
     int64_t max_compaction_lag_ms = INT64_MAX;
     double min_cleanable_dirty_ratio = 0.5;
     int32_t max_message_bytes = 1048588;
-    int64_t flush_messages = INT64_MAX;  // flush.messages (broker default from log.flush.interval.messages)
-    int64_t flush_ms = INT64_MAX;        // flush.ms
-    bool log_append_time = false;        // message.timestamp.type=LogAppendTime
+    int64_t flush_messages = INT64_MAX; // flush.messages (broker default from log.flush.interval.messages)
+    int64_t flush_ms = INT64_MAX;       // flush.ms
+    bool log_append_time = false;       // message.timestamp.type=LogAppendTime
     std::string compression_type = "producer";
     int32_t index_interval_bytes = 4096;
-    int32_t segment_index_bytes = 10485760;                // an index this full rolls the segment
-    int64_t message_timestamp_before_max_ms = INT64_MAX;  // CreateTime topics: reject older batches
-    int64_t message_timestamp_after_max_ms = INT64_MAX;   // ... and batches too far in the future
+    int32_t segment_index_bytes = 10485760;              // an index this full rolls the segment
+    int64_t message_timestamp_before_max_ms = INT64_MAX; // CreateTime topics: reject older batches
+    int64_t message_timestamp_after_max_ms = INT64_MAX;  // ... and batches too far in the future
 
     // Every key explicitly set (for DescribeConfigs: is_default / config_source).
     std::map<std::string, std::string> overrides;
@@ -131,7 +131,7 @@ struct aborted_txn {
 };
 
 struct read_result {
-    std::string data;          // whole batches, back to back (may be empty)
+    std::string data; // whole batches, back to back (may be empty)
     int64_t high_watermark = 0;
     int64_t log_start_offset = 0;
     bool out_of_range = false; // fetch offset below log start or above the end
@@ -206,7 +206,7 @@ public:
 
 struct log_manager_config {
     std::string log_dir;
-    topic_config defaults;                   // broker-level defaults (log.retention.ms, ...)
+    topic_config defaults; // broker-level defaults (log.retention.ms, ...)
     int64_t retention_check_interval_ms = 300000;
     int64_t flush_scheduler_interval_ms = 1000; // how often the flush policy is checked
     int64_t cleaner_backoff_ms = 15000;
@@ -217,7 +217,7 @@ struct log_manager_config {
     // Memory for compaction's key -> offset map (log.cleaner.dedupe.buffer.size); one pass maps at
     // most ~0.75 * bytes / 24 keys, larger dirty sections are cleaned over several passes.
     size_t cleaner_dedupe_buffer_bytes = 16u << 20;
-    int32_t default_partitions = 1;           // num.partitions, used when create_topic gets -1
+    int32_t default_partitions = 1; // num.partitions, used when create_topic gets -1
     // Wall clock in ms for timestamps (LogAppendTime, retention, compaction lag, delete horizons).
     // Tests substitute a fake clock; scheduling always uses the steady clock.
     std::function<int64_t()> clock;
@@ -242,7 +242,8 @@ public:
     // entries are ignored). incremental=true (IncrementalAlterConfigs): SET with a value, DELETE
     // with nullopt (back to the broker default); APPEND/SUBTRACT on lists are resolved by the
     // caller into a SET. All or nothing: an invalid value changes nothing (INVALID_CONFIG).
-    virtual result<> alter_topic_config(const std::string& name, const std::map<std::string, std::optional<std::string>>& set_or_delete,
+    virtual result<> alter_topic_config(const std::string& name,
+                                        const std::map<std::string, std::optional<std::string>>& set_or_delete,
                                         bool incremental) = 0;
 
     virtual bool topic_exists(const std::string& name) const = 0;

@@ -84,7 +84,8 @@ struct topic_meta {
 std::string encode_meta(const topic_meta& m) {
     std::string s = "# Ferry topic metadata: partition count and topic-level config overrides\nversion=1\n";
     s += "partitions=" + std::to_string(m.partitions) + "\n";
-    for (const auto& [k, v] : m.overrides) s += "config." + k + "=" + escape(v) + "\n";
+    for (const auto& [k, v] : m.overrides)
+        s += "config." + k + "=" + escape(v) + "\n";
     return s;
 }
 
@@ -152,7 +153,8 @@ public:
     std::vector<std::string> topics() const override {
         std::shared_lock lk(_mu);
         std::vector<std::string> v;
-        for (const auto& [n, t] : _topics) v.push_back(n);
+        for (const auto& [n, t] : _topics)
+            v.push_back(n);
         return v;
     }
     std::optional<topic_config> config_of(const std::string& name) const override {
@@ -184,7 +186,8 @@ private:
     std::vector<std::shared_ptr<disk_log>> all_logs() const {
         std::shared_lock lk(_mu);
         std::vector<std::shared_ptr<disk_log>> v;
-        for (const auto& [n, t] : _topics) v.insert(v.end(), t.parts.begin(), t.parts.end());
+        for (const auto& [n, t] : _topics)
+            v.insert(v.end(), t.parts.begin(), t.parts.end());
         return v;
     }
     result<std::shared_ptr<disk_log>> open_log(const std::string& topic, int32_t p,
@@ -322,9 +325,11 @@ result<> manager_impl::create_topic(const std::string& name, int32_t partitions,
     topic_state ts;
     ts.cfg = std::make_shared<const topic_config>(std::move(*cfg));
     auto undo = [&] {
-        for (auto& l : ts.parts) l->close_for_delete();
+        for (auto& l : ts.parts)
+            l->close_for_delete();
         std::error_code ec;
-        for (int32_t p = 0; p < partitions; ++p) fs::remove_all(partition_dir(name, p), ec);
+        for (int32_t p = 0; p < partitions; ++p)
+            fs::remove_all(partition_dir(name, p), ec);
     };
     for (int32_t p = 0; p < partitions; ++p) {
         std::error_code ec;
@@ -384,17 +389,22 @@ result<> manager_impl::delete_topic(const std::string& name) {
 result<> manager_impl::add_partitions(const std::string& name, int32_t new_total) {
     std::unique_lock lk(_mu);
     auto it = _topics.find(name);
-    if (it == _topics.end()) return fail(errc::not_found, "UNKNOWN_TOPIC_OR_PARTITION: topic '{}' does not exist", name);
+    if (it == _topics.end())
+        return fail(errc::not_found, "UNKNOWN_TOPIC_OR_PARTITION: topic '{}' does not exist", name);
     auto& ts = it->second;
     int32_t have = int32_t(ts.parts.size());
     if (new_total <= have)
-        return fail(errc::invalid_argument, "INVALID_PARTITIONS: topic currently has {} partitions, which is higher than "
-                    "or equal to the requested {}.", have, new_total);
+        return fail(errc::invalid_argument,
+                    "INVALID_PARTITIONS: topic currently has {} partitions, which is higher than "
+                    "or equal to the requested {}.",
+                    have, new_total);
     std::vector<std::shared_ptr<disk_log>> added;
     auto undo = [&] {
-        for (auto& l : added) l->close_for_delete();
+        for (auto& l : added)
+            l->close_for_delete();
         std::error_code ec;
-        for (int32_t p = have; p < new_total; ++p) fs::remove_all(partition_dir(name, p), ec);
+        for (int32_t p = have; p < new_total; ++p)
+            fs::remove_all(partition_dir(name, p), ec);
     };
     for (int32_t p = have; p < new_total; ++p) {
         std::error_code ec;
@@ -421,11 +431,13 @@ result<> manager_impl::alter_topic_config(const std::string& name,
                                           bool incremental) {
     std::unique_lock lk(_mu);
     auto it = _topics.find(name);
-    if (it == _topics.end()) return fail(errc::not_found, "UNKNOWN_TOPIC_OR_PARTITION: topic '{}' does not exist", name);
+    if (it == _topics.end())
+        return fail(errc::not_found, "UNKNOWN_TOPIC_OR_PARTITION: topic '{}' does not exist", name);
     auto& ts = it->second;
     // AlterConfigs replaces the whole override set; IncrementalAlterConfigs edits it (a nullopt
     // value deletes the override, reverting to the broker default).
-    std::map<std::string, std::string> overrides = incremental ? ts.cfg->overrides : std::map<std::string, std::string>{};
+    std::map<std::string, std::string> overrides =
+        incremental ? ts.cfg->overrides : std::map<std::string, std::string>{};
     for (const auto& [k, v] : set_or_delete) {
         if (v)
             overrides[k] = *v;
@@ -440,13 +452,15 @@ result<> manager_impl::alter_topic_config(const std::string& name,
     if (!cfg) return fail(std::move(cfg.error()));
     if (auto r = write_meta(name, {int32_t(ts.parts.size()), cfg->overrides}); !r) return r;
     ts.cfg = std::make_shared<const topic_config>(std::move(*cfg));
-    for (auto& l : ts.parts) l->set_config(ts.cfg);
+    for (auto& l : ts.parts)
+        l->set_config(ts.cfg);
     return {};
 }
 
 void manager_impl::write_recovery_checkpoint() {
     tp_offsets m;
-    for (const auto& l : all_logs()) m[{l->topic(), l->partition_index()}] = l->recovery_point();
+    for (const auto& l : all_logs())
+        m[{l->topic(), l->partition_index()}] = l->recovery_point();
     std::lock_guard lk(_ckpt_mu);
     if (auto r = write_checkpoint(join_path(_cfg.log_dir, recovery_ckpt_name), m); !r)
         _env->logger->error("{}", r.error().message);
@@ -454,7 +468,8 @@ void manager_impl::write_recovery_checkpoint() {
 
 void manager_impl::write_log_start_checkpoint() {
     tp_offsets m;
-    for (const auto& l : all_logs()) m[{l->topic(), l->partition_index()}] = l->log_start_offset();
+    for (const auto& l : all_logs())
+        m[{l->topic(), l->partition_index()}] = l->log_start_offset();
     std::lock_guard lk(_ckpt_mu);
     if (auto r = write_checkpoint(join_path(_cfg.log_dir, log_start_ckpt_name), m); !r)
         _env->logger->error("{}", r.error().message);
@@ -476,7 +491,8 @@ void manager_impl::maintenance(bool retention, bool compaction) {
     if (retention)
         for (auto& l : logs) {
             if (_env->stopping.load()) return;
-            if (auto r = l->apply_retention(now); !r) _env->logger->error("{}: retention: {}", l->name(), r.error().message);
+            if (auto r = l->apply_retention(now); !r)
+                _env->logger->error("{}: retention: {}", l->name(), r.error().message);
         }
     if (compaction)
         for (auto& l : logs) {
@@ -488,14 +504,15 @@ void manager_impl::maintenance(bool retention, bool compaction) {
 void manager_impl::run_maintenance_now() {
     if (_closed.load()) return;
     int64_t steady = steady_ms();
-    for (auto& l : all_logs()) (void)l->maybe_flush(steady, _cfg.periodic_flush_ms);
+    for (auto& l : all_logs())
+        (void)l->maybe_flush(steady, _cfg.periodic_flush_ms);
     maintenance(true, true);
 }
 
 void manager_impl::bg_loop() {
-    int64_t tick = std::max<int64_t>(10, std::min({_cfg.flush_scheduler_interval_ms, _cfg.retention_check_interval_ms,
-                                                   _cfg.cleaner_backoff_ms,
-                                                   _cfg.recovery_point_checkpoint_interval_ms}));
+    int64_t tick =
+        std::max<int64_t>(10, std::min({_cfg.flush_scheduler_interval_ms, _cfg.retention_check_interval_ms,
+                                        _cfg.cleaner_backoff_ms, _cfg.recovery_point_checkpoint_interval_ms}));
     int64_t start = steady_ms();
     int64_t last_flush = start, last_ckpt = start, last_retention = start, last_clean = start;
     while (true) {

@@ -11,7 +11,8 @@ namespace fs = std::filesystem;
 namespace {
 std::map<std::string, std::string> described(const topic_config& c) {
     std::map<std::string, std::string> m;
-    for (auto& [k, v] : c.describe()) m[k] = v;
+    for (auto& [k, v] : c.describe())
+        m[k] = v;
     return m;
 }
 } // namespace
@@ -105,7 +106,8 @@ TEST(log_manager, create_describe_alter_and_persist_topics) {
         EXPECT_FALSE(m->partition_count("nope"));
         EXPECT_EQ(m->partition("plain", 3), nullptr);
         EXPECT_EQ(m->partition("nope", 0), nullptr);
-        for (int p = 0; p < 3; ++p) EXPECT_TRUE(fs::is_directory(d.sub("plain-" + std::to_string(p))));
+        for (int p = 0; p < 3; ++p)
+            EXPECT_TRUE(fs::is_directory(d.sub("plain-" + std::to_string(p))));
 
         auto c = m->config_of("compacted");
         ASSERT_TRUE(c);
@@ -116,18 +118,21 @@ TEST(log_manager, create_describe_alter_and_persist_topics) {
         EXPECT_EQ(described(*c).at("retention.ms"), "3600000");
 
         // Incremental: set one, delete another (back to the broker default).
-        ASSERT_TRUE(m->alter_topic_config("compacted", {{"min.compaction.lag.ms", "5000"}, {"segment.ms", std::nullopt}}, true));
+        ASSERT_TRUE(m->alter_topic_config("compacted",
+                                          {{"min.compaction.lag.ms", "5000"}, {"segment.ms", std::nullopt}}, true));
         c = m->config_of("compacted");
         EXPECT_TRUE(c->cleanup_compact);
         EXPECT_EQ(c->min_compaction_lag_ms, 5000);
         EXPECT_EQ(c->segment_ms, 604800000);
         EXPECT_EQ(c->overrides.count("segment.ms"), 0u);
         // The live partition sees the new config.
-        EXPECT_EQ(kafka_error_of(append(*m->partition("compacted", 0), [] {
-                                     record_batch_builder b;
-                                     b.add(std::nullopt, "keyless");
-                                     return b.build();
-                                 }()).error()),
+        EXPECT_EQ(kafka_error_of(append(*m->partition("compacted", 0),
+                                        [] {
+                                            record_batch_builder b;
+                                            b.add(std::nullopt, "keyless");
+                                            return b.build();
+                                        }())
+                                     .error()),
                   kafka_error::invalid_record);
         // Full (AlterConfigs): replaces every override.
         ASSERT_TRUE(m->alter_topic_config("plain", {{"retention.bytes", "1000000"}}, false));
@@ -226,7 +231,8 @@ TEST(log_manager, periodic_flush_advances_the_recovery_point_in_the_background) 
     auto log = m->partition("t", 0);
     ASSERT_TRUE(append(*log, kv_batch(0, 10, 1000)));
     EXPECT_EQ(log->recovery_point(), 0);
-    for (int i = 0; i < 300 && log->recovery_point() < 10; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 300 && log->recovery_point() < 10; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     EXPECT_EQ(log->recovery_point(), 10);
 }
 

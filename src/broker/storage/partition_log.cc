@@ -109,7 +109,8 @@ result<std::shared_ptr<disk_log>> disk_log::open(std::shared_ptr<log_env> env, s
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return fail(errc::io, "create {}: {}", dir, ec.message());
-    std::shared_ptr<disk_log> l(new disk_log(std::move(env), std::move(topic), partition, std::move(dir), std::move(cfg)));
+    std::shared_ptr<disk_log> l(
+        new disk_log(std::move(env), std::move(topic), partition, std::move(dir), std::move(cfg)));
     if (auto r = l->load(st); !r) return fail(std::move(r.error()));
     return l;
 }
@@ -121,7 +122,8 @@ result<> disk_log::load(const log_open_state& st) {
     {
         DIR* d = ::opendir(_dir.c_str());
         if (!d) return fail(errc::io, "opendir {}: {}", _dir, std::strerror(errno));
-        while (auto* e = ::readdir(d)) names.emplace_back(e->d_name);
+        while (auto* e = ::readdir(d))
+            names.emplace_back(e->d_name);
         ::closedir(d);
     }
     auto rm = [&](const std::string& n) { ::unlink(join_path(_dir, n).c_str()); };
@@ -152,12 +154,14 @@ result<> disk_log::load(const log_open_state& st) {
             batch_reader rd(fd->get(), 0, *sz, 1 << 20);
             std::string_view b;
             int64_t pos;
-            while (rd.next(b, pos) == batch_reader::status::ok) last = batch_view{b.data()}.last_offset();
+            while (rd.next(b, pos) == batch_reader::status::ok)
+                last = batch_view{b.data()}.last_offset();
         }
         // Inputs of the cleaning that the swap now covers are removed; the first input has the
         // swap's own base and is replaced by the rename below.
         for (auto it = logs.upper_bound(base); it != logs.end() && *it <= last;) {
-            for (const char* ext : {".log", ".index", ".timeindex", ".txnindex"}) rm(segment::file_name(*it, ext));
+            for (const char* ext : {".log", ".index", ".timeindex", ".txnindex"})
+                rm(segment::file_name(*it, ext));
             it = logs.erase(it);
         }
         for (const char* ext : {".index", ".timeindex"}) {
@@ -165,10 +169,11 @@ result<> disk_log::load(const log_open_state& st) {
             rm(segment::file_name(base, ext, ".swap"));
         }
         std::string txn_swap = segment::file_name(base, ".txnindex", ".swap");
-        if (exists(txn_swap) &&
-            ::rename(join_path(_dir, txn_swap).c_str(), join_path(_dir, segment::file_name(base, ".txnindex")).c_str()) != 0)
+        if (exists(txn_swap) && ::rename(join_path(_dir, txn_swap).c_str(),
+                                         join_path(_dir, segment::file_name(base, ".txnindex")).c_str()) != 0)
             return fail(errc::io, "rename {}: {}", txn_swap, std::strerror(errno));
-        if (::rename(join_path(_dir, swap_name).c_str(), join_path(_dir, segment::file_name(base, ".log")).c_str()) != 0)
+        if (::rename(join_path(_dir, swap_name).c_str(), join_path(_dir, segment::file_name(base, ".log")).c_str()) !=
+            0)
             return fail(errc::io, "rename {}: {}", swap_name, std::strerror(errno));
         logs.insert(base);
         must_recover.insert(base);
@@ -216,11 +221,14 @@ result<> disk_log::load(const log_open_state& st) {
             truncated = *r;
             recovered.push_back(s);
             if (truncated > 0)
-                logger->warn("{}: truncated {} bytes of torn or corrupt data at the end of segment {} (log end offset {})",
-                             name(), truncated, s->base_offset(), s->next_offset());
+                logger->warn(
+                    "{}: truncated {} bytes of torn or corrupt data at the end of segment {} (log end offset {})",
+                    name(), truncated, s->base_offset(), s->next_offset());
         }
         bool overlap = prev_next >= 0 && s->base_offset() < prev_next;
-        if (overlap) logger->error("{}: segment {} overlaps its predecessor; dropping it and later segments", name(), s->base_offset());
+        if (overlap)
+            logger->error("{}: segment {} overlaps its predecessor; dropping it and later segments", name(),
+                          s->base_offset());
         if (truncated > 0 || overlap) {
             size_t drop_from = overlap ? i : i + 1;
             for (size_t j = drop_from; j < segs.size(); ++j) {
@@ -271,16 +279,16 @@ result<> disk_log::load(const log_open_state& st) {
 
 result<> disk_log::validate(std::span<char> b, const topic_config& cfg, int64_t now) const {
     if (b.size() < batch_layout::header_size)
-        return fail(errc::invalid_argument, "CORRUPT_MESSAGE: {}: {} bytes is shorter than a RecordBatch header", name(),
-                    b.size());
+        return fail(errc::invalid_argument, "CORRUPT_MESSAGE: {}: {} bytes is shorter than a RecordBatch header",
+                    name(), b.size());
     batch_view v{b.data()};
     int64_t declared = v.size();
     if (declared < int64_t(batch_layout::header_size) || declared > int64_t(b.size()))
         return fail(errc::invalid_argument, "CORRUPT_MESSAGE: {}: batch_length {} does not match the {} bytes received",
                     name(), v.batch_length(), b.size());
     if (declared < int64_t(b.size()))
-        return fail(errc::invalid_argument, "INVALID_RECORD: {}: a produce request must carry exactly one RecordBatch v2",
-                    name());
+        return fail(errc::invalid_argument,
+                    "INVALID_RECORD: {}: a produce request must carry exactly one RecordBatch v2", name());
     if (v.magic() != 2)
         return fail(errc::invalid_argument, "INVALID_RECORD: {}: record batch magic {} is not supported (only v2)",
                     name(), v.magic());
@@ -311,14 +319,17 @@ result<> disk_log::validate(std::span<char> b, const topic_config& cfg, int64_t 
     if (!cfg.log_append_time) {
         int64_t lo = std::min(v.base_timestamp(), v.max_timestamp());
         int64_t hi = std::max(v.base_timestamp(), v.max_timestamp());
-        if (cfg.message_timestamp_before_max_ms != INT64_MAX && lo >= 0 && now - lo > cfg.message_timestamp_before_max_ms)
-            return fail(errc::invalid_argument,
-                        "INVALID_TIMESTAMP: {}: timestamp {} is more than message.timestamp.before.max.ms={} in the past",
-                        name(), lo, cfg.message_timestamp_before_max_ms);
+        if (cfg.message_timestamp_before_max_ms != INT64_MAX && lo >= 0 &&
+            now - lo > cfg.message_timestamp_before_max_ms)
+            return fail(
+                errc::invalid_argument,
+                "INVALID_TIMESTAMP: {}: timestamp {} is more than message.timestamp.before.max.ms={} in the past",
+                name(), lo, cfg.message_timestamp_before_max_ms);
         if (cfg.message_timestamp_after_max_ms != INT64_MAX && hi - now > cfg.message_timestamp_after_max_ms)
-            return fail(errc::invalid_argument,
-                        "INVALID_TIMESTAMP: {}: timestamp {} is more than message.timestamp.after.max.ms={} in the future",
-                        name(), hi, cfg.message_timestamp_after_max_ms);
+            return fail(
+                errc::invalid_argument,
+                "INVALID_TIMESTAMP: {}: timestamp {} is more than message.timestamp.after.max.ms={} in the future",
+                name(), hi, cfg.message_timestamp_after_max_ms);
     }
     if (cfg.cleanup_compact) {
         // Compaction needs every record to carry a key; this is the only append-time check that
@@ -414,8 +425,9 @@ result<append_result> disk_log::append(std::span<char> batch) {
             std::string packed;
             if (auto r = compress(*target, *sec, packed); !r) return fail(std::move(r.error()));
             uint16_t attrs = uint16_t((v.attributes() & ~batch_attr::codec_mask) | uint16_t(*target));
-            tl_batch = assemble_batch(0, attrs, v.last_offset_delta(), v.base_timestamp(), v.max_timestamp(),
-                                      v.producer_id(), v.producer_epoch(), v.base_sequence(), v.records_count(), packed);
+            tl_batch =
+                assemble_batch(0, attrs, v.last_offset_delta(), v.base_timestamp(), v.max_timestamp(), v.producer_id(),
+                               v.producer_epoch(), v.base_sequence(), v.records_count(), packed);
             if (int64_t(tl_batch.size()) > cfg->max_message_bytes)
                 return fail(errc::invalid_argument,
                             "MESSAGE_TOO_LARGE: {}: batch recompressed with {} is {} bytes, above max.message.bytes {}",
@@ -433,8 +445,7 @@ result<append_result> disk_log::append(std::span<char> batch) {
     }
     {
         std::lock_guard lk(_append_mu);
-        if (_closed.load())
-            return fail(errc::not_found, "UNKNOWN_TOPIC_OR_PARTITION: {} is closed or deleted", name());
+        if (_closed.load()) return fail(errc::not_found, "UNKNOWN_TOPIC_OR_PARTITION: {} is closed or deleted", name());
         if (auto r = write_locked(data, *cfg); !r) {
             _env->logger->error("{}: append failed: {}", name(), r.error().message);
             return fail(std::move(r.error()));
@@ -450,25 +461,26 @@ result<int64_t> disk_log::append_marker(int64_t pid, int16_t epoch, bool commit,
                                         int64_t first_offset_of_txn) {
     auto cfg = config();
     int64_t now = _env->clock();
-    std::string b = make_control_batch(pid, epoch, commit ? control_type::commit : control_type::abort,
-                                       coordinator_epoch, now);
+    std::string b =
+        make_control_batch(pid, epoch, commit ? control_type::commit : control_type::abort, coordinator_epoch, now);
     std::span<char> data(b.data(), b.size());
     if (cfg->log_append_time) {
-        store_be16(b.data() + batch_layout::attributes, uint16_t(batch_view{b.data()}.attributes() | batch_attr::log_append_time));
+        store_be16(b.data() + batch_layout::attributes,
+                   uint16_t(batch_view{b.data()}.attributes() | batch_attr::log_append_time));
         update_batch_crc(data);
     }
     int64_t offset;
     {
         std::lock_guard lk(_append_mu);
-        if (_closed.load())
-            return fail(errc::not_found, "UNKNOWN_TOPIC_OR_PARTITION: {} is closed or deleted", name());
+        if (_closed.load()) return fail(errc::not_found, "UNKNOWN_TOPIC_OR_PARTITION: {} is closed or deleted", name());
         if (auto r = write_locked(data, *cfg); !r) return fail(std::move(r.error()));
         offset = int64_t(load_be64(b.data()));
         if (!commit) {
             // The marker is in the log before its index entry: a crash in between leaves a marker
             // without entry, which the coordinator repairs by writing the marker again (it is
             // still in PrepareAbort until this call returns).
-            if (auto r = _active->append_txn({pid, first_offset_of_txn, offset, -1}); !r) return fail(std::move(r.error()));
+            if (auto r = _active->append_txn({pid, first_offset_of_txn, offset, -1}); !r)
+                return fail(std::move(r.error()));
         }
     }
     notify();
@@ -553,7 +565,8 @@ std::vector<std::shared_ptr<segment>> disk_log::segments() const {
     std::shared_lock lk(_seg_mu);
     std::vector<std::shared_ptr<segment>> v;
     v.reserve(_segments.size());
-    for (const auto& [b, s] : _segments) v.push_back(s);
+    for (const auto& [b, s] : _segments)
+        v.push_back(s);
     return v;
 }
 
@@ -609,9 +622,11 @@ std::vector<aborted_txn> disk_log::aborted_between(int64_t from, int64_t to) con
     for (const auto& s : segs) {
         if (s->next_offset() <= from && s != segs.back()) continue; // markers there end before `from`
         for (const auto& e : s->txns())
-            if (e.first_offset < to && e.last_offset >= from) out.push_back({e.producer_id, e.first_offset, e.last_offset});
+            if (e.first_offset < to && e.last_offset >= from)
+                out.push_back({e.producer_id, e.first_offset, e.last_offset});
     }
-    std::sort(out.begin(), out.end(), [](const aborted_txn& a, const aborted_txn& b) { return a.first_offset < b.first_offset; });
+    std::sort(out.begin(), out.end(),
+              [](const aborted_txn& a, const aborted_txn& b) { return a.first_offset < b.first_offset; });
     return out;
 }
 
@@ -703,8 +718,8 @@ result<int64_t> disk_log::delete_records_before(int64_t offset) {
         int64_t leo = _leo.load();
         if (offset < 0 || offset > leo)
             return fail(errc::invalid_argument,
-                        "OFFSET_OUT_OF_RANGE: {}: cannot delete records before {} (log start {}, end {})", name(), offset,
-                        _log_start.load(), leo);
+                        "OFFSET_OUT_OF_RANGE: {}: cannot delete records before {} (log start {}, end {})", name(),
+                        offset, _log_start.load(), leo);
         start = _log_start.load();
         if (offset <= start) return start;
         _log_start.store(offset, std::memory_order_release);
@@ -726,7 +741,8 @@ void disk_log::delete_segments(const std::vector<std::shared_ptr<segment>>& doom
     int64_t first_remaining;
     {
         std::unique_lock lk(_seg_mu);
-        for (const auto& s : doomed) _segments.erase(s->base_offset());
+        for (const auto& s : doomed)
+            _segments.erase(s->base_offset());
         first_remaining = _segments.empty() ? _leo.load() : _segments.begin()->first;
     }
     int64_t ls = _log_start.load();
@@ -741,8 +757,8 @@ void disk_log::delete_segments(const std::vector<std::shared_ptr<segment>>& doom
     }
     _size_bytes.fetch_sub(freed);
     _dir_dirty = true;
-    _env->logger->info("{}: deleted {} segment(s), {} bytes ({}); log start offset now {}", name(), doomed.size(), freed,
-                       why, _log_start.load());
+    _env->logger->info("{}: deleted {} segment(s), {} bytes ({}); log start offset now {}", name(), doomed.size(),
+                       freed, why, _log_start.load());
 }
 
 result<> disk_log::apply_retention(int64_t now) {
@@ -754,7 +770,8 @@ result<> disk_log::apply_retention(int64_t now) {
     int64_t log_start = _log_start.load();
     size_t n = 0;
     const char* why = "below the log start offset";
-    while (n + 1 < segs.size() && segs[n + 1]->base_offset() <= log_start) ++n;
+    while (n + 1 < segs.size() && segs[n + 1]->base_offset() <= log_start)
+        ++n;
     if (cfg->cleanup_delete) {
         if (cfg->retention_ms >= 0) {
             size_t before = n;
@@ -770,7 +787,8 @@ result<> disk_log::apply_retention(int64_t now) {
         }
         if (cfg->retention_bytes >= 0) {
             int64_t total = 0;
-            for (size_t i = n; i < segs.size(); ++i) total += segs[i]->size();
+            for (size_t i = n; i < segs.size(); ++i)
+                total += segs[i]->size();
             int64_t diff = total - cfg->retention_bytes;
             size_t before = n;
             while (n < segs.size()) {

@@ -20,8 +20,8 @@ namespace ferry::broker::storage {
 // What every partition shares with its log_manager.
 struct log_env {
     std::function<int64_t()> clock;               // wall clock, ms
-    std::function<void()> log_start_changed;       // persist the log-start-offset checkpoint
-    std::function<void()> cleaner_offset_changed;  // persist the cleaner-offset checkpoint
+    std::function<void()> log_start_changed;      // persist the log-start-offset checkpoint
+    std::function<void()> cleaner_offset_changed; // persist the cleaner-offset checkpoint
     size_t dedupe_buffer_bytes = 16u << 20;
     std::atomic<bool> stopping{false};
     ferry::log::logger_ptr logger;
@@ -121,10 +121,10 @@ private:
     std::atomic<int64_t> _size_bytes{0};
     std::atomic<int64_t> _unflushed{0};
     std::atomic<int64_t> _last_flush_steady{0};
-    std::atomic<bool> _flush_pending{false}; // a segment was rolled or created: flush it soon
-    std::atomic<bool> _dir_dirty{false};     // directory entries changed since the last fsync
-    std::atomic<bool> _closed{false};  // no more appends
-    std::atomic<bool> _deleted{false}; // the directory is going away: I/O errors are expected
+    std::atomic<bool> _flush_pending{false};  // a segment was rolled or created: flush it soon
+    std::atomic<bool> _dir_dirty{false};      // directory entries changed since the last fsync
+    std::atomic<bool> _closed{false};         // no more appends
+    std::atomic<bool> _deleted{false};        // the directory is going away: I/O errors are expected
     std::atomic<int64_t> _next_horizon_ms{0}; // earliest delete horizon seen by the last cleaning
     std::atomic<std::shared_ptr<append_listener>> _listener;
 };

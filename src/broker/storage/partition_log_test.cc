@@ -137,7 +137,8 @@ TEST(partition_log, reopen_after_close_keeps_everything) {
         ASSERT_TRUE(m->create_topic("t", 2, {{"segment.bytes", "5000"}}));
         for (int p = 0; p < 2; ++p) {
             auto log = m->partition("t", p);
-            for (int i = 0; i < 100; ++i) ASSERT_TRUE(append(*log, kv_batch(i * 2, 2, clk.get() + i)));
+            for (int i = 0; i < 100; ++i)
+                ASSERT_TRUE(append(*log, kv_batch(i * 2, 2, clk.get() + i)));
         }
         end = m->partition("t", 1)->log_end_offset();
         EXPECT_TRUE(fs::exists(d.sub("t-1")));
@@ -269,7 +270,8 @@ TEST(partition_log, log_append_time_rewrites_the_header_and_crc) {
     EXPECT_TRUE(v.is_log_append_time());
     EXPECT_EQ(v.max_timestamp(), clk.get());
     EXPECT_TRUE(check_batch_integrity(rd.data));
-    for (const auto& x : decode(rd.data)) EXPECT_EQ(x.timestamp, clk.get());
+    for (const auto& x : decode(rd.data))
+        EXPECT_EQ(x.timestamp, clk.get());
 }
 
 TEST(partition_log, topic_compression_type_recompresses) {
@@ -298,8 +300,8 @@ TEST(partition_log, timestamp_bounds_reject_with_invalid_timestamp) {
     temp_dir d;
     fake_clock clk;
     auto m = open_manager(quiet_config(d.path, &clk));
-    ASSERT_TRUE(m->create_topic("t", 1,
-                                {{"message.timestamp.before.max.ms", "60000"}, {"message.timestamp.after.max.ms", "1000"}}));
+    ASSERT_TRUE(m->create_topic(
+        "t", 1, {{"message.timestamp.before.max.ms", "60000"}, {"message.timestamp.after.max.ms", "1000"}}));
     auto log = m->partition("t", 0);
     EXPECT_TRUE(append(*log, kv_batch(0, 1, clk.get() - 59'000)));
     auto old = append(*log, kv_batch(0, 1, clk.get() - 61'000));
@@ -343,20 +345,22 @@ TEST(partition_log, transaction_markers_and_aborted_ranges) {
     auto txn_batch = [](int64_t pid, int32_t seq, int first) {
         record_batch_builder b;
         b.producer(pid, 0, seq).transactional();
-        for (int i = 0; i < 3; ++i) b.add("k" + std::to_string(first + i), "v");
+        for (int i = 0; i < 3; ++i)
+            b.add("k" + std::to_string(first + i), "v");
         return b.build();
     };
-    ASSERT_TRUE(append(*log, kv_batch(0, 2, 1000)));        // 0-1 plain
-    ASSERT_TRUE(append(*log, txn_batch(7, 0, 0)));          // 2-4 pid 7
-    ASSERT_TRUE(append(*log, txn_batch(8, 0, 0)));          // 5-7 pid 8
-    auto c = log->append_marker(8, 0, true, 3, 5);          // 8 COMMIT pid 8
+    ASSERT_TRUE(append(*log, kv_batch(0, 2, 1000))); // 0-1 plain
+    ASSERT_TRUE(append(*log, txn_batch(7, 0, 0)));   // 2-4 pid 7
+    ASSERT_TRUE(append(*log, txn_batch(8, 0, 0)));   // 5-7 pid 8
+    auto c = log->append_marker(8, 0, true, 3, 5);   // 8 COMMIT pid 8
     ASSERT_TRUE(c);
     EXPECT_EQ(*c, 8);
-    ASSERT_TRUE(append(*log, txn_batch(7, 3, 3)));          // 9-11 pid 7
-    auto a = log->append_marker(7, 0, false, 3, 2);         // 12 ABORT pid 7
+    ASSERT_TRUE(append(*log, txn_batch(7, 3, 3)));  // 9-11 pid 7
+    auto a = log->append_marker(7, 0, false, 3, 2); // 12 ABORT pid 7
     ASSERT_TRUE(a);
     EXPECT_EQ(*a, 12);
-    for (int i = 0; i < 30; ++i) ASSERT_TRUE(append(*log, kv_batch(0, 5, 1000))); // more segments after
+    for (int i = 0; i < 30; ++i)
+        ASSERT_TRUE(append(*log, kv_batch(0, 5, 1000))); // more segments after
     auto ab = log->aborted_between(0, 100);
     ASSERT_EQ(ab.size(), 1u);
     EXPECT_EQ(ab[0].producer_id, 7);
@@ -387,7 +391,8 @@ TEST(partition_log, scan_visits_every_batch_and_listener_fires) {
     auto log = m->partition("t", 0);
     std::atomic<int> notified{0};
     log->set_append_listener([&] { ++notified; });
-    for (int i = 0; i < 50; ++i) ASSERT_TRUE(append(*log, kv_batch(i, 1, 1000)));
+    for (int i = 0; i < 50; ++i)
+        ASSERT_TRUE(append(*log, kv_batch(i, 1, 1000)));
     ASSERT_TRUE(log->append_marker(3, 0, true, 0, 0));
     EXPECT_EQ(notified.load(), 51);
     std::vector<int64_t> bases;
@@ -422,8 +427,10 @@ TEST(partition_log, flush_messages_one_fsyncs_before_acknowledging) {
 }
 
 TEST(partition_log, kafka_error_mapping) {
-    EXPECT_EQ(kafka_error_of(ferry::error(ferry::errc::invalid_argument, "CORRUPT_MESSAGE: x")), kafka_error::corrupt_message);
-    EXPECT_EQ(kafka_error_of(ferry::error(ferry::errc::invalid_argument, "INVALID_RECORD: x")), kafka_error::invalid_record);
+    EXPECT_EQ(kafka_error_of(ferry::error(ferry::errc::invalid_argument, "CORRUPT_MESSAGE: x")),
+              kafka_error::corrupt_message);
+    EXPECT_EQ(kafka_error_of(ferry::error(ferry::errc::invalid_argument, "INVALID_RECORD: x")),
+              kafka_error::invalid_record);
     EXPECT_EQ(kafka_error_of(ferry::error(ferry::errc::invalid_argument, "MESSAGE_TOO_LARGE: x")),
               kafka_error::message_too_large);
     EXPECT_EQ(kafka_error_of(ferry::error(ferry::errc::io, "disk on fire")), kafka_error::unknown_server_error);
@@ -437,7 +444,8 @@ TEST(partition_log, reads_find_offsets_even_without_index_entries) {
     // No index entries at all: every lookup scans from the segment start.
     ASSERT_TRUE(m->create_topic("t", 1, {{"index.interval.bytes", "2147483647"}}));
     auto log = m->partition("t", 0);
-    for (int i = 0; i < 3000; ++i) ASSERT_TRUE(append(*log, kv_batch(i * 10, 10, 1000, codec::none, 0, std::string(100, 'x'))));
+    for (int i = 0; i < 3000; ++i)
+        ASSERT_TRUE(append(*log, kv_batch(i * 10, 10, 1000, codec::none, 0, std::string(100, 'x'))));
     ASSERT_GT(log->size_bytes(), 3 * 1024 * 1024);
     for (int64_t o : {0, 5, 15000, 29995}) {
         auto r = log->read(o, 2000, INT64_MAX, true);
@@ -455,9 +463,11 @@ TEST(partition_log, a_full_index_rolls_the_segment) {
     // Room for 4 offset-index entries; an entry every batch after the first.
     ASSERT_TRUE(m->create_topic("t", 1, {{"segment.index.bytes", "32"}, {"index.interval.bytes", "0"}}));
     auto log = m->partition("t", 0);
-    for (int i = 0; i < 20; ++i) ASSERT_TRUE(append(*log, kv_batch(i, 1, 1000)));
+    for (int i = 0; i < 20; ++i)
+        ASSERT_TRUE(append(*log, kv_batch(i, 1, 1000)));
     EXPECT_GE(files_with(d.sub("t-0"), ".log").size(), 4u);
-    for (const auto& f : files_with(d.sub("t-0"), ".index")) EXPECT_LE(fs::file_size(d.sub("t-0/" + f)), 32u);
+    for (const auto& f : files_with(d.sub("t-0"), ".index"))
+        EXPECT_LE(fs::file_size(d.sub("t-0/" + f)), 32u);
     EXPECT_EQ(read_all(*log).size(), 20u);
 }
 

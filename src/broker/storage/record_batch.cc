@@ -86,7 +86,9 @@ void write_varlong(std::string& out, int64_t v) {
     out.append(buf, n);
 }
 
-void write_varint(std::string& out, int32_t v) { write_varlong(out, v); }
+void write_varint(std::string& out, int32_t v) {
+    write_varlong(out, v);
+}
 
 size_t varlong_size(int64_t v) {
     uint64_t z = (uint64_t(v) << 1) ^ uint64_t(v >> 63);
@@ -98,7 +100,9 @@ size_t varlong_size(int64_t v) {
     return n;
 }
 
-size_t varint_size(int32_t v) { return varlong_size(v); }
+size_t varint_size(int32_t v) {
+    return varlong_size(v);
+}
 
 // ---- records -----------------------------------------------------------------------------------
 
@@ -139,7 +143,8 @@ result<> parse_record(const char*& p, const char* end, int32_t i, record_view& r
         if (!read_bytes(p, rend, hk) || !hk || !read_bytes(p, rend, hv))
             return fail(errc::invalid_argument, "INVALID_RECORD: record {} has a malformed header", i);
     }
-    if (p != rend) return fail(errc::invalid_argument, "INVALID_RECORD: record {} length disagrees with its content", i);
+    if (p != rend)
+        return fail(errc::invalid_argument, "INVALID_RECORD: record {} length disagrees with its content", i);
     r.headers = std::string_view(hstart, size_t(rend - hstart));
     p = rend;
     return {};
@@ -269,8 +274,7 @@ record_batch_builder& record_batch_builder::default_timestamp(int64_t ts) {
 }
 
 record_batch_builder& record_batch_builder::add(std::optional<std::string_view> key,
-                                                std::optional<std::string_view> value,
-                                                std::optional<int64_t> timestamp,
+                                                std::optional<std::string_view> value, std::optional<int64_t> timestamp,
                                                 std::span<const record_header> headers) {
     int64_t ts = timestamp.value_or(_default_ts);
     if (_count == 0) _base_ts = ts;

@@ -67,8 +67,8 @@ inline constexpr size_t producer_id = 43;
 inline constexpr size_t producer_epoch = 51;
 inline constexpr size_t base_sequence = 53;
 inline constexpr size_t records_count = 57;
-inline constexpr size_t header_size = 61;   // also the smallest valid batch
-inline constexpr size_t log_overhead = 12;  // base_offset + batch_length precede the counted bytes
+inline constexpr size_t header_size = 61;  // also the smallest valid batch
+inline constexpr size_t log_overhead = 12; // base_offset + batch_length precede the counted bytes
 } // namespace batch_layout
 
 namespace batch_attr {
@@ -130,13 +130,13 @@ size_t varlong_size(int64_t v);
 // ---- records -----------------------------------------------------------------------------------
 
 struct record_view {
-    std::string_view raw;       // the whole record including its length prefix
+    std::string_view raw; // the whole record including its length prefix
     int8_t attributes = 0;
     int64_t timestamp_delta = 0;
     int32_t offset_delta = 0;
     std::optional<std::string_view> key;
     std::optional<std::string_view> value; // nullopt = tombstone
-    std::string_view headers;   // header_count varint and the headers, undecoded
+    std::string_view headers;              // header_count varint and the headers, undecoded
     int32_t header_count = 0;
 };
 
@@ -147,8 +147,7 @@ result<> parse_record(const char*& p, const char* end, int32_t index, record_vie
 // false. errc::invalid_argument ("INVALID_RECORD: ...") on malformed data or a count mismatch.
 // A template so the per-record callback is inlined (this runs per record in validation and
 // compaction).
-template <class F>
-result<> parse_records(std::string_view records, int32_t count, F&& fn) {
+template <class F> result<> parse_records(std::string_view records, int32_t count, F&& fn) {
     const char* p = records.data();
     const char* end = p + records.size();
     record_view r;

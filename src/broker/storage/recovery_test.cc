@@ -22,7 +22,8 @@ void write_and_crash(const temp_dir& d, int batches, const std::map<std::string,
     auto m = open_manager(quiet_config(d.path));
     ASSERT_TRUE(m->create_topic("t", 1, cfg));
     auto log = m->partition("t", 0);
-    for (int i = 0; i < batches; ++i) ASSERT_TRUE(append(*log, kv_batch(i * 4, 4, 1000 + i)));
+    for (int i = 0; i < batches; ++i)
+        ASSERT_TRUE(append(*log, kv_batch(i * 4, 4, 1000 + i)));
     m->close();
     fs::remove(d.sub(".ferry_cleanshutdown"));
 }
@@ -69,7 +70,8 @@ TEST(recovery, corrupt_crc_truncates_from_that_batch_on) {
     write_and_crash(d, 50);
     std::string f = last_log(d);
     size_t at = 0; // byte position of batch 30 (the same batches write_and_crash appended)
-    for (int i = 0; i < 30; ++i) at += kv_batch(i * 4, 4, 1000 + i).size();
+    for (int i = 0; i < 30; ++i)
+        at += kv_batch(i * 4, 4, 1000 + i).size();
     // Flip one byte inside batch 30's records (past the header, inside the CRC's range).
     {
         std::fstream io(f, std::ios::in | std::ios::out | std::ios::binary);
@@ -134,7 +136,8 @@ TEST(recovery, missing_or_broken_indexes_are_rebuilt) {
         auto m = open_manager(quiet_config(d.path));
         ASSERT_TRUE(m->create_topic("t", 1, {{"segment.bytes", "30000"}, {"index.interval.bytes", "100"}}));
         auto log = m->partition("t", 0);
-        for (int i = 0; i < 500; ++i) ASSERT_TRUE(append(*log, kv_batch(i * 4, 4, 1000 + i)));
+        for (int i = 0; i < 500; ++i)
+            ASSERT_TRUE(append(*log, kv_batch(i * 4, 4, 1000 + i)));
         m->close();
     }
     std::vector<std::string> idx;
@@ -142,7 +145,7 @@ TEST(recovery, missing_or_broken_indexes_are_rebuilt) {
         if (e.path().extension() == ".index") idx.push_back(e.path().string());
     std::sort(idx.begin(), idx.end());
     ASSERT_GT(idx.size(), 2u);
-    fs::remove(idx[0]);                          // lost
+    fs::remove(idx[0]);                                 // lost
     fs::resize_file(idx[1], fs::file_size(idx[1]) - 3); // not a whole number of entries
     auto m = open_manager(quiet_config(d.path));
     auto log = m->partition("t", 0);

@@ -24,8 +24,10 @@ TEST(retention, by_time_deletes_expired_segments_only) {
     auto log = m->partition("t", 0);
     int64_t now = clk.get();
     // 100 old batches (two hours ago), then 20 recent ones.
-    for (int i = 0; i < 100; ++i) ASSERT_TRUE(append(*log, kv_batch(i, 1, now - 7'200'000)));
-    for (int i = 100; i < 120; ++i) ASSERT_TRUE(append(*log, kv_batch(i, 1, now)));
+    for (int i = 0; i < 100; ++i)
+        ASSERT_TRUE(append(*log, kv_batch(i, 1, now - 7'200'000)));
+    for (int i = 100; i < 120; ++i)
+        ASSERT_TRUE(append(*log, kv_batch(i, 1, now)));
     size_t before = count_logs(d.sub("t-0"));
     int64_t size_before = log->size_bytes();
     m->run_maintenance_now();
@@ -48,7 +50,8 @@ TEST(retention, rolls_the_active_segment_when_everything_expired) {
     auto m = open_manager(quiet_config(d.path, &clk));
     ASSERT_TRUE(m->create_topic("t", 1, {{"retention.ms", "1000"}}));
     auto log = m->partition("t", 0);
-    for (int i = 0; i < 10; ++i) ASSERT_TRUE(append(*log, kv_batch(i, 1, clk.get())));
+    for (int i = 0; i < 10; ++i)
+        ASSERT_TRUE(append(*log, kv_batch(i, 1, clk.get())));
     m->run_maintenance_now();
     EXPECT_EQ(log->log_start_offset(), 0);
     clk.advance(5000);
@@ -77,7 +80,8 @@ TEST(retention, by_bytes_keeps_the_newest_segments_within_the_limit) {
     auto m = open_manager(quiet_config(d.path, &clk));
     ASSERT_TRUE(m->create_topic("t", 1, {{"segment.bytes", "1000"}, {"retention.bytes", "3000"}}));
     auto log = m->partition("t", 0);
-    for (int i = 0; i < 200; ++i) ASSERT_TRUE(append(*log, kv_batch(i, 1, clk.get())));
+    for (int i = 0; i < 200; ++i)
+        ASSERT_TRUE(append(*log, kv_batch(i, 1, clk.get())));
     ASSERT_GT(log->size_bytes(), 10000);
     m->run_maintenance_now();
     // Whole segments go while the log exceeds retention.bytes by at least the oldest one's size.
@@ -93,9 +97,11 @@ TEST(retention, minus_one_keeps_everything_and_compact_only_topics_ignore_time) 
     fake_clock clk;
     auto m = open_manager(quiet_config(d.path, &clk));
     ASSERT_TRUE(m->create_topic("keep", 1, {{"segment.bytes", "1000"}, {"retention.ms", "-1"}}));
-    ASSERT_TRUE(m->create_topic("c", 1, {{"segment.bytes", "1000"}, {"retention.ms", "1"}, {"cleanup.policy", "compact"}}));
+    ASSERT_TRUE(
+        m->create_topic("c", 1, {{"segment.bytes", "1000"}, {"retention.ms", "1"}, {"cleanup.policy", "compact"}}));
     for (const char* t : {"keep", "c"})
-        for (int i = 0; i < 50; ++i) ASSERT_TRUE(append(*m->partition(t, 0), kv_batch(i, 1, 1)));
+        for (int i = 0; i < 50; ++i)
+            ASSERT_TRUE(append(*m->partition(t, 0), kv_batch(i, 1, 1)));
     clk.advance(1'000'000'000);
     m->run_maintenance_now();
     EXPECT_EQ(m->partition("keep", 0)->log_start_offset(), 0);
@@ -110,7 +116,8 @@ TEST(retention, delete_records_before_raises_and_persists_the_log_start) {
         auto m = open_manager(quiet_config(d.path, &clk));
         ASSERT_TRUE(m->create_topic("t", 1, {{"segment.bytes", "1000"}}));
         auto log = m->partition("t", 0);
-        for (int i = 0; i < 100; ++i) ASSERT_TRUE(append(*log, kv_batch(i, 1, clk.get())));
+        for (int i = 0; i < 100; ++i)
+            ASSERT_TRUE(append(*log, kv_batch(i, 1, clk.get())));
         auto r = log->delete_records_before(42);
         ASSERT_TRUE(r);
         EXPECT_EQ(*r, 42);
@@ -146,6 +153,7 @@ TEST(retention, background_thread_applies_retention_on_its_own) {
     auto log = m->partition("t", 0);
     ASSERT_TRUE(append(*log, kv_batch(0, 5, clk.get())));
     clk.advance(10'000);
-    for (int i = 0; i < 200 && log->log_start_offset() != 5; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 200 && log->log_start_offset() != 5; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     EXPECT_EQ(log->log_start_offset(), 5);
 }

@@ -106,8 +106,8 @@ result<std::shared_ptr<segment>> segment::create(const std::string& dir, int64_t
 
 result<std::shared_ptr<segment>> segment::open(const std::string& dir, int64_t base) {
     std::shared_ptr<segment> s(new segment(dir, base, {}));
-    s->_index_missing = ::access(s->path(".index").c_str(), F_OK) != 0 ||
-                        ::access(s->path(".timeindex").c_str(), F_OK) != 0;
+    s->_index_missing =
+        ::access(s->path(".index").c_str(), F_OK) != 0 || ::access(s->path(".timeindex").c_str(), F_OK) != 0;
     auto log = open_file(s->path(".log"), O_RDWR);
     if (!log) return fail(std::move(log.error()));
     auto idx = open_file(s->path(".index"), O_RDWR | O_CREAT);
@@ -293,7 +293,8 @@ result<int64_t> segment::recover(int32_t index_interval_bytes) {
             if (e.last_offset < next) keep.push_back(e);
         if (keep.size() != _txns.size()) {
             std::string buf(keep.size() * txn_entry_size, '\0');
-            for (size_t i = 0; i < keep.size(); ++i) encode_txn(buf.data() + i * txn_entry_size, keep[i]);
+            for (size_t i = 0; i < keep.size(); ++i)
+                encode_txn(buf.data() + i * txn_entry_size, keep[i]);
             if (auto r = write_file_atomic(path(".txnindex"), buf); !r) return fail(std::move(r.error()));
             _txns = keep;
         }

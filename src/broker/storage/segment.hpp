@@ -159,11 +159,11 @@ private:
     std::atomic<int64_t> _first_batch_ts{-1};
     int64_t _offset_of_max_ts; // writer only
     int64_t _bytes_since_index = 0;
-    bool _index_missing = false; // open() found no index files: load() must rebuild them
+    bool _index_missing = false;     // open() found no index files: load() must rebuild them
     std::atomic<bool> _dirty{false}; // written since the last flush (set after the write itself)
 
     mutable std::shared_mutex _idx_mu;
-    bool _in_memory = true;               // entries below are authoritative; else the files are
+    bool _in_memory = true; // entries below are authoritative; else the files are
     std::vector<index_entry> _idx;
     std::vector<time_entry> _tidx;
     size_t _idx_file_entries = 0, _tidx_file_entries = 0; // entries already in the files

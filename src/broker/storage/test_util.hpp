@@ -126,6 +126,8 @@ inline std::vector<rec> read_all(const partition_log& log, int64_t from = -1, bo
     return out;
 }
 
-inline result<append_result> append(partition_log& log, std::string batch) { return log.append(std::span<char>(batch.data(), batch.size())); }
+inline result<append_result> append(partition_log& log, std::string batch) {
+    return log.append(std::span<char>(batch.data(), batch.size()));
+}
 
 } // namespace ferry::broker::storage::test

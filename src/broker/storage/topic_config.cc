@@ -9,8 +9,10 @@ namespace ferry::broker::storage {
 namespace {
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+        s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+        s.remove_suffix(1);
     return s;
 }
 
@@ -22,8 +24,7 @@ result<int64_t> parse_long(std::string_view key, std::string_view raw, int64_t m
     std::string_view v = trim(raw);
     int64_t out = 0;
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-    if (v.empty() || ec != std::errc() || p != v.data() + v.size())
-        return fail(bad(key, raw, "not a number").error());
+    if (v.empty() || ec != std::errc() || p != v.data() + v.size()) return fail(bad(key, raw, "not a number").error());
     if (out < min) return fail(bad(key, raw, fmt::format("value must be at least {}", min)).error());
     if (out > max) return fail(bad(key, raw, fmt::format("value must be at most {}", max)).error());
     return out;
@@ -46,7 +47,9 @@ result<double> parse_double(std::string_view key, std::string_view raw, double m
     return d;
 }
 
-std::string render_long(int64_t v) { return std::to_string(v); }
+std::string render_long(int64_t v) {
+    return std::to_string(v);
+}
 std::string render_double(double d) {
     std::string s = fmt::format("{}", d);
     if (s.find_first_of(".eE") == std::string::npos) s += ".0"; // Java renders doubles as 0.5, 1.0
@@ -62,42 +65,41 @@ struct key_spec {
     std::string (*render)(const topic_config&); // nullptr: not modelled, render the default
 };
 
-#define FIELD_LONG(field, min)                                                                     \
-    [](topic_config& c, std::string_view k, std::string_view v) -> result<> {                      \
-        auto r = parse_long(k, v, min);                                                            \
-        if (!r) return fail(std::move(r.error()));                                                 \
-        c.field = *r;                                                                              \
-        return {};                                                                                 \
-    },                                                                                             \
+#define FIELD_LONG(field, min)                                                                                         \
+    [](topic_config& c, std::string_view k, std::string_view v) -> result<> {                                          \
+        auto r = parse_long(k, v, min);                                                                                \
+        if (!r) return fail(std::move(r.error()));                                                                     \
+        c.field = *r;                                                                                                  \
+        return {};                                                                                                     \
+    },                                                                                                                 \
         [](const topic_config& c) { return render_long(c.field); }
 
-#define FIELD_INT(field, min)                                                                      \
-    [](topic_config& c, std::string_view k, std::string_view v) -> result<> {                      \
-        auto r = parse_long(k, v, min, INT32_MAX);                                                 \
-        if (!r) return fail(std::move(r.error()));                                                 \
-        c.field = int32_t(*r);                                                                     \
-        return {};                                                                                 \
-    },                                                                                             \
+#define FIELD_INT(field, min)                                                                                          \
+    [](topic_config& c, std::string_view k, std::string_view v) -> result<> {                                          \
+        auto r = parse_long(k, v, min, INT32_MAX);                                                                     \
+        if (!r) return fail(std::move(r.error()));                                                                     \
+        c.field = int32_t(*r);                                                                                         \
+        return {};                                                                                                     \
+    },                                                                                                                 \
         [](const topic_config& c) { return render_long(c.field); }
 
-#define CHECK_LONG(min, max)                                                                       \
-    [](topic_config&, std::string_view k, std::string_view v) -> result<> {                        \
-        auto r = parse_long(k, v, min, max);                                                       \
-        if (!r) return fail(std::move(r.error()));                                                 \
-        return {};                                                                                 \
-    },                                                                                             \
+#define CHECK_LONG(min, max)                                                                                           \
+    [](topic_config&, std::string_view k, std::string_view v) -> result<> {                                            \
+        auto r = parse_long(k, v, min, max);                                                                           \
+        if (!r) return fail(std::move(r.error()));                                                                     \
+        return {};                                                                                                     \
+    },                                                                                                                 \
         nullptr
 
-#define CHECK_BOOL                                                                                 \
-    [](topic_config&, std::string_view k, std::string_view v) -> result<> {                        \
-        auto r = parse_bool(k, v);                                                                 \
-        if (!r) return fail(std::move(r.error()));                                                 \
-        return {};                                                                                 \
-    },                                                                                             \
+#define CHECK_BOOL                                                                                                     \
+    [](topic_config&, std::string_view k, std::string_view v) -> result<> {                                            \
+        auto r = parse_bool(k, v);                                                                                     \
+        if (!r) return fail(std::move(r.error()));                                                                     \
+        return {};                                                                                                     \
+    },                                                                                                                 \
         nullptr
 
-#define ANY_STRING                                                                                 \
-    [](topic_config&, std::string_view, std::string_view) -> result<> { return {}; }, nullptr
+#define ANY_STRING [](topic_config&, std::string_view, std::string_view) -> result<> { return {}; }, nullptr
 
 const std::vector<key_spec>& specs() {
     static const std::vector<key_spec> s = {
@@ -261,7 +263,8 @@ result<topic_config> topic_config::with_overrides(const topic_config& defaults,
 const std::vector<std::string>& topic_config::known_keys() {
     static const std::vector<std::string> keys = [] {
         std::vector<std::string> k;
-        for (const auto& s : specs()) k.emplace_back(s.name);
+        for (const auto& s : specs())
+            k.emplace_back(s.name);
         return k;
     }();
     return keys;
