@@ -33,9 +33,9 @@ bool iequals(std::string_view a, std::string_view b) {
 // Java compares parameters as maps: order does not matter.
 bool parameters_equal(const schema_parameters& a, const schema_parameters& b) {
     if (a.size() != b.size()) return false;
-    for (const auto& [k, v] : a) {
-        auto it = std::find_if(b.begin(), b.end(), [&](const auto& p) { return p.first == k; });
-        if (it == b.end() || it->second != v) return false;
+    for (const auto& entry : a) {
+        auto it = std::find_if(b.begin(), b.end(), [&](const auto& p) { return p.first == entry.first; });
+        if (it == b.end() || it->second != entry.second) return false;
     }
     return true;
 }

@@ -273,9 +273,9 @@ bool operator==(const value& a, const value& b) {
         const auto& ma = a.as_map();
         const auto& mb = b.as_map();
         if (ma.size() != mb.size()) return false;
-        for (const auto& [k, v] : ma) {
-            auto it = std::find_if(mb.begin(), mb.end(), [&](const auto& e) { return e.first == k; });
-            if (it == mb.end() || !(it->second == v)) return false;
+        for (const auto& entry : ma) {
+            auto it = std::find_if(mb.begin(), mb.end(), [&](const auto& e) { return e.first == entry.first; });
+            if (it == mb.end() || !(it->second == entry.second)) return false;
         }
         return true;
     }

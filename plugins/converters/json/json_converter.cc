@@ -336,9 +336,9 @@ public:
         size_t len = a.size() + b.size() + c.size();
         reserve(len);
         char* p = _data.get();
-        std::memcpy(p, a.data(), a.size());
-        std::memcpy(p + a.size(), b.data(), b.size());
-        std::memcpy(p + a.size() + b.size(), c.data(), c.size());
+        if (!a.empty()) std::memcpy(p, a.data(), a.size());
+        if (!b.empty()) std::memcpy(p + a.size(), b.data(), b.size());
+        if (!c.empty()) std::memcpy(p + a.size() + b.size(), c.data(), c.size());
         std::memset(p + len, ' ', simdjson::SIMDJSON_PADDING);
         _size = len;
         return {p, len};
