@@ -237,6 +237,10 @@ void server::on_io(loop_state& ls, connection& c, uint32_t events) {
             if (n > 0) {
                 c.rend += static_cast<size_t>(n);
                 _stats.bytes_in += n;
+                // Acknowledge at once: clients leave Nagle on, and a request whose last segment
+                // waits for our delayed ACK (up to 40 ms) would stall the whole pipeline.
+                int one = 1;
+                setsockopt(c.fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
                 if (c.rend < c.in.size()) break; // drained the socket for now
                 continue;
             }
