@@ -397,8 +397,8 @@ bool cast::apply(connect_record& record) {
         for (size_t i = 0; i < in_fields.size(); ++i) {
             const field& f = in_fields[i];
             if (const auto& target = p.field_casts[i])
-                out->put(out_fields[i],
-                         cast_value(f.schema.get(), field_value(*in, f, _replace_null_with_default), *target));
+                put_value(*out, out_fields[i],
+                          cast_value(f.schema.get(), field_value(*in, f, _replace_null_with_default), *target));
             else
                 put_copied(*out, out_fields[i], take_field(in, sole, f, _replace_null_with_default));
         }
@@ -411,7 +411,7 @@ bool cast::apply(connect_record& record) {
             for (const auto& [name, t] : _casts)
                 if (name == f.name) target = t;
             value fv = field_value(*in, f, _replace_null_with_default);
-            out->put(*of, target ? cast_value(f.schema.get(), fv, *target) : std::move(fv));
+            put_value(*out, *of, target ? cast_value(f.schema.get(), fv, *target) : std::move(fv));
         }
     }
     v = value(std::move(out));

@@ -80,6 +80,33 @@ inline void put_copied(struct_value& s, const field& f, value v) {
     s.put_unchecked(f.index, std::move(v));
 }
 
+// Struct.put for a value the transform produced itself. Java validates every put; a value whose
+// kind already matches a primitive field schema (or a null for an optional field) cannot fail
+// that validation, so it is stored directly - the validating path builds an error location string
+// on every call, which would dominate the cost of InsertField or Cast. Anything else (structs,
+// arrays, maps, mismatches, null for a required field) goes through the full check.
+inline void put_value(struct_value& s, const field& f, value v) {
+    schema_type t = f.schema->type();
+    bool ok = false;
+    switch (v.type()) {
+    case value::kind::null: ok = f.schema->optional(); break;
+    case value::kind::boolean: ok = t == schema_type::boolean; break;
+    case value::kind::int8: ok = t == schema_type::int8; break;
+    case value::kind::int16: ok = t == schema_type::int16; break;
+    case value::kind::int32: ok = t == schema_type::int32; break;
+    case value::kind::int64: ok = t == schema_type::int64; break;
+    case value::kind::float32: ok = t == schema_type::float32; break;
+    case value::kind::float64: ok = t == schema_type::float64; break;
+    case value::kind::string: ok = t == schema_type::string; break;
+    case value::kind::bytes: ok = t == schema_type::bytes; break;
+    default: break;
+    }
+    if (ok)
+        s.put_unchecked(f.index, std::move(v));
+    else
+        s.put(f, std::move(v));
+}
+
 // The schema cache Kafka's transforms keep (an LRU of 16 keyed by Schema.equals), holding what a
 // transform derives from an input schema (the updated schema, often with a per-field plan).
 // Lookups go by pointer first, so a stream of records sharing one schema object costs a pointer

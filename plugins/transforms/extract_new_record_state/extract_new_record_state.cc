@@ -298,7 +298,7 @@ void extract_new_record_state::add_fields(const struct_value& envelope, connect_
         put_copied(*out, out_fields[i], take_field(row, sole, row_fields[i], false));
     for (const auto& ref : _fields)
         if (const field* f = updated->find_field(ref.new_field); f && ref.schema_in(*envelope.schema()))
-            out->put(*f, ref.value_in(envelope));
+            put_value(*out, *f, ref.value_in(envelope));
     r.value_schema = updated;
     r.val = value(std::move(out));
 }

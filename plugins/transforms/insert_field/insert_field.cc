@@ -110,20 +110,20 @@ bool insert_field::apply(connect_record& record) {
         put_copied(*out, out_fields[i], take_field(in, sole, in_fields[i], _replace_null_with_default));
     // The inserted fields follow the original ones, in this order.
     size_t next = in_fields.size();
-    if (_topic) out->put(out_fields[next++], value(record.topic));
+    if (_topic) put_value(*out, out_fields[next++], value(record.topic));
     if (_partition) {
-        if (record.kafka_partition) out->put(out_fields[next], value(*record.kafka_partition));
+        if (record.kafka_partition) put_value(*out, out_fields[next], value(*record.kafka_partition));
         ++next;
     }
     if (_offset) {
         require_sink_record(record, purpose);
-        out->put(out_fields[next++], value(*record.kafka_offset()));
+        put_value(*out, out_fields[next++], value(*record.kafka_offset()));
     }
     if (_timestamp) {
-        if (record.timestamp) out->put(out_fields[next], value(*record.timestamp));
+        if (record.timestamp) put_value(*out, out_fields[next], value(*record.timestamp));
         ++next;
     }
-    if (_static && _static_value) out->put(out_fields[next], value(*_static_value));
+    if (_static && _static_value) put_value(*out, out_fields[next], value(*_static_value));
     v = value(std::move(out));
     s = updated;
     return true;

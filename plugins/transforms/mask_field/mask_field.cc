@@ -132,7 +132,7 @@ bool mask_field::apply(connect_record& record) {
     auto out = make_struct(in->schema());
     for (const auto& f : in->schema()->fields()) {
         const value& fv = field_value(*in, f, _replace_null_with_default);
-        out->put(f, masked(f.name) ? mask(f.schema.get(), fv) : fv);
+        put_value(*out, f, masked(f.name) ? mask(f.schema.get(), fv) : fv);
     }
     v = value(std::move(out));
     return true;

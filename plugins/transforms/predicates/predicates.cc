@@ -23,9 +23,17 @@ void topic_name_matches::configure(const config_map& props) {
         throw config_error(invalid_value("pattern", p,
                                          "entry must be a Java-compatible regular expression: " + re.error().message));
     _pattern = std::move(*re);
+    _memo.clear();
 }
 
-bool topic_name_matches::test(const connect_record& record) { return _pattern->full_match(record.topic); }
+bool topic_name_matches::test(const connect_record& record) {
+    for (const auto& [topic, matched] : _memo)
+        if (topic == record.topic) return matched;
+    bool matched = _pattern->full_match(record.topic);
+    if (_memo.size() >= 32) _memo.erase(_memo.begin());
+    _memo.emplace_back(record.topic, matched);
+    return matched;
+}
 
 const config_def& has_header_key::definition() {
     static const config_def d = config_def().define({.name = "name",

@@ -9,6 +9,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ferry::transforms {
 
@@ -21,6 +23,8 @@ public:
 
 private:
     std::optional<config::regex> _pattern;
+    // Last topics seen and whether they matched (a pure function of the topic).
+    std::vector<std::pair<std::string, bool>> _memo;
 };
 
 class has_header_key final : public predicate {

@@ -28,14 +28,26 @@ void regex_router::configure(const config_map& props) {
     if (!re) throw config_error(re.error().message);
     _regex = std::move(*re);
     _replacement = cfg.get_string("replacement");
+    _memo.clear();
 }
 
 bool regex_router::apply(connect_record& record) {
-    if (!_regex->full_match(record.topic)) return true;
-    auto topic = _regex->replace_first(record.topic, _replacement);
-    // Java throws IllegalArgumentException/IndexOutOfBoundsException here, per record.
-    if (!topic) throw data_error(topic.error().message);
-    record.topic = std::move(*topic);
+    constexpr size_t memo_size = 32;
+    for (const auto& [from, to] : _memo)
+        if (from == record.topic) {
+            if (to) record.topic = *to;
+            return true;
+        }
+    std::optional<std::string> routed;
+    if (_regex->full_match(record.topic)) {
+        auto topic = _regex->replace_first(record.topic, _replacement);
+        // Java throws IllegalArgumentException/IndexOutOfBoundsException here, per record.
+        if (!topic) throw data_error(topic.error().message);
+        routed = std::move(*topic);
+    }
+    if (_memo.size() >= memo_size) _memo.erase(_memo.begin());
+    _memo.emplace_back(record.topic, routed);
+    if (routed) record.topic = std::move(*routed);
     return true;
 }
 

@@ -197,7 +197,10 @@ struct_ptr timestamp_converter::convert_struct(const struct_value& in, const sch
     auto out = make_struct(updated);
     for (const auto& f : in.schema()->fields()) {
         const value& fv = field_value(in, f, _replace_null_with_default);
-        out->put(f.name, f.name == _field ? convert(fv, type_from_schema(*f.schema)) : fv);
+        const field* of = &updated->fields()[static_cast<size_t>(f.index)];
+        if (of->name != f.name) of = updated->find_field(f.name);
+        if (!of) throw data_error(f.name + " is not a valid field name");
+        put_value(*out, *of, f.name == _field ? convert(fv, type_from_schema(*f.schema)) : fv);
     }
     return out;
 }
