@@ -78,7 +78,10 @@ struct broker::impl {
     std::atomic<net::server*> live_server{nullptr};
     std::mutex stop_mu;
     bool stopped = false;
+    std::string temp_state_dir; // in-memory mode only; removed at shutdown
     uint64_t periodic_timer = 0;
+
+    ~impl() { shutdown(); }
 
     // Storage calls this after every append: wake the network threads that have parked fetches.
     void on_append() {
@@ -114,6 +117,11 @@ struct broker::impl {
             if (auto r = journal->sync(); !r) logger()->error("syncing the coordinator journal failed: {}", r.error().message);
         }
         if (logs) logs->close();
+        journal.reset();
+        if (!temp_state_dir.empty()) {
+            std::error_code ec;
+            std::filesystem::remove_all(temp_state_dir, ec);
+        }
         logger()->info("broker {} stopped", cfg.node_id);
     }
 };
@@ -155,6 +163,7 @@ result<std::unique_ptr<broker>> broker::start(broker_config cfg) {
         char tmpl[] = "/tmp/ferry-broker-mem-XXXXXX";
         if (!mkdtemp(tmpl)) return fail(errc::io, "broker: cannot create a temporary directory");
         state_dir = tmpl;
+        p->temp_state_dir = tmpl;
     }
     auto j = state_journal::open(state_dir, "ferry-coordinator");
     if (!j) return fail(j.error());
