@@ -587,6 +587,87 @@ TEST(broker_groups, inconsistent_protocols_and_bad_session_timeouts) {
     EXPECT_EQ(c.call<join_group_response>(k_join, 3, other).error_code, ec::inconsistent_group_protocol);
 }
 
+TEST(broker_admin, configs_incremental_alter_synonyms_and_broker_resource) {
+    auto b = start();
+    test_client c(b->port());
+    create_topic(c, "cf", 1, {{"retention.ms", "5000"}});
+    incremental_alter_configs_request inc;
+    inc.resources.push_back({resource_topic, "cf", {{"cleanup.policy", config_op_append, std::string("compact")},
+                                                   {"retention.ms", config_op_delete, std::nullopt},
+                                                   {"segment.bytes", config_op_set, std::string("1048576")}}});
+    auto ir = c.call<alter_configs_response>(44, 1, inc);
+    ASSERT_EQ(ir.responses.at(0).error_code, ec::none) << ir.responses.at(0).error_message.value_or("");
+    describe_configs_request dc;
+    dc.include_synonyms = true;
+    dc.resources.push_back({resource_topic, "cf", std::vector<std::string>{"cleanup.policy", "retention.ms", "segment.bytes"}});
+    dc.resources.push_back({resource_broker, "0", std::nullopt});
+    dc.resources.push_back({resource_broker, "7", std::nullopt});
+    auto dr = c.call<describe_configs_response>(32, 2, dc);
+    std::map<std::string, describe_configs_response::config> got;
+    for (auto& cfg : dr.results.at(0).configs) got[cfg.name] = cfg;
+    ASSERT_EQ(got.size(), 3u);
+    EXPECT_EQ(got["cleanup.policy"].value.value_or(""), "delete,compact");
+    EXPECT_EQ(got["cleanup.policy"].config_source, 1);
+    EXPECT_EQ(got["retention.ms"].value.value_or(""), "604800000");
+    EXPECT_EQ(got["retention.ms"].config_source, 5);
+    ASSERT_FALSE(got["retention.ms"].synonyms.empty());
+    EXPECT_EQ(got["retention.ms"].synonyms.back().name, "log.retention.ms");
+    EXPECT_EQ(got["segment.bytes"].value.value_or(""), "1048576");
+    bool has_partitions = false;
+    for (auto& cfg : dr.results.at(1).configs) has_partitions |= cfg.name == "num.partitions" && cfg.read_only;
+    EXPECT_TRUE(has_partitions);
+    EXPECT_EQ(dr.results.at(2).error_code, ec::invalid_request);
+    // Bad value, unknown key, unknown topic.
+    inc.resources = {{resource_topic, "cf", {{"retention.ms", config_op_set, std::string("soon")}}}};
+    EXPECT_EQ(c.call<alter_configs_response>(44, 1, inc).responses.at(0).error_code, ec::invalid_config);
+    alter_configs_request ac;
+    ac.resources.push_back({resource_topic, "cf", {{"no.such.key", 0, std::string("1")}}});
+    EXPECT_EQ(c.call<alter_configs_response>(33, 1, ac).responses.at(0).error_code, ec::invalid_config);
+    ac.resources = {{resource_topic, "missing", {}}};
+    EXPECT_EQ(c.call<alter_configs_response>(33, 1, ac).responses.at(0).error_code, ec::unknown_topic_or_partition);
+}
+
+TEST(broker_admin, partitions_records_cluster_and_epochs) {
+    auto b = start();
+    test_client c(b->port());
+    create_topic(c, "pr", 1);
+    create_partitions_request cp;
+    cp.topics.push_back({"pr", 3, std::nullopt});
+    cp.validate_only = true;
+    EXPECT_EQ(c.call<create_partitions_response>(37, 1, cp).results.at(0).error_code, ec::none);
+    metadata_request md;
+    md.topics = std::vector<std::string>{"pr"};
+    EXPECT_EQ(c.call<metadata_response>(k_metadata, 8, md).topics.at(0).partitions.size(), 1u);
+    cp.validate_only = false;
+    EXPECT_EQ(c.call<create_partitions_response>(37, 1, cp).results.at(0).error_code, ec::none);
+    EXPECT_EQ(c.call<metadata_response>(k_metadata, 8, md).topics.at(0).partitions.size(), 3u);
+    EXPECT_EQ(c.call<create_partitions_response>(37, 1, cp).results.at(0).error_code, ec::invalid_partitions);
+
+    c.call<produce_response>(k_produce, 8, produce_req("pr", 0, batch_of({"a", "b", "c", "d"})));
+    delete_records_request dr;
+    dr.topics.push_back({"pr", {{0, 2}, {1, 5}}});
+    auto drr = c.call<delete_records_response>(21, 1, dr);
+    EXPECT_EQ(drr.topics.at(0).partitions.at(0).low_watermark, 2);
+    EXPECT_EQ(drr.topics.at(0).partitions.at(1).error_code, ec::offset_out_of_range);
+    list_offsets_request lo;
+    lo.topics.push_back({"pr", {{0, -1, -2, 1}}});
+    EXPECT_EQ(c.call<list_offsets_response>(k_list_offsets, 5, lo).topics.at(0).partitions.at(0).offset, 2);
+    auto below = c.call<fetch_response>(k_fetch, 11, fetch_req("pr", 0, 0));
+    EXPECT_EQ(below.responses.at(0).partitions.at(0).error_code, ec::offset_out_of_range);
+
+    auto cluster = c.call<describe_cluster_response>(60, 0, describe_cluster_request{});
+    EXPECT_EQ(cluster.controller_id, 0);
+    ASSERT_EQ(cluster.brokers.size(), 1u);
+    EXPECT_EQ(cluster.brokers[0].port, b->port());
+
+    offset_for_leader_epoch_request oe;
+    oe.topics.push_back({"pr", {{0, 0, 0}, {1, 0, 3}}});
+    auto oer = c.call<offset_for_leader_epoch_response>(23, 3, oe);
+    EXPECT_EQ(oer.topics.at(0).partitions.at(0).end_offset, 4);
+    EXPECT_EQ(oer.topics.at(0).partitions.at(0).leader_epoch, 0);
+    EXPECT_EQ(oer.topics.at(0).partitions.at(1).end_offset, -1);
+}
+
 TEST(broker_protocol, metrics_text) {
     auto b = start();
     test_client c(b->port());
