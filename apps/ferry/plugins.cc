@@ -6,6 +6,7 @@ void register_file_connectors(plugin_registry& r);
 void register_datagen(plugin_registry& r);
 void register_verifiable(plugin_registry& r);
 void register_json(plugin_registry& r);
+void register_jdbc(plugin_registry& r);
 } // namespace ferry
 
 namespace ferry::runtime {
@@ -15,6 +16,7 @@ void register_all_plugins(plugin_registry& r) {
     register_datagen(r);
     register_verifiable(r);
     register_json(r);
+    register_jdbc(r);
 }
 
 } // namespace ferry::runtime
