@@ -17,6 +17,67 @@ std::vector<kafka::tp> to_kafka(const std::set<topic_partition>& s) {
 topic_partition from_kafka(const kafka::tp& t) { return {t.topic, t.partition}; }
 } // namespace
 
+namespace {
+// Views of a raw consumed message for error reports and the dead letter queue.
+void describe(const rd_kafka_message_t* m, consumed_record& cr) {
+    rd_kafka_timestamp_type_t tstype;
+    cr.topic = rd_kafka_topic_name(m->rkt);
+    cr.partition = m->partition;
+    cr.offset = m->offset;
+    cr.timestamp = rd_kafka_message_timestamp(m, &tstype);
+    cr.timestamp_type = tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? 1 : 0;
+    cr.key = m->key ? std::optional<std::string_view>(std::string_view((const char*)m->key, m->key_len)) : std::nullopt;
+    cr.value = m->payload ? std::optional<std::string_view>(std::string_view((const char*)m->payload, m->len))
+                          : std::nullopt;
+    cr.headers.clear();
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+        const char* name;
+        const void* val;
+        size_t size;
+        for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; i++)
+            cr.headers.push_back({name, val ? std::optional<std::string_view>(std::string_view((const char*)val, size))
+                                            : std::nullopt});
+    }
+}
+} // namespace
+
+// KIP-610: a task reports a bad record; it goes through the same reporters (log, DLQ) and the same
+// tolerance as conversion errors, at stage TASK_PUT. With errors.tolerance=none the report throws
+// and the task fails.
+class sink_task_runner::errant_reporter : public errant_record_reporter {
+public:
+    explicit errant_reporter(sink_task_runner& r) : _r(r) {}
+    void report(const sink_record& rec, const std::string& message) override {
+        consumed_record cr;
+        std::string key_buf, value_buf;
+        const rd_kafka_message_t* raw = nullptr;
+        for (auto& m : _r._batch_msgs)
+            if (m->partition == rec.original_partition && m->offset == rec.offset &&
+                rec.original_topic == rd_kafka_topic_name(m->rkt)) {
+                raw = m.get();
+                break;
+            }
+        if (raw) {
+            describe(raw, cr);
+        } else {
+            // Not a record the runtime consumed: serialize it with the task's converters, as Java does.
+            ferry::headers h = rec.headers;
+            cr.topic = rec.topic;
+            cr.partition = rec.kafka_partition.value_or(-1);
+            cr.offset = rec.offset;
+            cr.timestamp = rec.timestamp.value_or(-1);
+            if (_r._tp.key_converter->from_connect(rec.topic, h, rec.key_schema, rec.key, key_buf)) cr.key = key_buf;
+            if (_r._tp.value_converter->from_connect(rec.topic, h, rec.value_schema, rec.val, value_buf)) cr.value = value_buf;
+        }
+        _r._op->handle_failure(stage::task_put, _r._settings.task_class, "org.apache.kafka.connect.errors.ConnectException",
+                               message, &cr, nullptr);
+    }
+
+private:
+    sink_task_runner& _r;
+};
+
 class sink_task_runner::context : public sink_task_context {
 public:
     explicit context(sink_task_runner& r) : _r(r) {}
@@ -37,6 +98,7 @@ public:
         _r.update_pauses();
     }
     void request_commit() override { _r._commit_requested = true; }
+    errant_record_reporter* errant_reporter() override { return _r._errant.get(); }
 
 private:
     sink_task_runner& _r;
@@ -160,6 +222,9 @@ void sink_task_runner::on_revoked(const std::vector<kafka::tp>& partitions) {
     std::erase_if(_batch, [&](const sink_record& r) {
         return revoked.count(topic_partition{r.original_topic, r.original_partition}) > 0;
     });
+    std::erase_if(_batch_msgs, [&](const kafka::message_ptr& m) {
+        return revoked.count(topic_partition{rd_kafka_topic_name(m->rkt), m->partition}) > 0;
+    });
     for (auto& t : revoked) {
         _assigned.erase(t);
         _task_paused.erase(t);
@@ -181,6 +246,9 @@ void sink_task_runner::on_lost(const std::vector<kafka::tp>& partitions) {
     }
     std::erase_if(_batch, [&](const sink_record& r) {
         return std::find(tps.begin(), tps.end(), topic_partition{r.original_topic, r.original_partition}) != tps.end();
+    });
+    std::erase_if(_batch_msgs, [&](const kafka::message_ptr& m) {
+        return std::find(tps.begin(), tps.end(), topic_partition{rd_kafka_topic_name(m->rkt), m->partition}) != tps.end();
     });
 }
 
@@ -240,6 +308,9 @@ void sink_task_runner::apply_rewinds() {
         std::erase_if(_batch, [&](const sink_record& r) {
             return r.original_topic == tp.topic && r.original_partition == tp.partition;
         });
+        std::erase_if(_batch_msgs, [&](const kafka::message_ptr& m) {
+            return tp.topic == rd_kafka_topic_name(m->rkt) && m->partition == tp.partition;
+        });
     }
 }
 
@@ -249,27 +320,10 @@ void sink_task_runner::convert_messages(std::vector<kafka::message_ptr>& msgs) {
     auto& hc = *_tp.header_conv;
     consumed_record cr;
     for (auto& m : msgs) {
+        describe(m.get(), cr);
         const char* topic = rd_kafka_topic_name(m->rkt);
         rd_kafka_timestamp_type_t tstype;
         int64_t ts = rd_kafka_message_timestamp(m.get(), &tstype);
-        cr.topic = topic;
-        cr.partition = m->partition;
-        cr.offset = m->offset;
-        cr.timestamp = ts;
-        cr.timestamp_type = tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? 1 : 0;
-        cr.key = m->key ? std::optional<std::string_view>(std::string_view((const char*)m->key, m->key_len)) : std::nullopt;
-        cr.value = m->payload ? std::optional<std::string_view>(std::string_view((const char*)m->payload, m->len))
-                              : std::nullopt;
-        cr.headers.clear();
-        rd_kafka_headers_t* hdrs = nullptr;
-        if (rd_kafka_message_headers(m.get(), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
-            const char* name;
-            const void* val;
-            size_t size;
-            for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; i++)
-                cr.headers.push_back({name, val ? std::optional<std::string_view>(std::string_view((const char*)val, size))
-                                                : std::nullopt});
-        }
         topic_partition tp{topic, m->partition};
         _batch_offsets[tp] = m->offset + 1;
         _metrics.records_read++;
@@ -310,6 +364,9 @@ void sink_task_runner::convert_messages(std::vector<kafka::message_ptr>& msgs) {
         if (!_tp.transforms.empty() && !_tp.transforms.apply(r, *_op, &cr, nullptr)) continue;
         _batch.push_back(std::move(r));
     }
+    // Raw messages stay until the batch is delivered: the errant record reporter and the DLQ
+    // send the original bytes.
+    for (auto& m : msgs) _batch_msgs.push_back(std::move(m));
     msgs.clear();
 }
 
@@ -336,6 +393,7 @@ void sink_task_runner::deliver() {
     for (auto& [tp, off] : _batch_offsets) _current[tp] = off;
     _batch_offsets.clear();
     _batch.clear();
+    _batch_msgs.clear();
     if (_paused_for_retry) {
         _paused_for_retry = false;
         update_pauses();
@@ -359,6 +417,7 @@ void sink_task_runner::execute() {
         _dlq = reporter.get();
         _op->add_reporter(std::move(reporter));
     }
+    if (_settings.errors.log_enable || !_settings.dlq_topic.empty()) _errant = std::make_unique<errant_reporter>(*this);
     _ctx = std::make_unique<context>(*this);
     {
         std::lock_guard g(_plugin_mu);
@@ -430,6 +489,10 @@ void sink_task_runner::close_consumer_and_task() {
     // Closing the consumer revokes the partitions: pre_commit, commit and close() run there.
     if (_consumer) {
         _consumer->close();
+        // librdkafka's destroy waits for every message still referenced: release them first.
+        _msgs.clear();
+        _batch_msgs.clear();
+        _batch.clear();
         _consumer.reset();
     }
     close_plugin();

@@ -50,6 +50,7 @@ protected:
 private:
     class context;
     class dlq_reporter;
+    class errant_reporter;
 
     void on_assigned(const std::vector<kafka::tp>& partitions) override;
     void on_revoked(const std::vector<kafka::tp>& partitions) override;
@@ -87,6 +88,8 @@ private:
     std::chrono::steady_clock::time_point _next_commit;
     std::vector<kafka::message_ptr> _msgs;
     dlq_reporter* _dlq = nullptr; // owned by _op
+    std::unique_ptr<errant_reporter> _errant;
+    std::vector<kafka::message_ptr> _batch_msgs; // raw messages of _batch
 };
 
 } // namespace ferry::runtime

@@ -32,6 +32,71 @@ private:
     source_task_runner& _r;
 };
 
+// Ferry extension (Kafka Connect has a DLQ for sinks only): a source record that fails conversion
+// or transformation under errors.tolerance=all is written to the DLQ topic as JsonConverter
+// (schemas.enable=true) key and value, with the __connect.errors.* context headers when enabled.
+class source_task_runner::dlq_reporter : public error_reporter {
+public:
+    dlq_reporter(source_task_runner& r, std::unique_ptr<kafka::producer> p)
+        : _r(r), _producer(std::move(p)), _json(r._plugins.make_converter("org.apache.kafka.connect.json.JsonConverter")) {
+        _json->configure({{"schemas.enable", "true"}, {"converter.type", "value"}}, false);
+    }
+
+    void report(const error_context& c) override {
+        if (!c.source) return;
+        auto& rec = *c.source;
+        _r._metrics.errors->deadletterqueue_produce_requests++;
+        ferry::headers scratch;
+        std::optional<std::string_view> key, val;
+        try {
+            if (_json->from_connect(rec.topic, scratch, rec.key_schema, rec.key, _key)) key = _key;
+            if (_json->from_connect(rec.topic, scratch, rec.value_schema, rec.val, _value)) val = _value;
+        } catch (const std::exception& e) {
+            // The record cannot even be written as JSON: send what can be told about it.
+            _value = describe_source_record(rec);
+            val = _value;
+            key.reset();
+        }
+        std::vector<kafka::header_bytes> headers;
+        std::vector<std::pair<const char*, std::string>> ctx;
+        if (_r._settings.dlq_context_headers) {
+            ctx = {{"__connect.errors.topic", rec.topic},
+                   {"__connect.errors.partition", rec.kafka_partition ? std::to_string(*rec.kafka_partition) : ""},
+                   {"__connect.errors.connector.name", _r._id.connector},
+                   {"__connect.errors.task.id", std::to_string(_r._id.task)},
+                   {"__connect.errors.stage", stage_name(c.st)},
+                   {"__connect.errors.class.name", c.class_name},
+                   {"__connect.errors.exception.class.name", c.exception_class},
+                   {"__connect.errors.exception.message", c.message},
+                   {"__connect.errors.exception.stacktrace", c.exception_class + ": " + c.message}};
+            for (auto& [k, v] : ctx) {
+                if (std::string_view(k) == "__connect.errors.partition" && v.empty()) continue;
+                std::optional<std::string_view> hv = v;
+                if (std::string_view(k) == "__connect.errors.exception.message" && v.empty()) hv.reset();
+                headers.push_back({k, hv});
+            }
+        }
+        auto r = _producer->send(_r._settings.dlq_topic, std::nullopt, key, val, headers, rec.timestamp.value_or(0), nullptr);
+        if (!r) {
+            _r._metrics.errors->deadletterqueue_produce_failures++;
+            log::get("runtime.errors")->error("[{}] Could not produce record to dead letter queue {}: {}",
+                                              _r._id.to_string(), _r._settings.dlq_topic, r.error().message);
+        }
+        _producer->poll(0);
+    }
+
+    void flush(int timeout_ms) {
+        if (auto r = _producer->flush(timeout_ms); !r)
+            log::get("runtime.errors")->error("[{}] dead letter queue flush: {}", _r._id.to_string(), r.error().message);
+    }
+
+private:
+    source_task_runner& _r;
+    std::unique_ptr<kafka::producer> _producer;
+    std::unique_ptr<converter> _json;
+    std::string _key, _value;
+};
+
 source_task_runner::source_task_runner(task_id id, status_listener& listener, target_state initial,
                                        const plugin_registry& plugins, source_task_settings settings, task_plugins tp,
                                        std::shared_ptr<storage::offset_store> offsets)
@@ -110,6 +175,8 @@ void source_task_runner::commit_offsets(bool final) {
             advance_acked();
         }
     }
+    // Skipped records reported to the DLQ must be there before their offsets are committed.
+    if (_dlq) _dlq->flush(int(_settings.offset_flush_timeout_ms));
     storage::offset_entries entries;
     for (auto& p : _partitions)
         if (p.dirty) entries.emplace_back(p.key, _codec->encode_value(p.committable));
@@ -219,6 +286,18 @@ void source_task_runner::execute() {
     _op = std::make_unique<retry_operator>(_settings.errors, _id.connector, _id.task, &_stopping, _metrics.errors);
     if (_settings.errors.log_enable)
         _op->add_reporter(make_log_reporter(_id.connector, _id.task, _settings.errors.log_include_messages, _metrics.errors));
+    if (!_settings.dlq_topic.empty()) {
+        auto admin = kafka::admin::create(_settings.admin_props, "connector-dlq-adminclient-" + _id.connector);
+        if (!admin) throw connect_error(admin.error().message);
+        auto created = (*admin)->create_topics({{_settings.dlq_topic, 1, _settings.dlq_replication_factor, {}}}, 30000);
+        if (!created) throw connect_error("Could not initialize dead letter queue: " + created.error().message);
+        auto p = kafka::producer::create(_settings.dlq_producer_props, [](void*, rd_kafka_resp_err_t, int32_t, int64_t, int64_t) {},
+                                         "connector-dlq-producer-" + _id.to_string());
+        if (!p) throw connect_error(p.error().message);
+        auto reporter = std::make_unique<dlq_reporter>(*this, std::move(*p));
+        _dlq = reporter.get();
+        _op->add_reporter(std::move(reporter));
+    }
     auto producer = kafka::producer::create(
         _settings.producer_props,
         [this](void* opaque, rd_kafka_resp_err_t err, int32_t p, int64_t o, int64_t ts) {

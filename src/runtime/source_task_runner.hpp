@@ -36,6 +36,13 @@ struct source_task_settings {
     int64_t offset_flush_interval_ms = 60000;
     int64_t offset_flush_timeout_ms = 5000;
     error_handling_config errors;
+    // Ferry extension: dead letter queue for source records that fail conversion or
+    // transformation (empty topic = none). Records are written with the JsonConverter (schemas on).
+    std::string dlq_topic;
+    int16_t dlq_replication_factor = 3;
+    bool dlq_context_headers = false;
+    kafka::properties dlq_producer_props;
+    kafka::properties admin_props;
 };
 
 class source_task_runner : public worker_task {
@@ -62,6 +69,7 @@ private:
     };
     class context;
     class reader;
+    class dlq_reporter;
 
     void send_batch();
     uint32_t partition_index_of(const value& partition);
@@ -93,6 +101,7 @@ private:
     std::vector<kafka::header_bytes> _headers;
     std::optional<std::string> _async_failure;
     std::chrono::steady_clock::time_point _next_commit;
+    dlq_reporter* _dlq = nullptr; // owned by _op
 };
 
 } // namespace ferry::runtime

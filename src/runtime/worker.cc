@@ -303,6 +303,12 @@ result<> worker::start_task(const task_id& id, const config_map& raw_cc, const c
             s.offset_flush_interval_ms = flush_interval;
             s.offset_flush_timeout_ms = flush_timeout;
             s.errors = error_handling_config::from(vals);
+            s.dlq_topic = vals.get_string("errors.deadletterqueue.topic.name");
+            s.dlq_replication_factor = int16_t(vals.get_int("errors.deadletterqueue.topic.replication.factor"));
+            s.dlq_context_headers = vals.get_bool("errors.deadletterqueue.context.headers.enable");
+            s.dlq_producer_props = producer_props(id.connector, id.task, cc);
+            s.dlq_producer_props["client.id"] = fmt::format("connector-dlq-producer-{}-{}", id.connector, id.task);
+            s.admin_props = admin_props(cc);
             t = std::make_shared<source_task_runner>(id, *_s.listener, target, *_s.plugins, std::move(s), std::move(tp),
                                                      _s.offsets);
         } else {

@@ -97,7 +97,7 @@ class FerryTestCase(unittest.TestCase):
         for p in reversed(self.processes):
             if p.alive():
                 p.kill()
-        failed = any(err for _, err in getattr(self._outcome, "errors", []) if err) if hasattr(self, "_outcome") else False
+        failed = not getattr(getattr(self, "_outcome", None), "success", True)
         if os.environ.get("FERRY_KEEP_TMP") or failed:
             print(f"\n[kept test directory {self.tmp}]")
             for p in self.processes:
