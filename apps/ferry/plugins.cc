@@ -6,6 +6,10 @@ void register_file_connectors(plugin_registry& r);
 void register_datagen(plugin_registry& r);
 void register_verifiable(plugin_registry& r);
 void register_json(plugin_registry& r);
+void register_string(plugin_registry& r);
+void register_byte_array(plugin_registry& r);
+void register_number(plugin_registry& r);
+void register_simple_header(plugin_registry& r);
 void register_jdbc(plugin_registry& r);
 } // namespace ferry
 
@@ -16,6 +20,10 @@ void register_all_plugins(plugin_registry& r) {
     register_datagen(r);
     register_verifiable(r);
     register_json(r);
+    register_string(r);
+    register_byte_array(r);
+    register_number(r);
+    register_simple_header(r);
     register_jdbc(r);
 }
 

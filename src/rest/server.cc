@@ -622,6 +622,8 @@ result<> server::start() {
     }
     if (_port <= 0) return fail(errc::io, "cannot bind the REST listener to {}:{}", host, _cfg.port);
     _thread = std::thread([this] { _http->listen_after_bind(); });
+    // stop() is a no-op until the listen loop runs; wait for it so that an early stop cannot be lost.
+    for (int i = 0; i < 5000 && !_http->is_running(); i++) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     logger()->info("REST server listening on {}", url());
     return {};
 }

@@ -131,7 +131,6 @@ class FerryTestCase(unittest.TestCase):
             "bootstrap.servers": bootstrap,
             "key.converter": "org.apache.kafka.connect.json.JsonConverter",
             "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-            "header.converter": "org.apache.kafka.connect.json.JsonConverter",
             "offset.storage.file.filename": self.path("connect.offsets"),
             "offset.flush.interval.ms": "1000",
             "listeners": f"http://127.0.0.1:{rest_port}",
