@@ -69,7 +69,8 @@ sink_record record(const schema_ptr& s, int64_t i) {
 std::vector<std::unique_ptr<transformation>> make_chain(bool with_router) {
     std::vector<std::unique_ptr<transformation>> chain;
     auto ins = std::make_unique<insert_field>(side::value);
-    ins->configure({{"topic.field", "source_topic"}, {"offset.field", "source_offset"}, {"timestamp.field", "ingested_at"}});
+    ins->configure(
+        {{"topic.field", "source_topic"}, {"offset.field", "source_offset"}, {"timestamp.field", "ingested_at"}});
     chain.push_back(std::move(ins));
     auto rep = std::make_unique<replace_field>(side::value);
     rep->configure({{"exclude", "visits"}, {"renames", "id:customer_id,name:full_name"}});
@@ -140,7 +141,8 @@ void bm_build_records_only(benchmark::State& state) {
     std::vector<sink_record> records(batch);
     int64_t n = 0;
     for (auto _ : state) {
-        for (size_t i = 0; i < batch; ++i) records[i] = record(s, n++);
+        for (size_t i = 0; i < batch; ++i)
+            records[i] = record(s, n++);
         benchmark::DoNotOptimize(records.data());
     }
     state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batch));

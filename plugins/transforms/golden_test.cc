@@ -47,7 +47,9 @@ namespace {
 
 namespace dom = simdjson::dom;
 
-[[noreturn]] void bad(const std::string& what) { throw std::runtime_error(what); }
+[[noreturn]] void bad(const std::string& what) {
+    throw std::runtime_error(what);
+}
 
 std::string str_of(dom::element e) {
     std::string_view s;
@@ -61,8 +63,7 @@ int64_t int_of(dom::element e) {
     return i;
 }
 
-template <class T>
-T floating_of(dom::element e) {
+template <class T> T floating_of(dom::element e) {
     if (e.is_string()) {
         std::string s = str_of(e);
         if (s == "NaN") return std::numeric_limits<T>::quiet_NaN();
@@ -132,7 +133,8 @@ schema_ptr schema_of(dom::element e) {
         } else if (key == "doc") {
             b->doc(str_of(member));
         } else if (key == "parameters") {
-            for (auto [pk, pv] : dom::object(member)) b->parameter(std::string(pk), str_of(pv));
+            for (auto [pk, pv] : dom::object(member))
+                b->parameter(std::string(pk), str_of(pv));
         } else if (key == "fields") {
             for (dom::element f : dom::array(member)) {
                 dom::array pair = f;
@@ -192,20 +194,28 @@ std::optional<value> tagged(const schema_ptr& s, dom::element e) {
 value infer(dom::element e) {
     if (auto t = tagged(nullptr, e)) return *t;
     switch (e.type()) {
-    case dom::element_type::NULL_VALUE: return value();
-    case dom::element_type::BOOL: return value(bool(e.get_bool()));
-    case dom::element_type::INT64: return value(int_of(e));
-    case dom::element_type::UINT64: bad("integer out of range");
-    case dom::element_type::DOUBLE: return value(double(e.get_double()));
-    case dom::element_type::STRING: return value(str_of(e));
+    case dom::element_type::NULL_VALUE:
+        return value();
+    case dom::element_type::BOOL:
+        return value(bool(e.get_bool()));
+    case dom::element_type::INT64:
+        return value(int_of(e));
+    case dom::element_type::UINT64:
+        bad("integer out of range");
+    case dom::element_type::DOUBLE:
+        return value(double(e.get_double()));
+    case dom::element_type::STRING:
+        return value(str_of(e));
     case dom::element_type::ARRAY: {
         value::array_type a;
-        for (dom::element x : dom::array(e)) a.push_back(infer(x));
+        for (dom::element x : dom::array(e))
+            a.push_back(infer(x));
         return value(std::move(a));
     }
     case dom::element_type::OBJECT: {
         value::map_type m;
-        for (auto [k, v] : dom::object(e)) m.emplace_back(value(std::string(k)), infer(v));
+        for (auto [k, v] : dom::object(e))
+            m.emplace_back(value(std::string(k)), infer(v));
         return value(std::move(m));
     }
     }
@@ -215,11 +225,13 @@ value infer(dom::element e) {
 // "2017-01-01T12:34:56.789Z" (the time part optional) -> epoch ms.
 int64_t parse_iso(const std::string& t) {
     if (t.size() < 10) bad("bad date text " + t);
-    int64_t days = logical::days_from_civil({std::stoi(t.substr(0, 4)), static_cast<uint32_t>(std::stoi(t.substr(5, 2))),
-                                             static_cast<uint32_t>(std::stoi(t.substr(8, 2)))});
+    int64_t days =
+        logical::days_from_civil({std::stoi(t.substr(0, 4)), static_cast<uint32_t>(std::stoi(t.substr(5, 2))),
+                                  static_cast<uint32_t>(std::stoi(t.substr(8, 2)))});
     int64_t ms = days * 86400000;
-    if (t.size() >= 19) ms += std::stoll(t.substr(11, 2)) * 3600000 + std::stoll(t.substr(14, 2)) * 60000 +
-                              std::stoll(t.substr(17, 2)) * 1000;
+    if (t.size() >= 19)
+        ms += std::stoll(t.substr(11, 2)) * 3600000 + std::stoll(t.substr(14, 2)) * 60000 +
+              std::stoll(t.substr(17, 2)) * 1000;
     if (t.size() >= 23 && t[19] == '.') ms += std::stoll(t.substr(20, 3));
     return ms;
 }
@@ -232,25 +244,37 @@ value value_of(const schema_ptr& s, dom::element e) {
         std::string text = e.is_string() ? str_of(e) : std::to_string(int_of(e));
         return value::bytes(logical::decimal_from_string(text, logical::decimal_scale(*s)));
     }
-    if (s->has_name(logical::date_name) && s->type() == schema_type::int32 && e.is_string()) return value(static_cast<int32_t>(parse_iso(str_of(e)) / 86400000));
-    if (s->has_name(logical::timestamp_name) && s->type() == schema_type::int64 && e.is_string()) return value(parse_iso(str_of(e)));
+    if (s->has_name(logical::date_name) && s->type() == schema_type::int32 && e.is_string())
+        return value(static_cast<int32_t>(parse_iso(str_of(e)) / 86400000));
+    if (s->has_name(logical::timestamp_name) && s->type() == schema_type::int64 && e.is_string())
+        return value(parse_iso(str_of(e)));
     if (s->has_name(logical::time_name) && s->type() == schema_type::int32 && e.is_string()) {
         std::string t = str_of(e); // HH:mm:ss.SSS
         return value(static_cast<int32_t>(parse_iso("1970-01-01T" + t) % 86400000));
     }
     switch (s->type()) {
-    case schema_type::int8: return value(static_cast<int8_t>(int_of(e)));
-    case schema_type::int16: return value(static_cast<int16_t>(int_of(e)));
-    case schema_type::int32: return value(static_cast<int32_t>(int_of(e)));
-    case schema_type::int64: return value(int_of(e));
-    case schema_type::float32: return value(floating_of<float>(e));
-    case schema_type::float64: return value(floating_of<double>(e));
-    case schema_type::boolean: return value(bool(e.get_bool()));
-    case schema_type::string: return value(str_of(e));
-    case schema_type::bytes: return value::bytes(str_of(e));
+    case schema_type::int8:
+        return value(static_cast<int8_t>(int_of(e)));
+    case schema_type::int16:
+        return value(static_cast<int16_t>(int_of(e)));
+    case schema_type::int32:
+        return value(static_cast<int32_t>(int_of(e)));
+    case schema_type::int64:
+        return value(int_of(e));
+    case schema_type::float32:
+        return value(floating_of<float>(e));
+    case schema_type::float64:
+        return value(floating_of<double>(e));
+    case schema_type::boolean:
+        return value(bool(e.get_bool()));
+    case schema_type::string:
+        return value(str_of(e));
+    case schema_type::bytes:
+        return value::bytes(str_of(e));
     case schema_type::array: {
         value::array_type a;
-        for (dom::element x : dom::array(e)) a.push_back(value_of(s->value_schema(), x));
+        for (dom::element x : dom::array(e))
+            a.push_back(value_of(s->value_schema(), x));
         return value(std::move(a));
     }
     case schema_type::map: {
@@ -258,10 +282,12 @@ value value_of(const schema_ptr& s, dom::element e) {
         if (e.is_array()) {
             for (dom::element p : dom::array(e)) {
                 dom::array kv = p;
-                m.emplace_back(value_of(s->key_schema(), kv.at(0).value()), value_of(s->value_schema(), kv.at(1).value()));
+                m.emplace_back(value_of(s->key_schema(), kv.at(0).value()),
+                               value_of(s->value_schema(), kv.at(1).value()));
             }
         } else {
-            for (auto [k, v] : dom::object(e)) m.emplace_back(value(std::string(k)), value_of(s->value_schema(), v));
+            for (auto [k, v] : dom::object(e))
+                m.emplace_back(value(std::string(k)), value_of(s->value_schema(), v));
         }
         return value(std::move(m));
     }
@@ -357,9 +383,11 @@ std::string render_schema(const schema_ptr& s) {
     if (s->name()) out += " name=" + *s->name();
     if (s->version()) out += " v" + std::to_string(*s->version());
     if (s->doc()) out += " doc=" + *s->doc();
-    for (const auto& [k, v] : s->parameters()) out += " " + k + "=" + v;
+    for (const auto& [k, v] : s->parameters())
+        out += " " + k + "=" + v;
     if (s->default_value()) out += " default=" + to_java_string(s, *s->default_value());
-    for (const auto& f : s->fields()) out += " " + f.name + ":" + render_schema(f.schema);
+    for (const auto& f : s->fields())
+        out += " " + f.name + ":" + render_schema(f.schema);
     if (s->key_schema()) out += " keys:" + render_schema(s->key_schema());
     if (s->value_schema()) out += " values:" + render_schema(s->value_schema());
     return out + "}";
@@ -367,24 +395,36 @@ std::string render_schema(const schema_ptr& s) {
 
 std::string render_value(const value& v) {
     switch (v.type()) {
-    case value::kind::null: return "null";
-    case value::kind::boolean: return v.as_bool() ? "true" : "false";
-    case value::kind::int8: return "$int8:" + to_java_string(v);
-    case value::kind::int16: return "$int16:" + to_java_string(v);
-    case value::kind::int32: return "$int32:" + to_java_string(v);
-    case value::kind::int64: return "$int64:" + to_java_string(v);
-    case value::kind::float32: return "$float32:" + to_java_string(v);
-    case value::kind::float64: return "$float64:" + to_java_string(v);
-    case value::kind::string: return "\"" + v.as_string() + "\"";
-    case value::kind::bytes: return "$base64:" + base64_encode(v.as_bytes());
+    case value::kind::null:
+        return "null";
+    case value::kind::boolean:
+        return v.as_bool() ? "true" : "false";
+    case value::kind::int8:
+        return "$int8:" + to_java_string(v);
+    case value::kind::int16:
+        return "$int16:" + to_java_string(v);
+    case value::kind::int32:
+        return "$int32:" + to_java_string(v);
+    case value::kind::int64:
+        return "$int64:" + to_java_string(v);
+    case value::kind::float32:
+        return "$float32:" + to_java_string(v);
+    case value::kind::float64:
+        return "$float64:" + to_java_string(v);
+    case value::kind::string:
+        return "\"" + v.as_string() + "\"";
+    case value::kind::bytes:
+        return "$base64:" + base64_encode(v.as_bytes());
     case value::kind::array: {
         std::string out = "[";
-        for (const auto& e : v.as_array()) out += (out.size() > 1 ? ", " : "") + render_value(e);
+        for (const auto& e : v.as_array())
+            out += (out.size() > 1 ? ", " : "") + render_value(e);
         return out + "]";
     }
     case value::kind::map: {
         std::string out = "{";
-        for (const auto& [k, e] : v.as_map()) out += (out.size() > 1 ? ", " : "") + render_value(k) + ": " + render_value(e);
+        for (const auto& [k, e] : v.as_map())
+            out += (out.size() > 1 ? ", " : "") + render_value(k) + ": " + render_value(e);
         return out + "}";
     }
     case value::kind::struct_: {
@@ -397,7 +437,8 @@ std::string render_value(const value& v) {
         }
         return out + "}";
     }
-    default: return "?";
+    default:
+        return "?";
     }
 }
 
@@ -408,7 +449,8 @@ std::string render(const connect_record& r) {
     out += "\n  key_schema=" + render_schema(r.key_schema) + "\n  key=" + render_value(r.key);
     out += "\n  value_schema=" + render_schema(r.value_schema) + "\n  value=" + render_value(r.val);
     out += "\n  headers=[";
-    for (const auto& h : r.headers) out += " " + h.key + ":" + render_schema(h.schema) + "=" + render_value(h.val);
+    for (const auto& h : r.headers)
+        out += " " + h.key + ":" + render_schema(h.schema) + "=" + render_value(h.val);
     return out + " ]";
 }
 
@@ -436,7 +478,9 @@ struct golden_case {
     std::vector<step> steps;
 };
 
-void PrintTo(const golden_case& c, std::ostream* os) { *os << c.file << ": " << c.name; }
+void PrintTo(const golden_case& c, std::ostream* os) {
+    *os << c.file << ": " << c.name;
+}
 
 // Keeps the parsed documents alive for the dom::elements the cases hold.
 std::vector<std::unique_ptr<dom::parser>>& parsers() {
@@ -453,7 +497,8 @@ std::string config_text(dom::element v) {
 
 config::config_map config_of(dom::element e) {
     config::config_map m;
-    for (auto [k, v] : dom::object(e)) m[std::string(k)] = config_text(v);
+    for (auto [k, v] : dom::object(e))
+        m[std::string(k)] = config_text(v);
     return m;
 }
 
@@ -474,7 +519,8 @@ step step_of(dom::object o) {
 
 std::string sanitize(const std::string& s) {
     std::string out;
-    for (char c : s) out.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
+    for (char c : s)
+        out.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
     return out;
 }
 
@@ -510,7 +556,8 @@ std::vector<golden_case> load_cases() {
                 if (!o["predicate_config"].get(e)) c.predicate_config = config_of(e);
                 if (c.transform.empty() && c.predicate.empty()) bad("case without transform or predicate");
                 if (!o["records"].get(e)) {
-                    for (dom::element se : dom::array(e)) c.steps.push_back(step_of(se));
+                    for (dom::element se : dom::array(e))
+                        c.steps.push_back(step_of(se));
                 } else if (!o["input"].get(e)) {
                     c.steps.push_back(step_of(o));
                 } else if (!o["error"].get(e)) {
@@ -582,7 +629,9 @@ std::unique_ptr<predicate> make_predicate(const std::string& cls) {
 
 class transforms_golden : public ::testing::TestWithParam<golden_case> {};
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
 
 void expect_same(const connect_record& actual, const connect_record& expected) {
     EXPECT_EQ(actual.topic, expected.topic);
@@ -682,13 +731,36 @@ TEST(transforms_golden_files, every_family_has_cases) {
         if (!c.transform.empty()) per_class[simple_name(c.transform)]++;
         if (!c.predicate.empty()) per_class[simple_name(c.predicate)]++;
     }
-    for (std::string name :
-         {"Cast$Key", "Cast$Value", "DropHeaders", "ExtractField$Key", "ExtractField$Value", "Filter", "Flatten$Key",
-          "Flatten$Value", "HeaderFrom$Key", "HeaderFrom$Value", "HoistField$Key", "HoistField$Value",
-          "InsertField$Key", "InsertField$Value", "InsertHeader", "MaskField$Key", "MaskField$Value", "RegexRouter",
-          "ReplaceField$Key", "ReplaceField$Value", "SetSchemaMetadata$Key", "SetSchemaMetadata$Value",
-          "TimestampConverter$Key", "TimestampConverter$Value", "TimestampRouter", "ValueToKey", "TopicNameMatches",
-          "HasHeaderKey", "RecordIsTombstone", "ExtractNewRecordState"})
+    for (std::string name : {"Cast$Key",
+                             "Cast$Value",
+                             "DropHeaders",
+                             "ExtractField$Key",
+                             "ExtractField$Value",
+                             "Filter",
+                             "Flatten$Key",
+                             "Flatten$Value",
+                             "HeaderFrom$Key",
+                             "HeaderFrom$Value",
+                             "HoistField$Key",
+                             "HoistField$Value",
+                             "InsertField$Key",
+                             "InsertField$Value",
+                             "InsertHeader",
+                             "MaskField$Key",
+                             "MaskField$Value",
+                             "RegexRouter",
+                             "ReplaceField$Key",
+                             "ReplaceField$Value",
+                             "SetSchemaMetadata$Key",
+                             "SetSchemaMetadata$Value",
+                             "TimestampConverter$Key",
+                             "TimestampConverter$Value",
+                             "TimestampRouter",
+                             "ValueToKey",
+                             "TopicNameMatches",
+                             "HasHeaderKey",
+                             "RecordIsTombstone",
+                             "ExtractNewRecordState"})
         EXPECT_GT(per_class[name], 0) << "no golden case for " << name;
 }
 

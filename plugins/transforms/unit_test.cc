@@ -74,16 +74,19 @@ TEST(simple_date_format, parses_lenient_input) {
     simple_date_format iso("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
     EXPECT_EQ(iso.parse("2017-07-14T02:40:00.123Z"), t_2017);
     // Out-of-range values roll over.
-    EXPECT_EQ(simple_date_format("yyyy-MM-dd").parse("2017-02-30"), int64_t(logical::days_from_civil({2017, 3, 2})) * 86400000);
+    EXPECT_EQ(simple_date_format("yyyy-MM-dd").parse("2017-02-30"),
+              int64_t(logical::days_from_civil({2017, 3, 2})) * 86400000);
     // Spaces before a field are skipped; the text may end early only after the last field.
-    EXPECT_EQ(simple_date_format("yyyy MM dd").parse("2017  7 14"), int64_t(logical::days_from_civil({2017, 7, 14})) * 86400000);
+    EXPECT_EQ(simple_date_format("yyyy MM dd").parse("2017  7 14"),
+              int64_t(logical::days_from_civil({2017, 7, 14})) * 86400000);
     EXPECT_FALSE(simple_date_format("yyyy-MM-dd HH").parse("2017-07-14"));
     EXPECT_FALSE(simple_date_format("yyyy-MM-dd").parse("2017/07/14"));
     EXPECT_FALSE(simple_date_format("yyyy").parse("x"));
     // Abutting numeric fields read their letter count.
     EXPECT_EQ(simple_date_format("yyyyMMddHHmmssSSS").parse("20170714024000123"), t_2017);
     // Names, case-insensitive, long or short.
-    EXPECT_EQ(simple_date_format("dd MMM yyyy").parse("14 JULY 2017"), simple_date_format("dd MMM yyyy").parse("14 jul 2017"));
+    EXPECT_EQ(simple_date_format("dd MMM yyyy").parse("14 JULY 2017"),
+              simple_date_format("dd MMM yyyy").parse("14 jul 2017"));
     // 12-hour clock: 12 AM is midnight, 12 PM is noon.
     simple_date_format h12("yyyy-MM-dd hh:mm a");
     EXPECT_EQ(h12.parse("1970-01-01 12:30 AM"), 30 * 60000);
@@ -163,10 +166,13 @@ TEST(java_number, narrowing_casts) {
 
 // ---- field paths (KIP-821) ----
 
-std::vector<std::string> v2(const std::string& p) { return single_field_path(p, field_syntax_version::v2).steps(); }
+std::vector<std::string> v2(const std::string& p) {
+    return single_field_path(p, field_syntax_version::v2).steps();
+}
 
 TEST(single_field_path, v1_is_one_step) {
-    EXPECT_EQ(single_field_path("foo.bar.baz", field_syntax_version::v1).steps(), std::vector<std::string>{"foo.bar.baz"});
+    EXPECT_EQ(single_field_path("foo.bar.baz", field_syntax_version::v1).steps(),
+              std::vector<std::string>{"foo.bar.baz"});
     EXPECT_EQ(single_field_path("foo.`bar.baz`", field_syntax_version::v1).steps(),
               std::vector<std::string>{"foo.`bar.baz`"});
 }
@@ -257,7 +263,8 @@ TEST(java_regex, replace_first_with_java_replacement_syntax) {
 schema_ptr ten_field_schema() {
     schema_builder b = schema_builder::struct_();
     b.name("bench.Row");
-    for (int i = 0; i < 10; ++i) b.field("f" + std::to_string(i), i % 2 ? schemas::string() : schemas::int64());
+    for (int i = 0; i < 10; ++i)
+        b.field("f" + std::to_string(i), i % 2 ? schemas::string() : schemas::int64());
     return b.build();
 }
 
@@ -374,7 +381,8 @@ TEST(registration, every_class_name_and_alias) {
     EXPECT_EQ(rec.val, value("v"));
 
     // Every registered config table parses its own defaults (required keys aside).
-    for (auto* info : r.list(plugin_type::transformation)) EXPECT_NO_THROW(info->config_def().keys()) << info->class_name;
+    for (auto* info : r.list(plugin_type::transformation))
+        EXPECT_NO_THROW(info->config_def().keys()) << info->class_name;
     EXPECT_EQ(r.find("Cast$Value", plugin_type::transformation)->version, "4.0.0");
 }
 

@@ -22,7 +22,8 @@ constexpr std::string_view supported_outputs = "[INT8, INT16, INT32, INT64, FLOA
 // Schema.Type.valueOf(name.toUpperCase()).
 std::optional<schema_type> java_type(std::string_view name) {
     std::string up(name);
-    for (auto& c : up) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (auto& c : up)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     static constexpr std::pair<std::string_view, schema_type> names[] = {
         {"INT8", schema_type::int8},       {"INT16", schema_type::int16},     {"INT32", schema_type::int32},
         {"INT64", schema_type::int64},     {"FLOAT32", schema_type::float32}, {"FLOAT64", schema_type::float64},
@@ -33,8 +34,12 @@ std::optional<schema_type> java_type(std::string_view name) {
     return std::nullopt;
 }
 
-bool is_output_type(schema_type t) { return t <= schema_type::string; }
-bool is_input_type(schema_type t) { return t <= schema_type::bytes; }
+bool is_output_type(schema_type t) {
+    return t <= schema_type::string;
+}
+bool is_input_type(schema_type t) {
+    return t <= schema_type::bytes;
+}
 
 schema_type valid_output(schema_type t) {
     if (!is_output_type(t))
@@ -83,18 +88,30 @@ parsed_spec parse_spec(const std::vector<std::string>& mappings) {
 
 schema_type type_of_kind(value::kind k) {
     switch (k) {
-    case value::kind::boolean: return schema_type::boolean;
-    case value::kind::int8: return schema_type::int8;
-    case value::kind::int16: return schema_type::int16;
-    case value::kind::int32: return schema_type::int32;
-    case value::kind::int64: return schema_type::int64;
-    case value::kind::float32: return schema_type::float32;
-    case value::kind::float64: return schema_type::float64;
-    case value::kind::string: return schema_type::string;
-    case value::kind::bytes: return schema_type::bytes;
-    case value::kind::array: return schema_type::array;
-    case value::kind::map: return schema_type::map;
-    default: return schema_type::struct_;
+    case value::kind::boolean:
+        return schema_type::boolean;
+    case value::kind::int8:
+        return schema_type::int8;
+    case value::kind::int16:
+        return schema_type::int16;
+    case value::kind::int32:
+        return schema_type::int32;
+    case value::kind::int64:
+        return schema_type::int64;
+    case value::kind::float32:
+        return schema_type::float32;
+    case value::kind::float64:
+        return schema_type::float64;
+    case value::kind::string:
+        return schema_type::string;
+    case value::kind::bytes:
+        return schema_type::bytes;
+    case value::kind::array:
+        return schema_type::array;
+    case value::kind::map:
+        return schema_type::map;
+    default:
+        return schema_type::struct_;
     }
 }
 
@@ -109,8 +126,8 @@ std::string java_date_text(int64_t ms) {
 // The Java object behind a value, as far as the casts care.
 struct java_number {
     enum class kind { integral, floating, decimal, boolean, string, other } k = kind::other;
-    int64_t i = 0;     // integral, boolean
-    double d = 0;      // floating
+    int64_t i = 0; // integral, boolean
+    double d = 0;  // floating
     bool is_float = false;
     std::string_view unscaled; // decimal
     int32_t scale = 0;
@@ -145,8 +162,11 @@ java_number classify(const schema* s, const value& v) {
         n.k = java_number::kind::boolean;
         n.i = v.as_bool() ? 1 : 0;
         break;
-    case value::kind::string: n.k = java_number::kind::string; break;
-    default: break;
+    case value::kind::string:
+        n.k = java_number::kind::string;
+        break;
+    default:
+        break;
     }
     return n;
 }
@@ -162,33 +182,45 @@ java_number classify(const schema* s, const value& v) {
 // Number.intValue()/longValue() per Java class.
 int64_t long_value(const java_number& n) {
     switch (n.k) {
-    case java_number::kind::integral: return n.i;
-    case java_number::kind::floating: return java_d2l(n.d);
-    default: return decimal_long_value(n.unscaled, n.scale);
+    case java_number::kind::integral:
+        return n.i;
+    case java_number::kind::floating:
+        return java_d2l(n.d);
+    default:
+        return decimal_long_value(n.unscaled, n.scale);
     }
 }
 
 int32_t int_value(const java_number& n) {
     switch (n.k) {
-    case java_number::kind::integral: return static_cast<int32_t>(n.i);
-    case java_number::kind::floating: return java_d2i(n.d);
-    default: return static_cast<int32_t>(decimal_long_value(n.unscaled, n.scale));
+    case java_number::kind::integral:
+        return static_cast<int32_t>(n.i);
+    case java_number::kind::floating:
+        return java_d2i(n.d);
+    default:
+        return static_cast<int32_t>(decimal_long_value(n.unscaled, n.scale));
     }
 }
 
 double double_value(const java_number& n) {
     switch (n.k) {
-    case java_number::kind::integral: return static_cast<double>(n.i);
-    case java_number::kind::floating: return n.d;
-    default: return decimal_double_value(n.unscaled, n.scale);
+    case java_number::kind::integral:
+        return static_cast<double>(n.i);
+    case java_number::kind::floating:
+        return n.d;
+    default:
+        return decimal_double_value(n.unscaled, n.scale);
     }
 }
 
 float float_value(const java_number& n) {
     switch (n.k) {
-    case java_number::kind::integral: return static_cast<float>(n.i);
-    case java_number::kind::floating: return static_cast<float>(n.d);
-    default: return decimal_float_value(n.unscaled, n.scale);
+    case java_number::kind::integral:
+        return static_cast<float>(n.i);
+    case java_number::kind::floating:
+        return static_cast<float>(n.d);
+    default:
+        return decimal_float_value(n.unscaled, n.scale);
     }
 }
 
@@ -200,10 +232,18 @@ bool is_number(const java_number& n) {
 value to_integral(const java_number& n, const value& v, schema_type target) {
     int64_t min = 0, max = 0;
     switch (target) {
-    case schema_type::int8: min = INT8_MIN, max = INT8_MAX; break;
-    case schema_type::int16: min = INT16_MIN, max = INT16_MAX; break;
-    case schema_type::int32: min = INT32_MIN, max = INT32_MAX; break;
-    default: min = INT64_MIN, max = INT64_MAX; break;
+    case schema_type::int8:
+        min = INT8_MIN, max = INT8_MAX;
+        break;
+    case schema_type::int16:
+        min = INT16_MIN, max = INT16_MAX;
+        break;
+    case schema_type::int32:
+        min = INT32_MIN, max = INT32_MAX;
+        break;
+    default:
+        min = INT64_MIN, max = INT64_MAX;
+        break;
     }
     int64_t r = 0;
     if (is_number(n)) {
@@ -218,10 +258,14 @@ value to_integral(const java_number& n, const value& v, schema_type target) {
         unexpected_type(v);
     }
     switch (target) {
-    case schema_type::int8: return value(static_cast<int8_t>(r));
-    case schema_type::int16: return value(static_cast<int16_t>(r));
-    case schema_type::int32: return value(static_cast<int32_t>(r));
-    default: return value(r);
+    case schema_type::int8:
+        return value(static_cast<int8_t>(r));
+    case schema_type::int16:
+        return value(static_cast<int16_t>(r));
+    case schema_type::int32:
+        return value(static_cast<int32_t>(r));
+    default:
+        return value(r);
     }
 }
 
@@ -233,17 +277,16 @@ const config_def& cast::definition() {
             .define({.name = "spec",
                      .type = config_type::list,
                      .def = no_default,
-                     .valid =
-                         [](const std::string&, const config_value& v) -> std::optional<std::string> {
-                             const auto& l = std::get<std::vector<std::string>>(v);
-                             if (l.empty()) return std::string("Must specify at least one field to cast.");
-                             try {
-                                 parse_spec(l);
-                             } catch (const config_error& e) {
-                                 return std::string(e.what());
-                             }
-                             return std::nullopt;
-                         },
+                     .valid = [](const std::string&, const config_value& v) -> std::optional<std::string> {
+                         const auto& l = std::get<std::vector<std::string>>(v);
+                         if (l.empty()) return std::string("Must specify at least one field to cast.");
+                         try {
+                             parse_spec(l);
+                         } catch (const config_error& e) {
+                             return std::string(e.what());
+                         }
+                         return std::nullopt;
+                     },
                      .imp = importance::high,
                      .doc = "List of fields and the type to cast them to of the form field1:type,field2:type to cast "
                             "fields of Maps or Structs. A single type to cast the entire value. Valid types are int8, "
@@ -274,7 +317,8 @@ value cast::cast_value(const schema* s, const value& v, schema_type target) {
     case schema_type::int8:
     case schema_type::int16:
     case schema_type::int32:
-    case schema_type::int64: return to_integral(n, v, target);
+    case schema_type::int64:
+        return to_integral(n, v, target);
     case schema_type::float32:
         if (is_number(n) || n.k == java_number::kind::boolean)
             return value(n.k == java_number::kind::boolean ? float(n.i) : float_value(n));
@@ -310,20 +354,22 @@ value cast::cast_value(const schema* s, const value& v, schema_type target) {
                 return value(java_date_text(v.as_int32()));
             if (*logical_name == logical::timestamp_name && v.type() == value::kind::int64)
                 return value(java_date_text(v.as_int64()));
-            if (n.k == java_number::kind::decimal)
-                return value(logical::decimal_to_java_string(n.unscaled, n.scale));
+            if (n.k == java_number::kind::decimal) return value(logical::decimal_to_java_string(n.unscaled, n.scale));
         }
         if (v.type() == value::kind::bytes) return value(base64_encode(v.as_bytes()));
         if (v.type() == value::kind::string) return v;
         return value(to_java_string(v));
     }
-    default: throw data_error(fmt::format("{} is not supported in the Cast transformation.", type_name(target)));
+    default:
+        throw data_error(fmt::format("{} is not supported in the Cast transformation.", type_name(target)));
     }
 }
 
 namespace {
 
-schema_builder builder_for(schema_type t) { return schema_builder(t); }
+schema_builder builder_for(schema_type t) {
+    return schema_builder(t);
+}
 
 } // namespace
 
@@ -350,7 +396,8 @@ const cast::plan& cast::plan_for(const schema_ptr& s) {
                 p.field_casts[static_cast<size_t>(f.index)] = target;
                 schema_builder fb = builder_for(*target);
                 if (f.schema->optional()) fb.optional();
-                if (const value* dv = f.schema->default_value()) fb.default_value(cast_value(f.schema.get(), *dv, *target));
+                if (const value* dv = f.schema->default_value())
+                    fb.default_value(cast_value(f.schema.get(), *dv, *target));
                 b->field(f.name, fb.build());
             }
         }

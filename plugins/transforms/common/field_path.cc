@@ -24,7 +24,8 @@ config_key field_syntax_version_key() {
 
 field_syntax_version field_syntax_version_from(const config_values& cfg) {
     std::string v = cfg.get_string("field.syntax.version");
-    for (auto& c : v) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (auto& c : v)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     if (v == "V1") return field_syntax_version::v1;
     if (v == "V2") return field_syntax_version::v2;
     throw config_error(fmt::format("Invalid value {} for configuration field.syntax.version: Unrecognized field syntax "
@@ -110,8 +111,7 @@ const field* single_field_path::field_from(const schema_ptr& s) const {
         if (!f) return nullptr;
         current = f->schema.get();
     }
-    if (current->type() != schema_type::struct_)
-        throw data_error("Cannot look up fields on non-struct type");
+    if (current->type() != schema_type::struct_) throw data_error("Cannot look up fields on non-struct type");
     return current->find_field(_steps.back());
 }
 

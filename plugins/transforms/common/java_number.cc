@@ -87,9 +87,12 @@ std::optional<std::string> java_float_text(std::string_view in, bool& hex, bool&
         auto ishex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); };
         size_t digits = 0, dots = 0;
         for (size_t k = 0; k < p; ++k) {
-            if (h[k] == '.') ++dots;
-            else if (ishex(h[k])) ++digits;
-            else return std::nullopt;
+            if (h[k] == '.')
+                ++dots;
+            else if (ishex(h[k]))
+                ++digits;
+            else
+                return std::nullopt;
         }
         if (digits == 0 || dots > 1) return std::nullopt;
         std::string_view e = h.substr(p + 1);
@@ -100,17 +103,20 @@ std::optional<std::string> java_float_text(std::string_view in, bool& hex, bool&
         return std::string(negative ? "-" : "") + std::string(h);
     }
     size_t k = 0, digits = 0;
-    while (k < rest.size() && rest[k] >= '0' && rest[k] <= '9') ++k, ++digits;
+    while (k < rest.size() && rest[k] >= '0' && rest[k] <= '9')
+        ++k, ++digits;
     if (k < rest.size() && rest[k] == '.') {
         ++k;
-        while (k < rest.size() && rest[k] >= '0' && rest[k] <= '9') ++k, ++digits;
+        while (k < rest.size() && rest[k] >= '0' && rest[k] <= '9')
+            ++k, ++digits;
     }
     if (digits == 0) return std::nullopt;
     if (k < rest.size() && (rest[k] == 'e' || rest[k] == 'E')) {
         ++k;
         if (k < rest.size() && (rest[k] == '+' || rest[k] == '-')) ++k;
         size_t exp_digits = 0;
-        while (k < rest.size() && rest[k] >= '0' && rest[k] <= '9') ++k, ++exp_digits;
+        while (k < rest.size() && rest[k] >= '0' && rest[k] <= '9')
+            ++k, ++exp_digits;
         if (exp_digits == 0) return std::nullopt;
     }
     if (k != rest.size()) return std::nullopt;
@@ -119,8 +125,7 @@ std::optional<std::string> java_float_text(std::string_view in, bool& hex, bool&
     return text;
 }
 
-template <class T>
-std::optional<T> parse_floating(std::string_view s) {
+template <class T> std::optional<T> parse_floating(std::string_view s) {
     bool hex = false, special = false;
     double special_value = 0;
     auto text = java_float_text(s, hex, special, special_value);
@@ -161,15 +166,20 @@ std::string integer_part_digits(std::string_view unscaled, int32_t scale, bool& 
 
 int64_t low_bits(const std::string& digits, bool negative) {
     uint64_t v = 0;
-    for (char c : digits) v = v * 10 + static_cast<uint64_t>(c - '0'); // arithmetic mod 2^64
+    for (char c : digits)
+        v = v * 10 + static_cast<uint64_t>(c - '0'); // arithmetic mod 2^64
     if (negative) v = ~v + 1;
     return static_cast<int64_t>(v);
 }
 
 } // namespace
 
-std::optional<double> java_parse_double(std::string_view s) { return parse_floating<double>(s); }
-std::optional<float> java_parse_float(std::string_view s) { return parse_floating<float>(s); }
+std::optional<double> java_parse_double(std::string_view s) {
+    return parse_floating<double>(s);
+}
+std::optional<float> java_parse_float(std::string_view s) {
+    return parse_floating<float>(s);
+}
 
 int64_t decimal_long_value(std::string_view unscaled, int32_t scale) {
     bool negative = false;

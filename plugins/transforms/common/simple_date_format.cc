@@ -14,8 +14,9 @@ namespace {
 
 constexpr int64_t millis_per_day = 86400000;
 constexpr std::string_view pattern_letters = "GyMdkHmsSEDFwWahKzZYuXL";
-constexpr std::array<std::string_view, 12> months = {"January", "February", "March",     "April",   "May",      "June",
-                                                     "July",    "August",   "September", "October", "November", "December"};
+constexpr std::array<std::string_view, 12> months = {"January",   "February", "March",    "April",
+                                                     "May",       "June",     "July",     "August",
+                                                     "September", "October",  "November", "December"};
 constexpr std::array<std::string_view, 12> short_months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 constexpr std::array<std::string_view, 7> weekdays = {"Sunday",   "Monday", "Tuesday", "Wednesday",
@@ -24,10 +25,16 @@ constexpr std::array<std::string_view, 7> short_weekdays = {"Sun", "Mon", "Tue",
 constexpr std::array<std::string_view, 2> ampm = {"AM", "PM"};
 constexpr std::array<std::string_view, 2> eras = {"BC", "AD"};
 
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
-int64_t floor_mod(int64_t a, int64_t b) { return a - floor_div(a, b) * b; }
+int64_t floor_div(int64_t a, int64_t b) {
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+}
+int64_t floor_mod(int64_t a, int64_t b) {
+    return a - floor_div(a, b) * b;
+}
 
-bool is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(int64_t y) {
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 int64_t days_of(int64_t year, int64_t month1, int64_t day1) {
     return logical::days_from_civil({static_cast<int32_t>(year), static_cast<uint32_t>(month1), 1}) + (day1 - 1);
@@ -40,7 +47,8 @@ bool is_numeric(char letter) {
 
 void pad(std::string& out, int64_t v, int width) {
     auto digits = fmt::format("{}", v);
-    for (int i = static_cast<int>(digits.size()); i < width; ++i) out.push_back('0');
+    for (int i = static_cast<int>(digits.size()); i < width; ++i)
+        out.push_back('0');
     out += digits;
 }
 
@@ -112,13 +120,15 @@ simple_date_format::simple_date_format(std::string_view pattern) : _pattern(patt
                 lit.push_back(pattern[j++]);
             }
             if (!closed) throw std::invalid_argument("Unterminated quote");
-            for (char l : lit) add_literal(l);
+            for (char l : lit)
+                add_literal(l);
             i = j + 1;
         } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
             if (pattern_letters.find(c) == std::string_view::npos)
                 throw std::invalid_argument(fmt::format("Illegal pattern character '{}'", c));
             size_t j = i;
-            while (j < pattern.size() && pattern[j] == c) ++j;
+            while (j < pattern.size() && pattern[j] == c)
+                ++j;
             _items.push_back({c, static_cast<int>(j - i), {}});
             i = j;
         } else {
@@ -140,8 +150,12 @@ void simple_date_format::format_to(std::string& out, int64_t ms) const {
     for (const auto& it : _items) {
         int n = it.count;
         switch (it.letter) {
-        case 0: out += it.literal; break;
-        case 'G': out += eras[b.year > 0 ? 1 : 0]; break;
+        case 0:
+            out += it.literal;
+            break;
+        case 'G':
+            out += eras[b.year > 0 ? 1 : 0];
+            break;
         case 'y':
         case 'Y': {
             int64_t y = year_of_era;
@@ -176,22 +190,54 @@ void simple_date_format::format_to(std::string& out, int64_t ms) const {
             pad(out, (b.day - 1 + first_dow) / 7 + 1, n);
             break;
         }
-        case 'D': pad(out, b.doy, n); break;
-        case 'd': pad(out, b.day, n); break;
-        case 'F': pad(out, (b.day - 1) / 7 + 1, n); break;
-        case 'E': out += n >= 4 ? weekdays[b.dow] : short_weekdays[b.dow]; break;
-        case 'u': pad(out, b.dow == 0 ? 7 : b.dow, n); break;
-        case 'a': out += ampm[b.hour < 12 ? 0 : 1]; break;
-        case 'H': pad(out, b.hour, n); break;
-        case 'k': pad(out, b.hour == 0 ? 24 : b.hour, n); break;
-        case 'K': pad(out, b.hour % 12, n); break;
-        case 'h': pad(out, b.hour % 12 == 0 ? 12 : b.hour % 12, n); break;
-        case 'm': pad(out, b.minute, n); break;
-        case 's': pad(out, b.second, n); break;
-        case 'S': pad(out, b.milli, n); break;
-        case 'z': out += n >= 4 ? "Coordinated Universal Time" : "UTC"; break;
-        case 'Z': out += "+0000"; break;
-        case 'X': out += "Z"; break; // ISO 8601 writes a zero offset as Z in every width
+        case 'D':
+            pad(out, b.doy, n);
+            break;
+        case 'd':
+            pad(out, b.day, n);
+            break;
+        case 'F':
+            pad(out, (b.day - 1) / 7 + 1, n);
+            break;
+        case 'E':
+            out += n >= 4 ? weekdays[b.dow] : short_weekdays[b.dow];
+            break;
+        case 'u':
+            pad(out, b.dow == 0 ? 7 : b.dow, n);
+            break;
+        case 'a':
+            out += ampm[b.hour < 12 ? 0 : 1];
+            break;
+        case 'H':
+            pad(out, b.hour, n);
+            break;
+        case 'k':
+            pad(out, b.hour == 0 ? 24 : b.hour, n);
+            break;
+        case 'K':
+            pad(out, b.hour % 12, n);
+            break;
+        case 'h':
+            pad(out, b.hour % 12 == 0 ? 12 : b.hour % 12, n);
+            break;
+        case 'm':
+            pad(out, b.minute, n);
+            break;
+        case 's':
+            pad(out, b.second, n);
+            break;
+        case 'S':
+            pad(out, b.milli, n);
+            break;
+        case 'z':
+            out += n >= 4 ? "Coordinated Universal Time" : "UTC";
+            break;
+        case 'Z':
+            out += "+0000";
+            break;
+        case 'X':
+            out += "Z";
+            break; // ISO 8601 writes a zero offset as Z in every width
         }
     }
 }
@@ -210,8 +256,7 @@ bool iequals_at(std::string_view text, size_t pos, std::string_view word) {
 }
 
 // DateFormat.matchString: the longest entry matching at `pos`, ignoring case; -1 if none.
-template <size_t N>
-int match_text(std::string_view text, size_t& pos, const std::array<std::string_view, N>& words) {
+template <size_t N> int match_text(std::string_view text, size_t& pos, const std::array<std::string_view, N>& words) {
     int best = -1;
     size_t best_len = 0;
     for (size_t i = 0; i < N; ++i)
@@ -223,7 +268,9 @@ int match_text(std::string_view text, size_t& pos, const std::array<std::string_
     return best;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 // SimpleDateFormat.subParseNumericZone; returns false on failure.
 bool numeric_zone(std::string_view text, size_t& pos, int sign, int count, bool colon, int64_t& offset) {
@@ -347,8 +394,8 @@ std::optional<int64_t> simple_date_format::parse(std::string_view text) const {
                         if (!numeric_zone(text, p, sign, 0, true, off)) return std::nullopt;
                     }
                 } else {
-                    static constexpr std::array<std::string_view, 4> utc_names = {
-                        "Coordinated Universal Time", "Greenwich Mean Time", "UTC", "GMT"};
+                    static constexpr std::array<std::string_view, 4> utc_names = {"Coordinated Universal Time",
+                                                                                  "Greenwich Mean Time", "UTC", "GMT"};
                     if (match_text(text, p, utc_names) < 0) return std::nullopt;
                 }
                 offset = off;
@@ -391,9 +438,15 @@ std::optional<int64_t> simple_date_format::parse(std::string_view text) const {
             year = v;
             break;
         case 'M':
-        case 'L': month = v; break;
-        case 'd': day = v; break;
-        case 'D': doy = v; break;
+        case 'L':
+            month = v;
+            break;
+        case 'd':
+            day = v;
+            break;
+        case 'D':
+            doy = v;
+            break;
         case 'H':
             hour_of_day = v;
             hour_of_day_order = order;
@@ -410,10 +463,17 @@ std::optional<int64_t> simple_date_format::parse(std::string_view text) const {
             hour12 = v;
             hour12_order = order;
             break;
-        case 'm': minute = v; break;
-        case 's': second = v; break;
-        case 'S': milli = v; break;
-        default: break; // w W F u: read, not used (see the header)
+        case 'm':
+            minute = v;
+            break;
+        case 's':
+            second = v;
+            break;
+        case 'S':
+            milli = v;
+            break;
+        default:
+            break; // w W F u: read, not used (see the header)
         }
     }
     int64_t y = year.value_or(1970);

@@ -33,7 +33,7 @@ public:
 
 private:
     struct item {
-        char letter = 0;      // 0 = literal
+        char letter = 0; // 0 = literal
         int count = 0;
         std::string literal;
     };

@@ -8,19 +8,32 @@ namespace ferry::transforms {
 
 std::string_view java_class_name(const value& v) {
     switch (v.type()) {
-    case value::kind::null: return "null";
-    case value::kind::boolean: return "java.lang.Boolean";
-    case value::kind::int8: return "java.lang.Byte";
-    case value::kind::int16: return "java.lang.Short";
-    case value::kind::int32: return "java.lang.Integer";
-    case value::kind::int64: return "java.lang.Long";
-    case value::kind::float32: return "java.lang.Float";
-    case value::kind::float64: return "java.lang.Double";
-    case value::kind::string: return "java.lang.String";
-    case value::kind::bytes: return "[B";
-    case value::kind::array: return "java.util.ArrayList";
-    case value::kind::map: return "java.util.HashMap";
-    case value::kind::struct_: return "org.apache.kafka.connect.data.Struct";
+    case value::kind::null:
+        return "null";
+    case value::kind::boolean:
+        return "java.lang.Boolean";
+    case value::kind::int8:
+        return "java.lang.Byte";
+    case value::kind::int16:
+        return "java.lang.Short";
+    case value::kind::int32:
+        return "java.lang.Integer";
+    case value::kind::int64:
+        return "java.lang.Long";
+    case value::kind::float32:
+        return "java.lang.Float";
+    case value::kind::float64:
+        return "java.lang.Double";
+    case value::kind::string:
+        return "java.lang.String";
+    case value::kind::bytes:
+        return "[B";
+    case value::kind::array:
+        return "java.util.ArrayList";
+    case value::kind::map:
+        return "java.util.HashMap";
+    case value::kind::struct_:
+        return "org.apache.kafka.connect.data.Struct";
     }
     return "null";
 }
@@ -43,8 +56,7 @@ const value::map_type& require_map(const value& v, std::string_view purpose) {
 
 const struct_ptr& require_struct(const value& v, std::string_view purpose) {
     if (v.type() != value::kind::struct_ || !v.as_struct())
-        throw data_error(
-            fmt::format("Only Struct objects supported for [{}], found: {}", purpose, java_class_name(v)));
+        throw data_error(fmt::format("Only Struct objects supported for [{}], found: {}", purpose, java_class_name(v)));
     return v.as_struct();
 }
 
@@ -55,8 +67,7 @@ std::string_view record_class_name(const connect_record& r) {
 
 void require_sink_record(const connect_record& r, std::string_view purpose) {
     if (!r.kafka_offset())
-        throw data_error(
-            fmt::format("Only SinkRecord supported for [{}], found: {}", purpose, record_class_name(r)));
+        throw data_error(fmt::format("Only SinkRecord supported for [{}], found: {}", purpose, record_class_name(r)));
 }
 
 void require_schema(const schema_ptr& s, std::string_view purpose) {
@@ -65,13 +76,18 @@ void require_schema(const schema_ptr& s, std::string_view purpose) {
 
 namespace {
 
-std::string schema_text(const schema_ptr& s) { return s ? s->to_string() : "null"; }
+std::string schema_text(const schema_ptr& s) {
+    return s ? s->to_string() : "null";
+}
 
 std::string_view timestamp_type_name(timestamp_type t) {
     switch (t) {
-    case timestamp_type::create_time: return "CreateTime";
-    case timestamp_type::log_append_time: return "LogAppendTime";
-    default: return "NoTimestampType";
+    case timestamp_type::create_time:
+        return "CreateTime";
+    case timestamp_type::log_append_time:
+        return "LogAppendTime";
+    default:
+        return "NoTimestampType";
     }
 }
 
@@ -84,12 +100,13 @@ std::string record_to_string(const connect_record& r) {
                           "originalKafkaOffset={}}} ",
                           sink->offset, timestamp_type_name(sink->ts_type),
                           sink->original_topic.empty() ? r.topic : sink->original_topic,
-                          sink->original_partition >= 0 ? std::to_string(sink->original_partition)
-                                                        : (r.kafka_partition ? std::to_string(*r.kafka_partition) : "null"),
+                          sink->original_partition >= 0
+                              ? std::to_string(sink->original_partition)
+                              : (r.kafka_partition ? std::to_string(*r.kafka_partition) : "null"),
                           sink->offset);
     } else if (auto source = dynamic_cast<const source_record*>(&r)) {
-        out = fmt::format("SourceRecord{{sourcePartition={}, sourceOffset={}}} ", to_java_string(source->source_partition),
-                          to_java_string(source->source_offset));
+        out = fmt::format("SourceRecord{{sourcePartition={}, sourceOffset={}}} ",
+                          to_java_string(source->source_partition), to_java_string(source->source_offset));
     }
     std::string headers;
     if (!r.headers.empty()) {
@@ -116,7 +133,8 @@ schema_builder& copy_schema_basics(const schema& source, schema_builder& builder
     if (source.name()) builder.name(*source.name());
     if (source.version()) builder.version(*source.version());
     if (source.doc()) builder.doc(*source.doc());
-    for (const auto& [k, v] : source.parameters()) builder.parameter(k, v);
+    for (const auto& [k, v] : source.parameters())
+        builder.parameter(k, v);
     return builder;
 }
 
@@ -141,14 +159,17 @@ std::vector<std::string> java_split(std::string_view s, char sep) {
         start = p + 1;
     }
     if (s.empty()) return parts; // [""]
-    while (!parts.empty() && parts.back().empty()) parts.pop_back();
+    while (!parts.empty() && parts.back().empty())
+        parts.pop_back();
     return parts;
 }
 
 std::string_view java_trim(std::string_view s) {
     size_t b = 0, e = s.size();
-    while (b < e && static_cast<unsigned char>(s[b]) <= ' ') ++b;
-    while (e > b && static_cast<unsigned char>(s[e - 1]) <= ' ') --e;
+    while (b < e && static_cast<unsigned char>(s[b]) <= ' ')
+        ++b;
+    while (e > b && static_cast<unsigned char>(s[e - 1]) <= ' ')
+        --e;
     return s.substr(b, e - b);
 }
 

@@ -28,12 +28,18 @@ inline constexpr const char* kafka_version = "4.0.0";
 
 enum class side { key, value };
 
-inline schema_ptr& operating_schema(connect_record& r, side s) { return s == side::key ? r.key_schema : r.value_schema; }
-inline value& operating_value(connect_record& r, side s) { return s == side::key ? r.key : r.val; }
+inline schema_ptr& operating_schema(connect_record& r, side s) {
+    return s == side::key ? r.key_schema : r.value_schema;
+}
+inline value& operating_value(connect_record& r, side s) {
+    return s == side::key ? r.key : r.val;
+}
 inline const schema_ptr& operating_schema(const connect_record& r, side s) {
     return s == side::key ? r.key_schema : r.value_schema;
 }
-inline const value& operating_value(const connect_record& r, side s) { return s == side::key ? r.key : r.val; }
+inline const value& operating_value(const connect_record& r, side s) {
+    return s == side::key ? r.key : r.val;
+}
 
 // The name Java's getClass().getName() gives the object Connect holds for a value of this kind:
 // "java.lang.Integer", "[B", "org.apache.kafka.connect.data.Struct", ... ("null" for null).
@@ -89,17 +95,38 @@ inline void put_value(struct_value& s, const field& f, value v) {
     schema_type t = f.schema->type();
     bool ok = false;
     switch (v.type()) {
-    case value::kind::null: ok = f.schema->optional(); break;
-    case value::kind::boolean: ok = t == schema_type::boolean; break;
-    case value::kind::int8: ok = t == schema_type::int8; break;
-    case value::kind::int16: ok = t == schema_type::int16; break;
-    case value::kind::int32: ok = t == schema_type::int32; break;
-    case value::kind::int64: ok = t == schema_type::int64; break;
-    case value::kind::float32: ok = t == schema_type::float32; break;
-    case value::kind::float64: ok = t == schema_type::float64; break;
-    case value::kind::string: ok = t == schema_type::string; break;
-    case value::kind::bytes: ok = t == schema_type::bytes; break;
-    default: break;
+    case value::kind::null:
+        ok = f.schema->optional();
+        break;
+    case value::kind::boolean:
+        ok = t == schema_type::boolean;
+        break;
+    case value::kind::int8:
+        ok = t == schema_type::int8;
+        break;
+    case value::kind::int16:
+        ok = t == schema_type::int16;
+        break;
+    case value::kind::int32:
+        ok = t == schema_type::int32;
+        break;
+    case value::kind::int64:
+        ok = t == schema_type::int64;
+        break;
+    case value::kind::float32:
+        ok = t == schema_type::float32;
+        break;
+    case value::kind::float64:
+        ok = t == schema_type::float64;
+        break;
+    case value::kind::string:
+        ok = t == schema_type::string;
+        break;
+    case value::kind::bytes:
+        ok = t == schema_type::bytes;
+        break;
+    default:
+        break;
     }
     if (ok)
         s.put_unchecked(f.index, std::move(v));
@@ -114,8 +141,7 @@ inline void put_value(struct_value& s, const field& f, value v) {
 // remembered under that pointer too. Keys are held (shared_ptr) so a pointer cannot be reused for
 // another schema while it is cached. One instance per transform; transforms run on one task
 // thread, so there is no locking.
-template <class V>
-class schema_keyed_cache {
+template <class V> class schema_keyed_cache {
 public:
     explicit schema_keyed_cache(size_t capacity = 16) : _capacity(capacity) {}
 
@@ -135,8 +161,7 @@ public:
         _entries.insert(_entries.begin(), {key, std::move(v)});
         return _entries.front().second;
     }
-    template <class Build>
-    V& get_or_build(const schema_ptr& key, Build&& build) {
+    template <class Build> V& get_or_build(const schema_ptr& key, Build&& build) {
         if (!_entries.empty() && _entries.front().first == key) return _entries.front().second;
         if (V* hit = find(key)) return *hit;
         return put(key, build());
@@ -146,8 +171,9 @@ public:
 
 private:
     V& promote(size_t i) {
-        if (i != 0) std::rotate(_entries.begin(), _entries.begin() + static_cast<std::ptrdiff_t>(i),
-                                _entries.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+        if (i != 0)
+            std::rotate(_entries.begin(), _entries.begin() + static_cast<std::ptrdiff_t>(i),
+                        _entries.begin() + static_cast<std::ptrdiff_t>(i) + 1);
         return _entries.front().second;
     }
     size_t _capacity;

@@ -22,7 +22,8 @@ void drop_headers::configure(const config_map& props) {
 }
 
 bool drop_headers::apply(connect_record& record) {
-    for (const auto& h : _headers) record.headers.remove(h);
+    for (const auto& h : _headers)
+        record.headers.remove(h);
     return true;
 }
 

@@ -20,7 +20,8 @@ const std::vector<std::string> legacy_names = {"drop", "rewrite", "none"};
 
 std::string lower_trim(std::string_view s) {
     std::string out(java_trim(s));
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
 }
 
@@ -31,7 +32,8 @@ validator enum_validator(const std::vector<std::string>& names) {
         if (!s) return std::nullopt;
         if (std::find(names.begin(), names.end(), lower_trim(*s)) != names.end()) return std::nullopt;
         std::string joined;
-        for (const auto& n : names) joined += (joined.empty() ? "" : ", ") + n;
+        for (const auto& n : names)
+            joined += (joined.empty() ? "" : ", ") + n;
         return invalid_value(key, v, "Value must be one of " + joined);
     };
 }
@@ -232,10 +234,13 @@ void extract_new_record_state::configure(const config_map& props) {
     _after.configure({{"field", "after"}});
     _before.configure({{"field", "before"}});
     std::string rnwd = _replace_null_with_default ? "true" : "false";
-    _deleted_true.configure({{"static.field", "__deleted"}, {"static.value", "true"}, {"replace.null.with.default", rnwd}});
+    _deleted_true.configure(
+        {{"static.field", "__deleted"}, {"static.value", "true"}, {"replace.null.with.default", rnwd}});
     _deleted_false.configure(
         {{"static.field", "__deleted"}, {"static.value", "false"}, {"replace.null.with.default", rnwd}});
     _cache.clear();
+    _field_schemas.clear();
+    _header_schemas.clear();
 }
 
 bool extract_new_record_state::rewrite_mode() const {
@@ -282,12 +287,19 @@ void extract_new_record_state::add_fields(const struct_value& envelope, connect_
     std::string op_key = op && op->type() == value::kind::string ? op->as_string() : std::string();
     auto it = _cache.find(op_key);
     if (it == _cache.end()) it = _cache.emplace(op_key, schema_cache(64)).first;
+    const auto& ref_schemas = _field_schemas.get_or_build(envelope.schema(), [&] {
+        std::vector<schema_ptr> v;
+        for (const auto& ref : _fields)
+            v.push_back(ref.schema_in(*envelope.schema()));
+        return v;
+    });
     const schema_ptr& updated = it->second.get_or_build(row->schema(), [&] {
         schema_builder b = schema_builder::struct_();
         copy_schema_basics(*row->schema(), b);
-        for (const auto& f : row->schema()->fields()) b.field(f.name, f.schema);
-        for (const auto& ref : _fields)
-            if (auto fs = ref.schema_in(*envelope.schema())) b.field(ref.new_field, fs);
+        for (const auto& f : row->schema()->fields())
+            b.field(f.name, f.schema);
+        for (size_t i = 0; i < _fields.size(); ++i)
+            if (ref_schemas[i]) b.field(_fields[i].new_field, ref_schemas[i]);
         return b.build();
     });
     bool sole = row.use_count() == 1;
@@ -296,9 +308,10 @@ void extract_new_record_state::add_fields(const struct_value& envelope, connect_
     const auto& out_fields = updated->fields();
     for (size_t i = 0; i < row_fields.size(); ++i)
         put_copied(*out, out_fields[i], take_field(row, sole, row_fields[i], false));
-    for (const auto& ref : _fields)
-        if (const field* f = updated->find_field(ref.new_field); f && ref.schema_in(*envelope.schema()))
-            put_value(*out, *f, ref.value_in(envelope));
+    for (size_t i = 0; i < _fields.size(); ++i)
+        if (ref_schemas[i])
+            if (const field* f = updated->find_field(_fields[i].new_field))
+                put_value(*out, *f, _fields[i].value_in(envelope));
     r.value_schema = updated;
     r.val = value(std::move(out));
 }
@@ -326,7 +339,8 @@ void extract_new_record_state::drop_fields(connect_record& r) {
     };
     auto join = [](const std::vector<std::string>& v) {
         std::string s;
-        for (const auto& n : v) s += (s.empty() ? "" : ",") + n;
+        for (const auto& n : v)
+            s += (s.empty() ? "" : ",") + n;
         return s;
     };
     if (_drop_fields_from_key && !r.key.is_null()) {
@@ -354,8 +368,14 @@ bool extract_new_record_state::apply(connect_record& r) {
                 if (ref.field == "op") r.headers.add(ref.new_field, schemas::string(), value("d"));
         } else {
             const struct_ptr& env = require_struct(r.val, purpose);
-            for (const auto& ref : _headers)
-                if (auto s = ref.schema_in(*env->schema())) r.headers.add(ref.new_field, s, ref.value_in(*env));
+            const auto& schemas_ = _header_schemas.get_or_build(env->schema(), [&] {
+                std::vector<schema_ptr> v;
+                for (const auto& ref : _headers)
+                    v.push_back(ref.schema_in(*env->schema()));
+                return v;
+            });
+            for (size_t i = 0; i < _headers.size(); ++i)
+                if (schemas_[i]) r.headers.add(_headers[i].new_field, schemas_[i], _headers[i].value_in(*env));
         }
     }
     if (tombstone) return handle_tombstone(r);

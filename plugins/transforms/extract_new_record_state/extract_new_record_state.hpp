@@ -77,6 +77,9 @@ private:
     extract_field _after{side::value}, _before{side::value};
     insert_field _deleted_true{side::value}, _deleted_false{side::value};
     std::map<std::string, schema_cache, std::less<>> _cache; // by the envelope's op
+    // Per envelope schema: the schema of each add.fields / add.headers reference (nullptr when
+    // the envelope lacks it), so records do not build schemas.
+    schema_keyed_cache<std::vector<schema_ptr>> _field_schemas, _header_schemas;
 };
 
 } // namespace ferry::transforms

@@ -44,13 +44,17 @@ void flatten::flatten_map(const value::map_type& in, const std::string& prefix, 
         std::string key = k.type() == value::kind::string ? k.as_string() : to_java_string(k);
         std::string name = field_name(prefix, key);
         switch (v.type()) {
-        case value::kind::map: flatten_map(v.as_map(), name, out); break;
+        case value::kind::map:
+            flatten_map(v.as_map(), name, out);
+            break;
         case value::kind::struct_:
             throw data_error(fmt::format("Flatten transformation does not support class "
                                          "org.apache.kafka.connect.data.Struct for record without schemas (for field "
                                          "{}).",
                                          name));
-        default: put(std::move(name), v); break;
+        default:
+            put(std::move(name), v);
+            break;
         }
     }
 }
@@ -67,9 +71,10 @@ void flatten::build_schema(const schema& s, const std::string& prefix, schema_bu
         }
         switch (f.schema->type()) {
         case schema_type::map:
-            throw data_error(fmt::format("Flatten transformation does not support MAP for record with schemas (for field "
-                                         "{}).",
-                                         name));
+            throw data_error(
+                fmt::format("Flatten transformation does not support MAP for record with schemas (for field "
+                            "{}).",
+                            name));
         case schema_type::struct_:
             build_schema(*f.schema, name, out, field_optional,
                          field_default && field_default->type() == value::kind::struct_
@@ -93,15 +98,18 @@ void flatten::flatten_struct(const struct_value* in, const std::string& prefix, 
         std::string name = field_name(prefix, f.name);
         switch (f.schema->type()) {
         case schema_type::map:
-            throw data_error(fmt::format("Flatten transformation does not support MAP for record with schemas (for field "
-                                         "{}).",
-                                         name));
+            throw data_error(
+                fmt::format("Flatten transformation does not support MAP for record with schemas (for field "
+                            "{}).",
+                            name));
         case schema_type::struct_: {
             const value& sub = field_value(*in, f, true);
             flatten_struct(sub.is_null() ? nullptr : require_struct(sub, purpose).get(), name, out);
             break;
         }
-        default: out.put(name, field_value(*in, f, true)); break;
+        default:
+            out.put(name, field_value(*in, f, true));
+            break;
         }
     }
 }

@@ -79,8 +79,8 @@ bool header_from::apply(connect_record& record) {
         const field* sf = s->find_field(_fields[i]);
         if (!sf)
             // Java dereferences a null Field here (NullPointerException); name the field instead.
-            throw data_error(fmt::format("Field '{}' is not in the {} schema", _fields[i],
-                                         _side == side::key ? "key" : "value"));
+            throw data_error(
+                fmt::format("Field '{}' is not in the {} schema", _fields[i], _side == side::key ? "key" : "value"));
         record.headers.add(_headers[i], sf->schema, std::move(fv));
     }
     if (_move) {

@@ -15,7 +15,11 @@ const std::string optionality_doc =
     "Suffix with <code>!</code> to make this a required field, or <code>?</code> to keep it optional (the default).";
 
 config_key string_key(const char* name, std::string doc) {
-    return {.name = name, .type = config_type::string, .def = null_default, .imp = importance::medium, .doc = std::move(doc)};
+    return {.name = name,
+            .type = config_type::string,
+            .def = null_default,
+            .imp = importance::medium,
+            .doc = std::move(doc)};
 }
 
 void put_map(value::map_type& m, const std::string& key, value v) {
@@ -34,8 +38,9 @@ const config_def& insert_field::definition() {
         config_def()
             .define(string_key("topic.field", "Field name for Kafka topic. " + optionality_doc))
             .define(string_key("partition.field", "Field name for Kafka partition. " + optionality_doc))
-            .define(string_key("offset.field",
-                               "Field name for Kafka offset - only applicable to sink connectors.<br/>" + optionality_doc))
+            .define(
+                string_key("offset.field",
+                           "Field name for Kafka offset - only applicable to sink connectors.<br/>" + optionality_doc))
             .define(string_key("timestamp.field", "Field name for record timestamp. " + optionality_doc))
             .define(string_key("static.field", "Field name for static data field. " + optionality_doc))
             .define(string_key("static.value", "Static field value, if field name configured."))
@@ -62,15 +67,16 @@ void insert_field::configure(const config_map& props) {
     if (!_topic && !_partition && !_offset && !_timestamp && !_static)
         throw config_error("No field insertion configured");
     if (_static && !_static_value)
-        throw config_error(invalid_value("static.value", std::monostate{},
-                                         "No value specified for static field: " + _static->name));
+        throw config_error(
+            invalid_value("static.value", std::monostate{}, "No value specified for static field: " + _static->name));
     _cache.clear();
 }
 
 schema_ptr insert_field::make_updated_schema(const schema& s) const {
     schema_builder b = schema_builder::struct_();
     copy_schema_basics(s, b);
-    for (const auto& f : s.fields()) b.field(f.name, f.schema);
+    for (const auto& f : s.fields())
+        b.field(f.name, f.schema);
     if (_topic) b.field(_topic->name, _topic->optional ? schemas::optional_string() : schemas::string());
     if (_partition) b.field(_partition->name, _partition->optional ? schemas::optional_int32() : schemas::int32());
     if (_offset) b.field(_offset->name, _offset->optional ? schemas::optional_int64() : schemas::int64());

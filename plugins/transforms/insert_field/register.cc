@@ -4,8 +4,7 @@
 namespace ferry {
 
 void register_insert_field(plugin_registry& registry) {
-    transforms::add_key_value<transforms::insert_field>(registry, "InsertField",
-                                                        &transforms::insert_field::definition);
+    transforms::add_key_value<transforms::insert_field>(registry, "InsertField", &transforms::insert_field::definition);
 }
 
 } // namespace ferry

@@ -69,22 +69,32 @@ value mask_field::mask(const schema* s, const value& v) const {
     if (!_replacement) {
         if (is_decimal(s, v)) return value::bytes(logical::decimal_from_int64(0)); // BigDecimal.ZERO
         switch (v.type()) {
-        case value::kind::boolean: return value(false);
-        case value::kind::int8: return value(int8_t(0));
-        case value::kind::int16: return value(int16_t(0));
-        case value::kind::int32: return value(int32_t(0)); // also Date/Time: new Date(0)
-        case value::kind::int64: return value(int64_t(0)); // also Timestamp
-        case value::kind::float32: return value(0.0f);
-        case value::kind::float64: return value(0.0);
-        case value::kind::string: return value(std::string());
-        case value::kind::array: return value(value::array_type{});
-        case value::kind::map: return value(value::map_type{});
-        default: throw data_error(fmt::format("Cannot mask value of type: {}", java_class(v)));
+        case value::kind::boolean:
+            return value(false);
+        case value::kind::int8:
+            return value(int8_t(0));
+        case value::kind::int16:
+            return value(int16_t(0));
+        case value::kind::int32:
+            return value(int32_t(0)); // also Date/Time: new Date(0)
+        case value::kind::int64:
+            return value(int64_t(0)); // also Timestamp
+        case value::kind::float32:
+            return value(0.0f);
+        case value::kind::float64:
+            return value(0.0);
+        case value::kind::string:
+            return value(std::string());
+        case value::kind::array:
+            return value(value::array_type{});
+        case value::kind::map:
+            return value(value::map_type{});
+        default:
+            throw data_error(fmt::format("Cannot mask value of type: {}", java_class(v)));
         }
     }
     const std::string& r = *_replacement;
-    if (is_temporal(s))
-        throw data_error("Cannot mask value of type class java.util.Date with custom replacement.");
+    if (is_temporal(s)) throw data_error("Cannot mask value of type class java.util.Date with custom replacement.");
     if (is_decimal(s, v)) {
         if (!logical::parse_decimal(r))
             throw data_error(fmt::format("Unable to convert {} (class java.lang.String) to number", r));
@@ -101,14 +111,22 @@ value mask_field::mask(const schema* s, const value& v) const {
         return *d;
     };
     switch (v.type()) {
-    case value::kind::int8: return value(static_cast<int8_t>(as_long()));
-    case value::kind::int16: return value(static_cast<int16_t>(as_long()));
-    case value::kind::int32: return value(static_cast<int32_t>(as_long()));
-    case value::kind::int64: return value(as_long());
-    case value::kind::float32: return value(static_cast<float>(as_double()));
-    case value::kind::float64: return value(as_double());
-    case value::kind::string: return value(r);
-    default: throw data_error(fmt::format("Cannot mask value of type {} with custom replacement.", java_class(v)));
+    case value::kind::int8:
+        return value(static_cast<int8_t>(as_long()));
+    case value::kind::int16:
+        return value(static_cast<int16_t>(as_long()));
+    case value::kind::int32:
+        return value(static_cast<int32_t>(as_long()));
+    case value::kind::int64:
+        return value(as_long());
+    case value::kind::float32:
+        return value(static_cast<float>(as_double()));
+    case value::kind::float64:
+        return value(as_double());
+    case value::kind::string:
+        return value(r);
+    default:
+        throw data_error(fmt::format("Cannot mask value of type {} with custom replacement.", java_class(v)));
     }
 }
 

@@ -5,13 +5,13 @@ namespace ferry::transforms {
 using namespace config;
 
 const config_def& topic_name_matches::definition() {
-    static const config_def d = config_def().define(
-        {.name = "pattern",
-         .type = config_type::string,
-         .def = no_default,
-         .valid = validators::all({validators::non_empty_string(), validators::valid_regex()}),
-         .imp = importance::medium,
-         .doc = "A Java regular expression for matching against the name of a record's topic."});
+    static const config_def d =
+        config_def().define({.name = "pattern",
+                             .type = config_type::string,
+                             .def = no_default,
+                             .valid = validators::all({validators::non_empty_string(), validators::valid_regex()}),
+                             .imp = importance::medium,
+                             .doc = "A Java regular expression for matching against the name of a record's topic."});
     return d;
 }
 
@@ -20,8 +20,8 @@ void topic_name_matches::configure(const config_map& props) {
     const auto& p = cfg.get_string("pattern");
     auto re = regex::compile(p);
     if (!re)
-        throw config_error(invalid_value("pattern", p,
-                                         "entry must be a Java-compatible regular expression: " + re.error().message));
+        throw config_error(
+            invalid_value("pattern", p, "entry must be a Java-compatible regular expression: " + re.error().message));
     _pattern = std::move(*re);
     _memo.clear();
 }
@@ -45,8 +45,12 @@ const config_def& has_header_key::definition() {
     return d;
 }
 
-void has_header_key::configure(const config_map& props) { _name = definition().parse(props).get_string("name"); }
+void has_header_key::configure(const config_map& props) {
+    _name = definition().parse(props).get_string("name");
+}
 
-bool has_header_key::test(const connect_record& record) { return record.headers.last_with_name(_name) != nullptr; }
+bool has_header_key::test(const connect_record& record) {
+    return record.headers.last_with_name(_name) != nullptr;
+}
 
 } // namespace ferry::transforms

@@ -42,15 +42,14 @@ const config_def& replace_field::definition() {
             .define({.name = "renames",
                      .type = config_type::list,
                      .def = "",
-                     .valid =
-                         [](const std::string&, const config_value& v) -> std::optional<std::string> {
-                             try {
-                                 parse_renames(std::get<std::vector<std::string>>(v));
-                             } catch (const config_error& e) {
-                                 return std::string(e.what());
-                             }
-                             return std::nullopt;
-                         },
+                     .valid = [](const std::string&, const config_value& v) -> std::optional<std::string> {
+                         try {
+                             parse_renames(std::get<std::vector<std::string>>(v));
+                         } catch (const config_error& e) {
+                             return std::string(e.what());
+                         }
+                         return std::nullopt;
+                     },
                      .imp = importance::medium,
                      .doc = "Field rename mappings."})
             .define(key_replace_null_with_default())
@@ -71,7 +70,8 @@ const config_def& replace_field::definition() {
 void replace_field::configure(const config_map& props) {
     // ConfigUtils.translateDeprecatedConfigs: the new key wins; an old one stands in for it.
     config_map translated = props;
-    for (auto [target, alias] : {std::pair<const char*, const char*>{"include", "whitelist"}, {"exclude", "blacklist"}}) {
+    for (auto [target, alias] :
+         {std::pair<const char*, const char*>{"include", "whitelist"}, {"exclude", "blacklist"}}) {
         auto old = translated.find(alias);
         if (old == translated.end()) continue;
         if (!translated.contains(target)) translated[target] = old->second;
@@ -136,7 +136,8 @@ bool replace_field::apply(connect_record& record) {
         // Java reads each new field back through the reverse rename map (last mapping wins when
         // two old names map to one new name).
         std::unordered_map<std::string, std::string> reverse;
-        for (const auto& [from, to] : _renames) reverse[to] = from;
+        for (const auto& [from, to] : _renames)
+            reverse[to] = from;
         for (const auto& f : np.updated->fields()) {
             auto it = reverse.find(f.name);
             const std::string& source = it == reverse.end() ? f.name : it->second;

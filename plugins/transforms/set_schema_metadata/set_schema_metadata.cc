@@ -31,15 +31,17 @@ void set_schema_metadata::configure(const config_map& props) {
 
 schema_ptr set_schema_metadata::updated_schema(const schema& s) const {
     // new ConnectSchema(type, optional, default, name', version', doc, parameters, fields, key, value)
-    schema_builder b = s.type() == schema_type::map     ? schema_builder::map_nullable(s.key_schema(), s.value_schema())
+    schema_builder b = s.type() == schema_type::map ? schema_builder::map_nullable(s.key_schema(), s.value_schema())
                        : s.type() == schema_type::array && s.value_schema() ? schema_builder::array(s.value_schema())
-                                                                             : schema_builder(s.type());
+                                                                            : schema_builder(s.type());
     if (s.optional()) b.optional();
     if (_name || s.name()) b.name(_name ? *_name : *s.name());
     if (_version || s.version()) b.version(_version ? *_version : *s.version());
     if (s.doc()) b.doc(*s.doc());
-    for (const auto& [k, v] : s.parameters()) b.parameter(k, v);
-    for (const auto& f : s.fields()) b.field(f.name, f.schema);
+    for (const auto& [k, v] : s.parameters())
+        b.parameter(k, v);
+    for (const auto& f : s.fields())
+        b.field(f.name, f.schema);
     if (const value* dv = s.default_value()) {
         try {
             b.default_value(*dv);

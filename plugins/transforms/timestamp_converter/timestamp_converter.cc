@@ -16,7 +16,9 @@ namespace {
 constexpr std::string_view purpose = "converting timestamp formats";
 constexpr int64_t millis_per_day = 86400000;
 
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
+int64_t floor_div(int64_t a, int64_t b) {
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+}
 
 // TimeUnit conversions: saturating multiplication, truncating division.
 int64_t scale_up(int64_t v, int64_t factor) {
@@ -25,7 +27,9 @@ int64_t scale_up(int64_t v, int64_t factor) {
     return v * factor;
 }
 
-bool is_blank(std::string_view s) { return java_trim(s).empty(); }
+bool is_blank(std::string_view s) {
+    return java_trim(s).empty();
+}
 
 timestamp_converter::ts_type type_from_schema(const schema& s) {
     using t = timestamp_converter::ts_type;
@@ -121,10 +125,14 @@ int64_t timestamp_converter::to_raw(ts_type from, const value& v) const {
             throw data_error(fmt::format("Expected Unix timestamp to be a Long, but found {}", java_class(v)));
         int64_t t = v.as_int64();
         switch (_precision) {
-        case precision::seconds: return scale_up(t, 1000);
-        case precision::microseconds: return t / 1000;
-        case precision::nanoseconds: return t / 1000000;
-        default: return t;
+        case precision::seconds:
+            return scale_up(t, 1000);
+        case precision::microseconds:
+            return t / 1000;
+        case precision::nanoseconds:
+            return t / 1000000;
+        default:
+            return t;
         }
     }
     case ts_type::date:
@@ -145,17 +153,25 @@ int64_t timestamp_converter::to_raw(ts_type from, const value& v) const {
 
 value timestamp_converter::to_type(int64_t ms) const {
     switch (_target) {
-    case ts_type::string: return value(_format->format(ms));
+    case ts_type::string:
+        return value(_format->format(ms));
     case ts_type::unix_:
         switch (_precision) {
-        case precision::seconds: return value(ms / 1000);
-        case precision::microseconds: return value(scale_up(ms, 1000));
-        case precision::nanoseconds: return value(scale_up(ms, 1000000));
-        default: return value(ms);
+        case precision::seconds:
+            return value(ms / 1000);
+        case precision::microseconds:
+            return value(scale_up(ms, 1000));
+        case precision::nanoseconds:
+            return value(scale_up(ms, 1000000));
+        default:
+            return value(ms);
         }
-    case ts_type::date: return value(static_cast<int32_t>(floor_div(ms, millis_per_day)));
-    case ts_type::time: return value(static_cast<int32_t>(ms - floor_div(ms, millis_per_day) * millis_per_day));
-    case ts_type::timestamp: return value(ms);
+    case ts_type::date:
+        return value(static_cast<int32_t>(floor_div(ms, millis_per_day)));
+    case ts_type::time:
+        return value(static_cast<int32_t>(ms - floor_div(ms, millis_per_day) * millis_per_day));
+    case ts_type::timestamp:
+        return value(ms);
     }
     return value();
 }
@@ -176,8 +192,10 @@ value timestamp_converter::convert(const value& v, std::optional<ts_type> from) 
 
 schema_ptr timestamp_converter::type_schema(bool optional) const {
     switch (_target) {
-    case ts_type::string: return optional ? schemas::optional_string() : schemas::string();
-    case ts_type::unix_: return optional ? schemas::optional_int64() : schemas::int64();
+    case ts_type::string:
+        return optional ? schemas::optional_string() : schemas::string();
+    case ts_type::unix_:
+        return optional ? schemas::optional_int64() : schemas::int64();
     case ts_type::date: {
         static const schema_ptr o = logical::date_schema(true), r = logical::date_schema(false);
         return optional ? o : r;
@@ -233,7 +251,8 @@ bool timestamp_converter::apply(connect_record& record) {
         if (s->type() != schema_type::struct_) throw data_error("Cannot list fields on non-struct type");
         schema_builder b = schema_builder::struct_();
         copy_schema_basics(*s, b);
-        for (const auto& f : s->fields()) b.field(f.name, f.name == _field ? type_schema(f.schema->optional()) : f.schema);
+        for (const auto& f : s->fields())
+            b.field(f.name, f.name == _field ? type_schema(f.schema->optional()) : f.schema);
         if (s->optional()) b.optional();
         if (const value* dv = s->default_value(); dv && dv->type() == value::kind::struct_) {
             schema_ptr without_default = b.build();

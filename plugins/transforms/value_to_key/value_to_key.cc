@@ -9,15 +9,14 @@ constexpr std::string_view purpose = "copying fields from value to key";
 }
 
 const config_def& value_to_key::definition() {
-    static const config_def d =
-        config_def()
-            .define({.name = "fields",
-                     .type = config_type::list,
-                     .def = no_default,
-                     .valid = validators::non_empty_list(),
-                     .imp = importance::high,
-                     .doc = "Field names on the record value to extract as the record key."})
-            .define(key_replace_null_with_default());
+    static const config_def d = config_def()
+                                    .define({.name = "fields",
+                                             .type = config_type::list,
+                                             .def = no_default,
+                                             .valid = validators::non_empty_list(),
+                                             .imp = importance::high,
+                                             .doc = "Field names on the record value to extract as the record key."})
+                                    .define(key_replace_null_with_default());
     return d;
 }
 
