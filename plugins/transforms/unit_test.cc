@@ -13,6 +13,7 @@
 
 #include "ferry/data/logical.hpp"
 #include "ferry/plugin.hpp"
+#include "runtime/transform_chain.hpp"
 
 #include <gtest/gtest.h>
 
@@ -384,6 +385,62 @@ TEST(registration, every_class_name_and_alias) {
     for (auto* info : r.list(plugin_type::transformation))
         EXPECT_NO_THROW(info->config_def().keys()) << info->class_name;
     EXPECT_EQ(r.find("Cast$Value", plugin_type::transformation)->version, "4.0.0");
+}
+
+// ---- through the runtime's chain, configured as spec section 6 shows ----
+
+TEST(transform_chain, spec_example_with_predicates_and_negate) {
+    plugin_registry plugins;
+    register_transforms(plugins);
+    config::config_map cfg = {
+        {"transforms", "dropTmp,unwrap"},
+        {"transforms.dropTmp.type", "org.apache.kafka.connect.transforms.Filter"},
+        {"transforms.dropTmp.predicate", "isTmp"},
+        {"transforms.unwrap.type", "org.apache.kafka.connect.transforms.ExtractField$Value"},
+        {"transforms.unwrap.field", "after"},
+        {"transforms.unwrap.predicate", "isTomb"},
+        {"transforms.unwrap.negate", "true"},
+        {"predicates", "isTmp,isTomb"},
+        {"predicates.isTmp.type", "org.apache.kafka.connect.transforms.predicates.TopicNameMatches"},
+        {"predicates.isTmp.pattern", "tmp\\..*"},
+        {"predicates.isTomb.type", "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone"},
+    };
+    auto chain = runtime::transform_chain::build(plugins, cfg);
+    std::atomic<bool> stopping{false};
+    runtime::error_handling_config ec;
+    ec.tolerate_all = true;
+    runtime::retry_operator op(ec, "c", 0, &stopping, std::make_shared<runtime::error_metrics>());
+
+    sink_record tmp;
+    tmp.topic = "tmp.scratch";
+    tmp.val = value("x");
+    EXPECT_FALSE(chain.apply(tmp, op, nullptr, nullptr)); // filtered
+
+    auto row_schema = schema_builder::struct_().field("id", schemas::int32()).optional().build();
+    auto env_schema = schema_builder::struct_().field("after", row_schema).build();
+    auto row = make_struct(row_schema);
+    row->put("id", value(int32_t(7)));
+    auto env = make_struct(env_schema);
+    env->put("after", value(row));
+    sink_record change;
+    change.topic = "orders";
+    change.value_schema = env_schema;
+    change.val = value(env);
+    ASSERT_TRUE(chain.apply(change, op, nullptr, nullptr));
+    EXPECT_EQ(change.value_schema.get(), row_schema.get());
+    EXPECT_EQ(change.val.as_struct()->get("id"), value(int32_t(7)));
+
+    sink_record tombstone;
+    tombstone.topic = "orders";
+    ASSERT_TRUE(chain.apply(tombstone, op, nullptr, nullptr)); // unwrap skipped, kept as is
+    EXPECT_TRUE(tombstone.val.is_null());
+
+    // A record ExtractField cannot handle is a data error: tolerated (skipped) with tolerance=all.
+    sink_record bad;
+    bad.topic = "orders";
+    bad.value_schema = schemas::string();
+    bad.val = value("not a struct");
+    EXPECT_FALSE(chain.apply(bad, op, nullptr, nullptr));
 }
 
 } // namespace
