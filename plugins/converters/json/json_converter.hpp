@@ -13,9 +13,11 @@
 //
 // Reading (to_connect) uses simdjson's on-demand parser over a reused padded copy of the input.
 // The schema object's text is looked up in a second LRU before anything is parsed, so a stream
-// of records with the same schema parses the schema once. Numbers are read from their text, so
-// NUMERIC decimals keep every digit and leading zeros ("0012") are accepted as Jackson is
-// configured to accept them. Integers are narrowed as Java narrows them (low bits kept).
+// of records with the same schema parses the schema once; when a record starts with the previous
+// record's schema text, byte for byte, only its payload is parsed at all. Numbers are read from
+// their text, so NUMERIC decimals keep every digit and leading zeros ("0012") are accepted as
+// Jackson is configured to accept them. Integers are narrowed as Java narrows them (low bits
+// kept). Nesting deeper than Jackson's limit (1000) is rejected, which also bounds stack use.
 //
 // Deliberate differences from Java, all of them for data Java would silently mangle: a JSON
 // value of the wrong kind (a string where the schema says INT32, a number for a STRING) is a
