@@ -483,6 +483,47 @@ bool parse_int(std::string_view t, T& v) {
                                  cc.schema ? cc.schema->to_string() : std::string("?"), what));
 }
 
+schema_ptr point_schema(bool optional) {
+    auto b = schema_builder::struct_();
+    b.name("io.debezium.data.geometry.Point").version(1).doc("Geometry (POINT)");
+    b.field("x", schemas::float64());
+    b.field("y", schemas::float64());
+    b.field("wkb", schemas::optional_bytes());
+    b.field("srid", schemas::optional_int32());
+    if (optional) b.optional();
+    return b.build();
+}
+
+// Little-endian WKB (Debezium's WkbWriter).
+void wkb_put_u32(std::string& out, uint32_t v) {
+    for (int i = 0; i < 4; i++) out += char((v >> (8 * i)) & 0xff);
+}
+void wkb_put_f64(std::string& out, double d) {
+    uint64_t v;
+    std::memcpy(&v, &d, 8);
+    for (int i = 0; i < 8; i++) out += char((v >> (8 * i)) & 0xff);
+}
+std::string wkb_point(double x, double y) {
+    std::string w(1, '\1');
+    wkb_put_u32(w, 1);
+    wkb_put_f64(w, x);
+    wkb_put_f64(w, y);
+    return w;
+}
+std::string wkb_points(uint32_t type, const std::vector<std::vector<std::pair<double, double>>>& rings, bool polygon) {
+    std::string w(1, '\1');
+    wkb_put_u32(w, type);
+    if (polygon) wkb_put_u32(w, uint32_t(rings.size()));
+    for (auto& ring : rings) {
+        wkb_put_u32(w, uint32_t(ring.size()));
+        for (auto& [x, y] : ring) {
+            wkb_put_f64(w, x);
+            wkb_put_f64(w, y);
+        }
+    }
+    return w;
+}
+
 schema_ptr debezium_builder(schema_type t, const char* name, bool optional) {
     auto b = schema_builder(t);
     b.name(name).version(1);
@@ -797,37 +838,41 @@ column_converter value_mapper::make_for(uint32_t type_oid, int32_t typmod, const
         if (_s.intervals == interval_mode::string)
             return named(conv::interval_string, schema_type::string, "io.debezium.time.Interval");
         return named(conv::interval_us, schema_type::int64, "io.debezium.time.MicroDuration");
-    case oid::point: {
+    case oid::point:
         cc.kind = conv::point;
-        auto b = schema_builder::struct_();
-        b.name("io.debezium.data.geometry.Point").version(1).doc("Geometry (POINT)");
-        b.field("x", schemas::float64());
-        b.field("y", schemas::float64());
-        b.field("wkb", schemas::optional_bytes());
-        b.field("srid", schemas::optional_int32());
-        if (optional) b.optional();
-        cc.schema = b.build();
+        cc.schema = point_schema(optional);
         return cc;
-    }
     case oid::circle: {
+        // Circle.builder() and Line.builder() are optional whatever the column says.
         cc.kind = conv::circle;
         auto b = schema_builder::struct_();
-        b.name("io.debezium.data.geometry.Circle").version(1).doc("Geometry (CIRCLE)");
-        b.field("x", schemas::float64());
-        b.field("y", schemas::float64());
-        b.field("r", schemas::float64());
-        if (optional) b.optional();
+        b.name("io.debezium.data.geometry.Circle").version(1).doc("Geometry (CIRCLE)").optional();
+        b.field("center", point_schema(false));
+        b.field("radius", schemas::float64());
         cc.schema = b.build();
         return cc;
     }
     case oid::line: {
         cc.kind = conv::line;
         auto b = schema_builder::struct_();
-        b.name("io.debezium.data.geometry.Line").version(1).doc("Geometry (LINE)");
+        b.name("io.debezium.data.geometry.Line").version(1).doc("Geometry (LINE)").optional();
         b.field("a", schemas::float64());
         b.field("b", schemas::float64());
         b.field("c", schemas::float64());
-        if (optional) b.optional();
+        cc.schema = b.build();
+        return cc;
+    }
+    case oid::box:
+    case oid::lseg:
+    case oid::path:
+    case oid::polygon: {
+        cc.kind = o == oid::box ? conv::geometry_box : o == oid::lseg ? conv::geometry_lseg
+                  : o == oid::path ? conv::geometry_path : conv::geometry_polygon;
+        auto b = schema_builder::struct_();
+        b.name("io.debezium.data.geometry.Geometry").version(2).doc("Geometry").optional();
+        b.field("wkb", schemas::bytes());
+        b.field("srid", schemas::optional_int32());
+        b.field("extensions", schema_builder::map(schemas::string(), schemas::string()).optional().build());
         cc.schema = b.build();
         return cc;
     }
@@ -1112,36 +1157,80 @@ value value_mapper::convert(const column_converter& cc, std::string_view t) cons
     }
     case conv::point:
     case conv::circle:
-    case conv::line: {
-        // "(x,y)", "<(x,y),r>", "{a,b,c}"
-        double nums[3] = {0, 0, 0};
-        int n = 0;
+    case conv::line:
+    case conv::geometry_box:
+    case conv::geometry_lseg:
+    case conv::geometry_path:
+    case conv::geometry_polygon: {
+        // "(x,y)", "<(x,y),r>", "{a,b,c}", "(x1,y1),(x2,y2)", "[(x1,y1),(x2,y2)]", "((x1,y1),...)"
+        std::vector<double> nums;
         size_t i = 0;
-        while (i < t.size() && n < 3) {
-            while (i < t.size() && !(is_digit(t[i]) || t[i] == '-' || t[i] == '+' || t[i] == '.' || t[i] == 'N' ||
-                                     t[i] == 'I'))
+        while (i < t.size()) {
+            char c = t[i];
+            if (c == '(' || c == ')' || c == '[' || c == ']' || c == '<' || c == '>' || c == '{' || c == '}' || c == ',' ||
+                c == ' ') {
                 i++;
+                continue;
+            }
             size_t j = i;
-            while (j < t.size() && t[j] != ',' && t[j] != ')' && t[j] != '>' && t[j] != '}') j++;
-            if (j == i) break;
-            if (!parse_double(t.substr(i, j - i), nums[n])) bad(cc, t, "not a geometric value");
-            n++;
+            while (j < t.size() && t[j] != ',' && t[j] != ')' && t[j] != '>' && t[j] != '}' && t[j] != ']') j++;
+            double d;
+            if (!parse_double(t.substr(i, j - i), d)) bad(cc, t, "not a geometric value");
+            nums.push_back(d);
             i = j;
         }
-        int want = cc.kind == conv::point ? 2 : 3;
-        if (n != want) bad(cc, t, "not a geometric value");
         auto s = make_struct(cc.schema);
-        s->put_unchecked(0, value(nums[0]));
-        s->put_unchecked(1, value(nums[1]));
-        if (cc.kind == conv::point) {
-            std::string wkb(21, '\0');
-            wkb[0] = 1;
-            wkb[1] = 1; // WKB_POINT, little endian
-            std::memcpy(wkb.data() + 5, &nums[0], 8);
-            std::memcpy(wkb.data() + 13, &nums[1], 8);
-            s->put_unchecked(2, value::bytes(std::move(wkb)));
-        } else {
-            s->put_unchecked(2, value(nums[2]));
+        auto need = [&](size_t n) {
+            if (nums.size() != n) bad(cc, t, "not a geometric value");
+        };
+        switch (cc.kind) {
+        case conv::point:
+            need(2);
+            s->put_unchecked(0, value(nums[0]));
+            s->put_unchecked(1, value(nums[1]));
+            s->put_unchecked(2, value::bytes(wkb_point(nums[0], nums[1])));
+            break;
+        case conv::circle: {
+            need(3);
+            auto center = make_struct(cc.schema->fields()[0].schema);
+            center->put_unchecked(0, value(nums[0]));
+            center->put_unchecked(1, value(nums[1]));
+            center->put_unchecked(2, value::bytes(wkb_point(nums[0], nums[1])));
+            s->put_unchecked(0, value(std::move(center)));
+            s->put_unchecked(1, value(nums[2]));
+            break;
+        }
+        case conv::line:
+            need(3);
+            for (int k = 0; k < 3; k++) s->put_unchecked(k, value(nums[size_t(k)]));
+            break;
+        default: {
+            if (nums.size() % 2 || nums.empty()) bad(cc, t, "not a geometric value");
+            std::vector<std::pair<double, double>> pts;
+            for (size_t k = 0; k < nums.size(); k += 2) pts.emplace_back(nums[k], nums[k + 1]);
+            value::map_type ext;
+            std::string wkb;
+            if (cc.kind == conv::geometry_box) {
+                need(4);
+                double x1 = pts[0].first, y1 = pts[0].second, x2 = pts[1].first, y2 = pts[1].second;
+                wkb = wkb_points(3, {{{x1, y1}, {x1, y2}, {x2, y2}, {x2, y1}, {x1, y1}}}, true);
+                ext.emplace_back(value("type"), value("box"));
+            } else if (cc.kind == conv::geometry_lseg) {
+                need(4);
+                wkb = wkb_points(2, {pts}, false);
+                ext.emplace_back(value("type"), value("lseg"));
+            } else if (cc.kind == conv::geometry_path) {
+                wkb = wkb_points(2, {pts}, false);
+                ext.emplace_back(value("type"), value("path"));
+                ext.emplace_back(value("closed"), value(std::string(t.starts_with("[") ? "false" : "true")));
+            } else {
+                if (pts.size() >= 2 && pts.front() != pts.back()) pts.push_back(pts.front());
+                wkb = wkb_points(3, {pts}, true);
+                ext.emplace_back(value("type"), value("polygon"));
+            }
+            s->put_unchecked(0, value::bytes(std::move(wkb)));
+            s->put_unchecked(2, value(std::move(ext)));
+        }
         }
         return value(std::move(s));
     }
@@ -1231,8 +1320,12 @@ value value_mapper::fallback(const column_converter& cc) const {
     case conv::timetz: return value(std::string("00:00:00Z"));
     case conv::interval_string: return value(std::string("P0Y0M0DT0H0M0S"));
     case conv::point: return convert(cc, "(0,0)");
-    case conv::circle: return convert(cc, "<(0,0),0>");
-    case conv::line: return convert(cc, "{0,1,0}");
+    case conv::circle:
+    case conv::line:
+    case conv::geometry_box:
+    case conv::geometry_lseg:
+    case conv::geometry_path:
+    case conv::geometry_polygon: return value(); // always optional schemas
     case conv::array: return value(value::array_type{});
     case conv::drop: return value();
     }
