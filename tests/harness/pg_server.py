@@ -86,6 +86,17 @@ class PgServer:
             raise AssertionError(f"psql failed: {r.stderr.decode()}")
         return r.stdout.decode()
 
+    def add_password_user(self, user, password, superuser=True):
+        """Creates a login role that must authenticate with its password over TCP (scram-sha-256);
+        every other user keeps trust authentication."""
+        self.psql(f"CREATE ROLE {user} LOGIN {'SUPERUSER' if superuser else ''} PASSWORD '{password}'")
+        hba = os.path.join(self.data, "pg_hba.conf")
+        with open(hba) as f:
+            rest = f.read()
+        with open(hba, "w") as f:
+            f.write(f"host all {user} 127.0.0.1/32 scram-sha-256\n" + rest)
+        self.psql("SELECT pg_reload_conf()")
+
     def url(self, db="postgres"):
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{db}"
 
