@@ -194,6 +194,7 @@ result<std::unique_ptr<broker>> broker::start(broker_config cfg) {
     txn_config tc;
     tc.max_timeout_ms = c.transaction_max_timeout_ms;
     tc.abort_check_interval_ms = c.transaction_abort_check_interval_ms;
+    tc.id_expiration_ms = c.transactional_id_expiration_ms;
     p->txns = std::make_unique<txn_coordinator>(tc, p->exec, *p->journal, *p->partitions, *p->groups);
     p->groups->load();
     p->txns->load();
@@ -383,6 +384,7 @@ result<broker_config> broker_config_from_properties(const std::map<std::string, 
     TRY(as_i32("transaction.max.timeout.ms", c.transaction_max_timeout_ms));
     TRY(as_i64("transaction.abort.timed.out.transaction.cleanup.interval.ms", c.transaction_abort_check_interval_ms));
     TRY(as_i64("producer.id.expiration.ms", c.producer_id_expiration_ms));
+    TRY(as_i64("transactional.id.expiration.ms", c.transactional_id_expiration_ms));
     int32_t threads = c.network_threads;
     TRY(as_i32("num.network.threads", threads));
     c.network_threads = std::max(1, threads);

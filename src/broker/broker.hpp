@@ -43,6 +43,7 @@ struct broker_config {
     int64_t offsets_retention_minutes = 10080;
     int32_t transaction_max_timeout_ms = 900000;
     int64_t transaction_abort_check_interval_ms = 10000;
+    int64_t transactional_id_expiration_ms = 604800000;
     int64_t producer_id_expiration_ms = 86400000;
     int network_threads = 1;
     int64_t socket_request_max_bytes = 104857600;

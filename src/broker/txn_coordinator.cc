@@ -44,7 +44,8 @@ int64_t txn_coordinator::allocate_producer_id() {
     return _next_pid++;
 }
 
-void txn_coordinator::persist(const txn& t) {
+void txn_coordinator::persist(txn& t) {
+    t.updated_ms = wall_ms();
     bytes_writer w;
     w.i64(t.producer_id).i16(t.epoch).i64(t.last_producer_id).i16(t.last_epoch).i32(t.timeout_ms);
     w.i8(static_cast<int8_t>(t.st)).i64(t.started_ms);
@@ -52,6 +53,7 @@ void txn_coordinator::persist(const txn& t) {
     for (auto& [topic, p] : t.partitions) w.str(topic).i32(p);
     w.i32(static_cast<int32_t>(t.groups.size()));
     for (auto& g : t.groups) w.str(g);
+    w.i64(t.updated_ms);
     if (auto r = _journal.put(txn_key(t.id), w.take()); !r)
         logger()->error("persisting transactional id {} failed: {}", t.id, r.error().message);
 }
@@ -80,6 +82,7 @@ void txn_coordinator::load() {
             }
             int32_t ng = r.i32();
             for (int32_t i = 0; i < ng && r.ok(); ++i) t.groups.insert(r.str());
+            t.updated_ms = r.at_end() ? wall_ms() : r.i64();
             if (!r.ok()) {
                 logger()->error("transactional id {}: unreadable persisted state, ignored", t.id);
                 continue;
@@ -102,6 +105,7 @@ void txn_coordinator::load() {
 void txn_coordinator::start_timers() {
     _exec.schedule_after(_cfg.abort_check_interval_ms, [this] {
         abort_timed_out();
+        expire_idle_ids();
         start_timers();
     });
 }
@@ -310,6 +314,21 @@ proto::end_txn_response txn_coordinator::end_txn(int16_t version, const proto::e
         return r;
     }
     return r;
+}
+
+void txn_coordinator::expire_idle_ids() {
+    int64_t now = wall_ms();
+    for (auto it = _txns.begin(); it != _txns.end();) {
+        auto& t = it->second;
+        bool idle = t.st == state::empty || t.st == state::complete_commit || t.st == state::complete_abort;
+        if (idle && now - t.updated_ms > _cfg.id_expiration_ms) {
+            logger()->info("transactional id {} expired after transactional.id.expiration.ms", t.id);
+            (void)_journal.erase(txn_key(t.id));
+            it = _txns.erase(it);
+        } else {
+            ++it;
+        }
+    }
 }
 
 void txn_coordinator::abort_timed_out() {

@@ -31,6 +31,7 @@ namespace ferry::broker {
 struct txn_config {
     int32_t max_timeout_ms = 900000;           // transaction.max.timeout.ms
     int64_t abort_check_interval_ms = 10000;   // transaction.abort.timed.out.transaction.cleanup.interval.ms
+    int64_t id_expiration_ms = 604800000;      // transactional.id.expiration.ms
 };
 
 class txn_coordinator {
@@ -61,16 +62,18 @@ private:
         int32_t timeout_ms = 60000;
         state st = state::empty;
         int64_t started_ms = 0;
+        int64_t updated_ms = 0;
         std::set<std::pair<std::string, int32_t>> partitions;
         std::set<std::string> groups;
     };
 
     int64_t allocate_producer_id();
-    void persist(const txn& t);
+    void persist(txn& t);
     // Writes the markers and settles offsets; t.st must be Prepare*.
     void complete(txn& t);
     int16_t check_producer(const txn* t, int64_t pid, int16_t epoch, int16_t version) const;
     void abort_timed_out();
+    void expire_idle_ids();
 
     txn_config _cfg;
     executor& _exec;

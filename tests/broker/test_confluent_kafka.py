@@ -141,6 +141,12 @@ class AdminTest(unittest.TestCase):
 
 class GroupTest(unittest.TestCase):
     def test_two_consumers_rebalance_without_losing_or_repeating_committed_records(self):
+        self._two_consumers("range,roundrobin")
+
+    def test_cooperative_sticky_rebalance_without_losing_or_repeating_committed_records(self):
+        self._two_consumers("cooperative-sticky")
+
+    def _two_consumers(self, strategy):
         with Broker({"num.partitions": "6"}) as b:
             total = 3000
             p = Producer({"bootstrap.servers": b.bootstrap, "linger.ms": 5})
@@ -150,7 +156,8 @@ class GroupTest(unittest.TestCase):
             def run(idx, delay):
                 time.sleep(delay)
                 c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "split", "auto.offset.reset": "earliest",
-                              "enable.auto.commit": False, "session.timeout.ms": 6000})
+                              "enable.auto.commit": False, "session.timeout.ms": 6000,
+                              "partition.assignment.strategy": strategy})
                 c.subscribe(["work"])
                 while not stop.is_set():
                     m = c.poll(0.1)
