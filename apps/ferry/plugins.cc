@@ -10,6 +10,7 @@ void register_string(plugin_registry& r);
 void register_byte_array(plugin_registry& r);
 void register_number(plugin_registry& r);
 void register_simple_header(plugin_registry& r);
+void register_transforms(plugin_registry& r);
 void register_jdbc(plugin_registry& r);
 } // namespace ferry
 
@@ -24,6 +25,7 @@ void register_all_plugins(plugin_registry& r) {
     register_byte_array(r);
     register_number(r);
     register_simple_header(r);
+    register_transforms(r);
     register_jdbc(r);
 }
 

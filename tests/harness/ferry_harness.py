@@ -225,3 +225,25 @@ def end_offset(bootstrap, topic, partition=0):
         return c.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)[1]
     finally:
         c.close()
+
+
+def consume(bootstrap, topic, count, timeout=30):
+    """Reads `count` records from the beginning of a topic with confluent-kafka (no group commits).
+    Returns a list of (key bytes|None, value bytes|None, {header: value bytes|None})."""
+    from confluent_kafka import Consumer
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"ferry-harness-{time.time_ns()}",
+                  "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    out = []
+    try:
+        c.subscribe([topic])
+        deadline = time.time() + timeout
+        while len(out) < count and time.time() < deadline:
+            m = c.poll(0.5)
+            if m is None or m.error():
+                continue
+            out.append((m.key(), m.value(), dict(m.headers() or [])))
+    finally:
+        c.close()
+    if len(out) < count:
+        raise AssertionError(f"read {len(out)} of {count} records from {topic} within {timeout}s")
+    return out

@@ -7,7 +7,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
-from ferry_harness import FerryTestCase, http, kcat_consume, wait_until, connector_state, end_offset  # noqa: E402
+from ferry_harness import FerryTestCase, http, kcat_consume, wait_until, connector_state, end_offset, consume  # noqa: E402
 
 
 def produce(bootstrap, topic, values):
@@ -36,11 +36,9 @@ class ErrorHandlingTest(FerryTestCase):
             "errors.deadletterqueue.context.headers.enable": "true"}})
         self.assertEqual(status, 201, body)
         wait_until(lambda: os.path.exists(dst) and open(dst).read().count("\n") >= 2, what="good records")
-        out = wait_until(lambda: kcat_consume(broker.bootstrap, "orders-dlq", fmt="%k\\t%s\\t%h\\n") or None,
-                         what="DLQ record")
-        key, value, headers = out.decode().rstrip("\n").split("\t")
-        self.assertEqual((key, value), ("k2", "not json at all"))
-        h = dict(kv.split("=", 1) for kv in headers.split(","))
+        [(key, value, hb)] = consume(broker.bootstrap, "orders-dlq", 1)
+        self.assertEqual((key, value), (b"k2", b"not json at all"))
+        h = {k: v.decode() for k, v in hb.items()}
         self.assertEqual(h["__connect.errors.topic"], "orders")
         self.assertEqual(h["__connect.errors.partition"], "0")
         self.assertEqual(h["__connect.errors.offset"], "1")
@@ -70,6 +68,63 @@ class ErrorHandlingTest(FerryTestCase):
         self.assertIn("Tolerance exceeded in error handler", trace)
         self.assertIn("topic bad, partition 0, offset 0", trace)
         self.assertIn("VALUE_CONVERTER", trace)
+
+    def test_source_dlq_is_a_ferry_extension_for_records_that_fail_transformation(self):
+        broker = self.start_broker()
+        worker = self.start_worker(self.worker_props(broker.bootstrap))
+        src = self.path("in.txt")
+        with open(src, "w") as f:
+            f.write('{"id": 1}\nplain text\n{"id": 3}\n')
+        # Values are JSON text; HoistField + ExtractField only work on the structured ones... here
+        # ExtractField$Value on a STRING value fails for every record, so all go to the DLQ while the
+        # task keeps running and the offsets still move.
+        status, body = http("POST", worker.url + "/connectors", {"name": "src", "config": {
+            "connector.class": "FileStreamSource", "file": src, "topic": "lines",
+            "transforms": "pick", "transforms.pick.type": "org.apache.kafka.connect.transforms.ExtractField$Value",
+            "transforms.pick.field": "id",
+            "errors.tolerance": "all", "errors.deadletterqueue.topic.name": "lines-dlq",
+            "errors.deadletterqueue.topic.replication.factor": "1",
+            "errors.deadletterqueue.context.headers.enable": "true"}})
+        self.assertEqual(status, 201, body)
+        rows = consume(broker.bootstrap, "lines-dlq", 3)
+        self.assertEqual([json.loads(v)["payload"] for _, v, _ in rows], ['{"id": 1}', "plain text", '{"id": 3}'])
+        h = {k: v.decode() for k, v in rows[0][2].items()}
+        self.assertEqual(h["__connect.errors.stage"], "TRANSFORMATION")
+        self.assertEqual(h["__connect.errors.class.name"], "org.apache.kafka.connect.transforms.ExtractField$Value")
+        self.assertEqual(h["__connect.errors.topic"], "lines")
+        self.assertEqual(h["__connect.errors.connector.name"], "src")
+        self.assertEqual(end_offset(broker.bootstrap, "lines"), 0)
+        self.assertEqual(connector_state(worker.url, "src"), ("RUNNING", ["RUNNING"]))
+        # The skipped records' offsets are committed: a restarted task does not read them again.
+        wait_until(lambda: http("GET", worker.url + "/connectors/src/offsets")[0] == 200 and
+                   http("GET", worker.url + "/connectors/src/offsets")[1]["offsets"], what="offsets committed")
+
+    def test_transform_chain_with_predicate_through_a_worker(self):
+        broker = self.start_broker()
+        worker = self.start_worker(self.worker_props(broker.bootstrap))
+        src = self.path("in.txt")
+        with open(src, "w") as f:
+            f.write("a\nb\n")
+        status, body = http("POST", worker.url + "/connectors", {"name": "src", "config": {
+            "connector.class": "FileStreamSource", "file": src, "topic": "raw",
+            "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "value.converter.schemas.enable": "false",
+            "transforms": "hoist,route,stamp",
+            "transforms.hoist.type": "org.apache.kafka.connect.transforms.HoistField$Value",
+            "transforms.hoist.field": "line",
+            "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+            "transforms.route.regex": "raw", "transforms.route.replacement": "cooked-$0",
+            "transforms.stamp.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+            "transforms.stamp.static.field": "origin", "transforms.stamp.static.value": "ferry",
+            "transforms.stamp.predicate": "isCooked", "transforms.stamp.negate": "true",
+            "predicates": "isCooked",
+            "predicates.isCooked.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+            "predicates.isCooked.pattern": "cooked-.*"}})
+        self.assertEqual(status, 201, body)
+        out = wait_until(lambda: (lambda o: o if o.count(b"\n") >= 2 else None)(
+            kcat_consume(broker.bootstrap, "cooked-raw")), what="2 routed records")
+        # The predicate matches the routed topic, so with negate the InsertField stage is skipped.
+        self.assertEqual([json.loads(l) for l in out.decode().splitlines()], [{"line": "a"}, {"line": "b"}])
 
 
 if __name__ == "__main__":

@@ -88,6 +88,10 @@ public:
             wait(std::chrono::seconds(1));
             return;
         }
+        // One wall-clock reading per poll: the lines of a batch were read together.
+        _now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
         for (;;) {
             // Emit complete lines from the buffer.
             while ((int)out.size() < _batch_size) {
@@ -193,9 +197,7 @@ private:
         r.topic = _topic;
         r.value_schema = schemas::string();
         r.val = value(std::string(line));
-        r.timestamp = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+        r.timestamp = _now_ms;
         if (!_stdin) {
             r.source_partition = _partition;
             value::map_type o;
@@ -217,6 +219,7 @@ private:
     int _fd = -1;
     bool _open = false;
     int64_t _position = 0;
+    int64_t _now_ms = 0;
     std::string _buf;
     size_t _start = 0, _len = 0;
     std::mutex _mu;

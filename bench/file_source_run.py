@@ -1,0 +1,48 @@
+#!/usr/bin/python3
+"""One timed run of FileStreamSource: start a standalone worker with a FileStreamSource for FILE
+into a fresh TOPIC on BOOTSTRAP, wait until the topic holds N records, stop the worker.
+Used by bench/file_source_vs_kcat.sh (through pair-bench) and prints nothing on success.
+
+usage: file_source_run.py FERRY BOOTSTRAP FILE N [converter]
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from confluent_kafka import Consumer, TopicPartition
+
+ferry, bootstrap, path, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+converter = sys.argv[5] if len(sys.argv) > 5 else "org.apache.kafka.connect.storage.StringConverter"
+topic = f"fs-{os.getpid()}-{time.time_ns()}"
+tmp = tempfile.mkdtemp(prefix="ferry-bench-")
+s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+with open(f"{tmp}/worker.properties", "w") as f:
+    f.write(f"bootstrap.servers={bootstrap}\nkey.converter={converter}\nvalue.converter={converter}\n"
+            f"offset.storage.file.filename={tmp}/offsets\nlisteners=http://127.0.0.1:{port}\n")
+with open(f"{tmp}/source.properties", "w") as f:
+    f.write(f"name=bench-source\nconnector.class=FileStreamSource\nfile={path}\ntopic={topic}\nbatch.size=10000\n")
+proc = subprocess.Popen(os.environ.get("FERRY_WRAP", "").split() + [ferry, "standalone", f"{tmp}/worker.properties", f"{tmp}/source.properties"],
+                        stdout=subprocess.DEVNULL, stderr=open(f"{tmp}/worker.log", "w"))
+c = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-watermarks"})
+try:
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        try:
+            hi = c.get_watermark_offsets(TopicPartition(topic, 0), timeout=2, cached=False)[1]
+        except Exception:
+            hi = 0
+        if hi >= n:
+            break
+        if proc.poll() is not None:
+            sys.exit(f"worker exited: see {tmp}/worker.log")
+        time.sleep(0.02)
+    else:
+        sys.exit("timed out")
+finally:
+    c.close()
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
