@@ -312,7 +312,14 @@ void server::process(loop_state& ls, connection& c) {
         case outcome::kind::close: close_connection(ls, id); return;
         }
     }
-    if (c.rbeg == c.rend) c.rbeg = c.rend = 0;
+    if (c.rbeg == c.rend) {
+        c.rbeg = c.rend = 0;
+        // One huge request must not pin its buffer for the life of the connection.
+        if (c.in.size() > (8u << 20) && !c.waiting) {
+            c.in.resize(initial_read_buffer);
+            c.in.shrink_to_fit();
+        }
+    }
     flush(ls, c);
 }
 
