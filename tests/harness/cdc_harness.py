@@ -10,7 +10,7 @@ import subprocess
 import time
 
 from ferry_harness import FerryTestCase, http, wait_until, connector_state, SOURCE_DIR
-from pg_server import PgServer
+from pg_server import PgServer, PG_BIN, _as_postgres
 
 PG_CONNECTOR = "io.debezium.connector.postgresql.PostgresConnector"
 
@@ -69,22 +69,41 @@ class CdcTestCase(FerryTestCase):
         self.pg = PgServer(self.tmp, extra_conf=conf, name=name)
         return self.pg
 
-    def start_stack(self, worker_overrides=None, broker=None):
+    def start_stack(self, worker_overrides=None, broker=None, connectors=None):
+        """Broker + standalone worker. `connectors` ({name: config}) are given to the worker as
+        connector files, so they come back when the worker is restarted (standalone mode keeps
+        REST-created connectors in memory only)."""
         self.broker = broker or self.start_broker()
         props = self.worker_props(self.broker.bootstrap)
         # Plain string headers, as Kafka Connect's default SimpleHeaderConverter writes them.
         props.pop("header.converter", None)
         props.update(worker_overrides or {})
         self.worker_properties = props
-        self.worker = self.start_worker(props)
+        self.connector_files = []
+        for name, cfg in (connectors or {}).items():
+            path = self.path(f"{name}.json")
+            with open(path, "w") as f:
+                json.dump({"name": name, "config": cfg}, f)
+            self.connector_files.append(path)
+        self.worker = self.start_worker(props, connector_files=self.connector_files)
         return self.worker
 
-    def restart_worker(self, kill=True):
+    def restart_worker(self, kill=True, connectors=None):
+        """Stops the worker (SIGKILL, or SIGTERM with kill=False) and starts it again on the same
+        offsets file; `connectors` replaces the connector files."""
         if kill:
             self.worker.kill()
         else:
             self.worker.stop()
-        self.worker = self.start_worker(self.worker_properties, name=f"worker{len(self.processes)}")
+        if connectors is not None:
+            self.connector_files = []
+            for name, cfg in connectors.items():
+                path = self.path(f"{name}.json")
+                with open(path, "w") as f:
+                    json.dump({"name": name, "config": cfg}, f)
+                self.connector_files.append(path)
+        self.worker = self.start_worker(self.worker_properties, connector_files=self.connector_files,
+                                        name=f"worker{len(self.processes)}")
         return self.worker
 
     def connector_config(self, **overrides):
@@ -128,6 +147,15 @@ class CdcTestCase(FerryTestCase):
             return None
         lsn, active = out.strip().split("|")
         return {"confirmed_flush_lsn": lsn_to_int(lsn) if lsn else 0, "active": active == "t"}
+
+
+def pg_stop_fast(pg):
+    """Fast shutdown (pg_ctl -m fast: sessions are terminated, as on a server restart); the
+    server is started again with pg.start()."""
+    subprocess.run(_as_postgres([f"{PG_BIN}/pg_ctl", "-D", pg.data, "-m", "fast", "-w", "-t", "60", "stop"]),
+                   check=True, capture_output=True, timeout=90)
+    pg.process.proc.wait(timeout=60)
+    pg.process.log.close()
 
 
 def lsn_to_int(text):

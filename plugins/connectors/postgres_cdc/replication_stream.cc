@@ -103,7 +103,11 @@ void replication_stream::stop() {
 
 void replication_stream::confirm(lsn_t flushed) {
     lsn_t cur = _confirmed.load();
-    while (flushed > cur && !_confirmed.compare_exchange_weak(cur, flushed)) {
+    while (flushed > cur) {
+        if (_confirmed.compare_exchange_weak(cur, flushed)) {
+            _confirm_pending = true;
+            break;
+        }
     }
 }
 
@@ -145,7 +149,7 @@ void replication_stream::run() {
     bool have_pending = false;
     while (!_stop) {
         auto now = clock_type::now();
-        if (now >= next_status) {
+        if (now >= next_status || _confirm_pending.exchange(false)) {
             if (!send_status(false)) {
                 fail(fmt::format("connection to PostgreSQL lost while sending a status update: {}", _conn.last_error()));
                 break;

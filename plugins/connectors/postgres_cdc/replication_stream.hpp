@@ -114,6 +114,7 @@ private:
     std::atomic<bool> _stop{false};
     std::atomic<bool> _running{false};
     std::atomic<lsn_t> _confirmed{0};
+    std::atomic<bool> _confirm_pending{false}; // tell the server at once (as pgjdbc's flushLsn does)
     stream_stats _stats;
     mutable std::mutex _err_mu;
     std::optional<std::string> _error;

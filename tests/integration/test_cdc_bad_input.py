@@ -1,0 +1,90 @@
+"""Bad input for the PostgreSQL connector: each problem ends in a FAILED task whose trace says what
+is wrong and what the operator should do - never a crash, a hang or a silent drop."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
+from ferry_harness import wait_running, wait_until  # noqa: E402
+from cdc_harness import CdcTestCase  # noqa: E402
+
+
+class BadInputTest(CdcTestCase):
+
+    def failed_with(self, name, *needles, timeout=60):
+        self.wait_task_state(name, "FAILED", timeout=timeout)
+        trace = self.task_trace(name)
+        for n in needles:
+            self.assertIn(n, trace)
+        return trace
+
+    def test_wal_level_not_logical(self):
+        self.start_pg(extra_conf={"wal_level": "replica"})
+        self.start_stack()
+        self.create_connector("pg", self.connector_config())
+        self.failed_with("pg", "wal_level=replica", "wal_level = logical", "restart the server")
+
+    def test_user_without_replication_privilege(self):
+        pg = self.start_pg()
+        pg.psql("CREATE ROLE app LOGIN PASSWORD 'app'; CREATE TABLE t (id int PRIMARY KEY); GRANT SELECT ON t TO app")
+        pg.psql("CREATE PUBLICATION dbz_publication FOR ALL TABLES")
+        self.start_stack()
+        self.create_connector("pg", self.connector_config(database__user="app", database__password="app"))
+        self.failed_with("pg", "User 'app'", "REPLICATION", 'ALTER ROLE "app" WITH REPLICATION')
+
+    def test_missing_publication_with_autocreate_disabled(self):
+        pg = self.start_pg()
+        pg.psql("CREATE TABLE t (id int PRIMARY KEY)")
+        self.start_stack()
+        self.create_connector("pg", self.connector_config(publication__autocreate__mode="disabled",
+                                                          publication__name="cdc_pub"))
+        self.failed_with("pg", "Publication 'cdc_pub' does not exist", "publication.autocreate.mode is 'disabled'",
+                         'CREATE PUBLICATION "cdc_pub"')
+        # Nothing was created behind the operator's back.
+        self.assertEqual(pg.psql("SELECT count(*) FROM pg_publication").strip(), "0")
+        self.assertEqual(pg.psql("SELECT count(*) FROM pg_replication_slots").strip(), "0")
+
+    def test_dropped_slot(self):
+        pg = self.start_pg()
+        pg.psql("CREATE TABLE t (id int PRIMARY KEY, v text)")
+        pg.psql("INSERT INTO t VALUES (1, 'a')")
+        self.start_stack(connectors={"pg": self.connector_config()})
+        wait_running(self.worker.url, "pg")
+        pg.psql("INSERT INTO t VALUES (2, 'b')")
+        recs = self.wait_records("myserver.public.t", 2)
+        lsn = recs[1]["value"]["payload"]["source"]["lsn"]
+        wait_until(lambda: self.slot_info()["confirmed_flush_lsn"] >= lsn, timeout=30, what="the insert confirmed")
+        # The worker dies; meanwhile an administrator drops the slot.
+        self.worker.kill()
+        wait_until(lambda: not self.slot_info()["active"], timeout=30, what="slot released")
+        pg.psql("SELECT pg_drop_replication_slot('debezium')")
+        pg.psql("INSERT INTO t VALUES (3, 'lost')")
+        self.restart_worker(kill=False)
+        self.failed_with("pg", "Replication slot 'debezium' does not exist", "stored offset",
+                         "snapshot.mode=when_needed")
+
+        # The way out the message names: a new slot and a new snapshot, nothing missing.
+        self.restart_worker(kill=False, connectors={"pg": self.connector_config(snapshot__mode="when_needed")})
+        wait_running(self.worker.url, "pg", timeout=60)
+        recs = wait_until(lambda: (lambda r: r if any(x["key"] and x["key"]["payload"]["id"] == 3 for x in r) else None)(
+            self.wait_records("myserver.public.t", 3)), timeout=60, what="row 3 after the new snapshot")
+        ids = {r["key"]["payload"]["id"] for r in recs if r["value"]}
+        self.assertEqual(ids, {1, 2, 3})
+
+    def test_unreachable_server(self):
+        self.start_pg()
+        self.start_stack()
+        cfg = self.connector_config(database__port="1")
+        self.create_connector("pg", cfg)
+        self.failed_with("pg", "Cannot connect to PostgreSQL at 127.0.0.1:1", "database.hostname")
+
+    def test_slot_used_by_another_plugin(self):
+        pg = self.start_pg()
+        pg.psql("SELECT pg_create_logical_replication_slot('debezium', 'test_decoding')")
+        self.start_stack()
+        self.create_connector("pg", self.connector_config())
+        self.failed_with("pg", "output plugin 'test_decoding'", "pg_drop_replication_slot")
+
+
+if __name__ == "__main__":
+    unittest.main()
