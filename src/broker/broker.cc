@@ -366,6 +366,7 @@ result<broker_config> broker_config_from_properties(const std::map<std::string, 
     if (auto* v = get("advertised.listeners")) c.advertised = v->substr(0, v->find(','));
     if (auto* v = get("log.dirs")) c.log_dir = v->substr(0, v->find(','));
     else if (auto* d = get("log.dir")) c.log_dir = *d;
+    else c.log_dir = "/tmp/kafka-logs"; // Kafka's default for log.dir
     if (auto* v = get("log.dirs"); v && v->find(',') != std::string::npos)
         logger()->warn("log.dirs lists several directories; Ferry's broker uses only the first, {}", c.log_dir);
 

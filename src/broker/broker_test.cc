@@ -668,6 +668,29 @@ TEST(broker_admin, partitions_records_cluster_and_epochs) {
     EXPECT_EQ(oer.topics.at(0).partitions.at(1).end_offset, -1);
 }
 
+TEST(broker_protocol, several_network_threads) {
+    auto cfg = test_config();
+    cfg.network_threads = 3;
+    auto b = start(cfg);
+    std::vector<std::unique_ptr<test_client>> clients;
+    for (int i = 0; i < 6; ++i) clients.push_back(std::make_unique<test_client>(b->port()));
+    create_topic(*clients[0], "mt", 1);
+    // Fetches parked on different loops are all woken by one append on yet another loop.
+    std::vector<int32_t> corrs;
+    for (int i = 1; i < 5; ++i) corrs.push_back(clients[i]->send(k_fetch, 11, fetch_req("mt", 0, 0, 10000)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    clients[5]->call<produce_response>(k_produce, 8, produce_req("mt", 0, batch_of({"all"})));
+    for (int i = 1; i < 5; ++i) {
+        int32_t got = 0;
+        auto r = clients[i]->receive<fetch_response>(k_fetch, 11, &got, 3000);
+        EXPECT_EQ(got, corrs[i - 1]);
+        EXPECT_EQ(values_of(r.responses.at(0).partitions.at(0).records), std::vector<std::string>{"all"});
+    }
+    // Group answers travel back to the right loop.
+    auto j = clients[2]->call<join_group_response>(k_join, 3, join_req("mtg", 10000, 10000));
+    EXPECT_EQ(j.error_code, ec::none);
+}
+
 TEST(broker_protocol, metrics_text) {
     auto b = start();
     test_client c(b->port());
