@@ -1,0 +1,148 @@
+"""Streaming behaviour of the PostgreSQL connector beyond plain inserts: schema changes while
+streaming, primary key changes, unchanged TOASTed values, truncates, transaction metadata, logical
+decoding messages, snapshot markers across tables, filters and masks, and the offsets it commits."""
+import json
+import os
+import re
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
+from ferry_harness import wait_running, wait_until  # noqa: E402
+from cdc_harness import CdcTestCase, read_topic  # noqa: E402
+
+PLAIN = {
+    "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+    "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+    "key.converter.schemas.enable": "false",
+    "value.converter.schemas.enable": "false",
+}
+
+
+class StreamingTest(CdcTestCase):
+
+    def start(self, setup_sql, **cfg):
+        pg = self.start_pg()
+        pg.psql(setup_sql)
+        self.start_stack()
+        config = self.connector_config(**cfg)
+        config.update(PLAIN)
+        self.create_connector("pg", config)
+        wait_running(self.worker.url, "pg")
+        wait_until(lambda: self.slot_info() is not None and self.slot_info()["active"], what="streaming")
+        return pg
+
+    def test_schema_change_while_streaming(self):
+        pg = self.start("CREATE TABLE t (id int PRIMARY KEY, a text)")
+        pg.psql("INSERT INTO t VALUES (1, 'x')")
+        pg.psql("ALTER TABLE t ADD COLUMN b int NOT NULL DEFAULT 5")
+        pg.psql("INSERT INTO t VALUES (2, 'y', 7)")
+        pg.psql("ALTER TABLE t DROP COLUMN a")
+        pg.psql("INSERT INTO t VALUES (3, 9)")
+        recs = self.wait_records("myserver.public.t", 3)
+        self.assertEqual([r["value"]["after"] for r in recs],
+                         [{"id": 1, "a": "x"}, {"id": 2, "a": "y", "b": 7}, {"id": 3, "b": 9}])
+        # with schemas: the new field carries the column default
+        recs = read_topic(self.broker.bootstrap, "myserver.public.t")
+        self.assertEqual(len(recs), 3)
+
+    def test_primary_key_change_toast_and_truncate(self):
+        pg = self.start("CREATE TABLE t (id int PRIMARY KEY, name text, big text)",
+                        skipped__operations="none")
+        pg.psql("INSERT INTO t VALUES (1, 'a', (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 2000) i))")
+        pg.psql("UPDATE t SET name = 'b' WHERE id = 1")
+        pg.psql("UPDATE t SET id = 2 WHERE id = 1")
+        pg.psql("TRUNCATE t")
+        recs = self.wait_records("myserver.public.t", 6)
+        ops = [(r["value"] or {}).get("op") for r in recs]
+        self.assertEqual(ops, ["c", "u", "d", None, "c", "t"])
+        self.assertEqual(recs[1]["value"]["after"]["big"], "__debezium_unavailable_value")
+        self.assertEqual(recs[1]["value"]["after"]["name"], "b")
+        # PK change: delete with the new key in a header, tombstone, create with the old key
+        self.assertEqual(recs[2]["key"], {"id": 1})
+        self.assertEqual(recs[2]["value"]["before"]["id"], 1)
+        self.assertEqual(json.loads(recs[2]["headers"]["__debezium.newkey"]), {"id": 2})
+        self.assertEqual(recs[3]["key"], {"id": 1})
+        self.assertEqual(recs[4]["key"], {"id": 2})
+        self.assertEqual(json.loads(recs[4]["headers"]["__debezium.oldkey"]), {"id": 1})
+        # TOAST unchanged in the PK-changing update too
+        self.assertEqual(recs[4]["value"]["after"]["big"], "__debezium_unavailable_value")
+        self.assertIsNone(recs[5]["key"])
+        self.assertIsNone(recs[5]["value"]["before"])
+        self.assertIsNone(recs[5]["value"]["after"])
+
+    def test_transaction_metadata_and_messages(self):
+        pg = self.start("CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY)",
+                        provide__transaction__metadata="true")
+        pg.psql("BEGIN; INSERT INTO a VALUES (1); INSERT INTO b VALUES (1); INSERT INTO a VALUES (2); "
+                "SELECT pg_logical_emit_message(true, 'audit', 'hi'); COMMIT;")
+        tx = wait_until(lambda: (lambda r: r if len(r) >= 2 else None)(read_topic(self.broker.bootstrap, "myserver.transaction")),
+                        timeout=60, what="BEGIN and END")
+        begin, end = tx[0]["value"], tx[1]["value"]
+        self.assertEqual(begin["status"], "BEGIN")
+        self.assertEqual(end["status"], "END")
+        self.assertEqual(end["event_count"], 4)
+        self.assertEqual(sorted((c["data_collection"], c["event_count"]) for c in end["data_collections"]),
+                         [("LOGICAL_DECODING_MESSAGE", 1), ("public.a", 2), ("public.b", 1)])
+        xid = begin["id"].split(":")[0]
+        a = self.wait_records("myserver.public.a", 2)
+        blocks = [r["value"]["transaction"] for r in a]
+        self.assertEqual([b["total_order"] for b in blocks], [1, 3])
+        self.assertEqual([b["data_collection_order"] for b in blocks], [1, 2])
+        self.assertTrue(all(b["id"].startswith(xid + ":") for b in blocks))
+        m = self.wait_records("myserver.message", 1)
+        self.assertEqual(m[0]["key"], {"prefix": "audit"})
+        self.assertEqual(m[0]["value"]["op"], "m")
+        self.assertEqual(m[0]["value"]["message"], {"prefix": "audit", "content": "aGk="})
+        self.assertEqual(m[0]["value"]["source"]["table"], "")
+
+    def test_snapshot_markers_filters_and_masks(self):
+        pg = self.start_pg()
+        pg.psql("CREATE TABLE t1 (id int PRIMARY KEY, secret varchar(40), email text); "
+                "CREATE TABLE t2 (id int PRIMARY KEY); CREATE TABLE t3 (id int PRIMARY KEY, x int); "
+                "CREATE TABLE skipped (id int PRIMARY KEY);"
+                "INSERT INTO t1 VALUES (1, 'pw1', 'a@b.c'), (2, 'pw2', 'd@e.f'); INSERT INTO t3 VALUES (1, 1), (2, 2);"
+                "INSERT INTO skipped VALUES (1)")
+        self.start_stack(worker_overrides={"offset.flush.interval.ms": "200"})
+        cfg = self.connector_config(table__exclude__list="public.skipped", column__exclude__list="public.t3.x",
+                                    **{"column.mask.with.3.chars": "public.t1.secret",
+                                       "column.mask.hash.SHA-256.with.salt.salty": "public.t1.email"})
+        cfg.update(PLAIN)
+        self.create_connector("pg", cfg)
+        wait_running(self.worker.url, "pg")
+        t1 = self.wait_records("myserver.public.t1", 2)
+        t3 = self.wait_records("myserver.public.t3", 2)
+        self.assertEqual([r["value"]["source"]["snapshot"] for r in t1], ["first", "last_in_data_collection"])
+        self.assertEqual([r["value"]["source"]["snapshot"] for r in t3], ["first_in_data_collection", "last"])
+        self.assertEqual(t1[0]["value"]["after"]["secret"], "***")
+        # column.mask.hash v1: SHA-256 of the salt and the Java-serialized string, lower-case hex
+        self.assertRegex(t1[0]["value"]["after"]["email"], r"^[0-9a-f]{64}$")
+        self.assertNotEqual(t1[0]["value"]["after"]["email"], t1[1]["value"]["after"]["email"])
+        self.assertEqual(t3[0]["value"]["after"], {"id": 1})
+        self.assertEqual(read_topic(self.broker.bootstrap, "myserver.public.skipped"), [])
+        self.assertEqual(read_topic(self.broker.bootstrap, "myserver.public.t2"), [])
+
+        # Offsets in Debezium's layout: during the snapshot, then while streaming.
+        pg.psql("INSERT INTO t3 VALUES (3, 3)")
+        rec = self.wait_records("myserver.public.t3", 3)[2]
+        lsn = rec["value"]["source"]["lsn"]
+
+        def committed():
+            with open(self.path("connect.offsets"), "rb") as f:
+                data = f.read().decode("latin-1")
+            found = re.findall(r'\{"[^{}]*"lsn"[^{}]*\}', data)
+            off = json.loads(found[-1]) if found else {}
+            return off if off.get("lsn") == lsn else None
+        off = wait_until(committed, timeout=30, what="the insert's offset committed")
+        self.assertEqual(off["messageType"], "INSERT")
+        self.assertEqual(off["lsn_proc"], lsn)
+        self.assertEqual(off["txId"], rec["value"]["source"]["txId"])
+        self.assertEqual(off["ts_usec"], rec["value"]["source"]["ts_us"])
+        self.assertEqual(off["lsn_events_processed"], 1)
+        self.assertNotIn("snapshot", off)
+        with open(self.path("connect.offsets"), "rb") as f:
+            self.assertIn(b'["pg",{"server":"myserver"}]', f.read())
+
+
+if __name__ == "__main__":
+    unittest.main()
