@@ -30,7 +30,8 @@ auto logger() {
 }
 
 int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 // Splits "host:port", "[v6]:port" or "PLAINTEXT://host:port".
@@ -53,7 +54,8 @@ std::string new_cluster_id() {
     static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     std::mt19937_64 rng{std::random_device{}()};
     std::string s;
-    for (int i = 0; i < 22; ++i) s += alphabet[rng() % 64];
+    for (int i = 0; i < 22; ++i)
+        s += alphabet[rng() % 64];
     return s;
 }
 
@@ -99,7 +101,8 @@ struct broker::impl {
             if (now - last_sweep > 600000) {
                 last_sweep = now;
                 groups->expire_offsets(now);
-                for (auto& ps : partitions->all()) ps->expire_producers(now, cfg.producer_id_expiration_ms);
+                for (auto& ps : partitions->all())
+                    ps->expire_producers(now, cfg.producer_id_expiration_ms);
             }
             schedule_periodic();
         });
@@ -114,7 +117,8 @@ struct broker::impl {
         live_server.store(nullptr, std::memory_order_release);
         if (srv) srv->stop();
         if (journal) {
-            if (auto r = journal->sync(); !r) logger()->error("syncing the coordinator journal failed: {}", r.error().message);
+            if (auto r = journal->sync(); !r)
+                logger()->error("syncing the coordinator journal failed: {}", r.error().message);
         }
         if (logs) logs->close();
         journal.reset();
@@ -127,7 +131,9 @@ struct broker::impl {
 };
 
 broker::broker(std::unique_ptr<impl> p) : _impl(std::move(p)) {}
-broker::~broker() { stop(); }
+broker::~broker() {
+    stop();
+}
 void broker::stop() {
     if (_impl) _impl->shutdown();
 }
@@ -136,15 +142,22 @@ std::string broker::bootstrap_servers() const {
     if (h.find(':') != std::string::npos) return "[" + h + "]:" + std::to_string(_impl->advertised_port);
     return h + ":" + std::to_string(_impl->advertised_port);
 }
-uint16_t broker::port() const { return _impl->srv ? _impl->srv->port() : 0; }
-storage::log_manager& broker::logs() { return *_impl->logs; }
-const broker_config& broker::config() const { return _impl->cfg; }
+uint16_t broker::port() const {
+    return _impl->srv ? _impl->srv->port() : 0;
+}
+storage::log_manager& broker::logs() {
+    return *_impl->logs;
+}
+const broker_config& broker::config() const {
+    return _impl->cfg;
+}
 
 result<std::unique_ptr<broker>> broker::start(broker_config cfg) {
     auto p = std::make_unique<impl>();
     auto listen = parse_endpoint(cfg.listener);
     if (!listen) return fail(listen.error());
-    if (cfg.log_dir.empty() && !cfg.in_memory) return fail(errc::invalid_argument, "broker: log.dirs (log_dir) is required");
+    if (cfg.log_dir.empty() && !cfg.in_memory)
+        return fail(errc::invalid_argument, "broker: log.dirs (log_dir) is required");
     cfg.storage.log_dir = cfg.log_dir;
     cfg.storage.default_partitions = cfg.num_partitions;
     p->cfg = cfg;
@@ -187,10 +200,11 @@ result<std::unique_ptr<broker>> broker::start(broker_config cfg) {
     gc.min_session_timeout_ms = c.group_min_session_timeout_ms;
     gc.max_session_timeout_ms = c.group_max_session_timeout_ms;
     gc.offsets_retention_ms = c.offsets_retention_minutes * 60000;
-    p->groups = std::make_unique<group_coordinator>(gc, p->exec, *p->journal, [logs](const std::string& t, int32_t part) {
-        auto n = logs->partition_count(t);
-        return n && part >= 0 && part < *n;
-    });
+    p->groups =
+        std::make_unique<group_coordinator>(gc, p->exec, *p->journal, [logs](const std::string& t, int32_t part) {
+            auto n = logs->partition_count(t);
+            return n && part >= 0 && part < *n;
+        });
     txn_config tc;
     tc.max_timeout_ms = c.transaction_max_timeout_ms;
     tc.abort_check_interval_ms = c.transaction_abort_check_interval_ms;
@@ -203,7 +217,8 @@ result<std::unique_ptr<broker>> broker::start(broker_config cfg) {
         raw->txns->start_timers();
         raw->schedule_periodic();
     });
-    auto loaded_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    auto loaded_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
 
     net::server_config sc;
     sc.host = listen->first;
@@ -248,9 +263,10 @@ result<std::unique_ptr<broker>> broker::start(broker_config cfg) {
         return fail(r.error());
     }
     p->live_server.store(p->srv.get(), std::memory_order_release);
-    logger()->info("broker {} serving Kafka protocol on {}:{} (advertised {}:{}), log dir {}, {} topics, state loaded in {} ms", c.node_id,
-                   sc.host, p->srv->port(), p->advertised_host, p->advertised_port, c.in_memory ? "(memory)" : c.log_dir,
-                   p->logs->topics().size(), loaded_ms);
+    logger()->info(
+        "broker {} serving Kafka protocol on {}:{} (advertised {}:{}), log dir {}, {} topics, state loaded in {} ms",
+        c.node_id, sc.host, p->srv->port(), p->advertised_host, p->advertised_port,
+        c.in_memory ? "(memory)" : c.log_dir, p->logs->topics().size(), loaded_ms);
     return std::unique_ptr<broker>(new broker(std::move(p)));
 }
 
@@ -258,9 +274,11 @@ std::string broker::metrics_text() const {
     auto& p = *_impl;
     prometheus_writer w;
     w.family("kafka_server_brokertopicmetrics_bytesin_total", "counter", "Bytes received from clients (all requests).");
-    w.sample("kafka_server_brokertopicmetrics_bytesin_total", p.srv ? static_cast<double>(p.srv->stats().bytes_in.load()) : 0);
+    w.sample("kafka_server_brokertopicmetrics_bytesin_total",
+             p.srv ? static_cast<double>(p.srv->stats().bytes_in.load()) : 0);
     w.family("kafka_server_brokertopicmetrics_bytesout_total", "counter", "Bytes sent to clients (all responses).");
-    w.sample("kafka_server_brokertopicmetrics_bytesout_total", p.srv ? static_cast<double>(p.srv->stats().bytes_out.load()) : 0);
+    w.sample("kafka_server_brokertopicmetrics_bytesout_total",
+             p.srv ? static_cast<double>(p.srv->stats().bytes_out.load()) : 0);
     w.family("ferry_broker_produced_records_total", "counter", "Records appended by Produce requests.");
     w.sample("ferry_broker_produced_records_total", static_cast<double>(p.metrics.produced_records.load()));
     w.family("ferry_broker_produced_batches_total", "counter", "Record batches appended by Produce requests.");
@@ -302,7 +320,8 @@ std::string broker::metrics_text() const {
         });
     }
     w.family("kafka_coordinator_group_groups", "gauge", "Consumer groups per state.");
-    for (auto& [st, n] : group_states) w.sample("kafka_coordinator_group_groups", {{"state", st}}, static_cast<double>(n));
+    for (auto& [st, n] : group_states)
+        w.sample("kafka_coordinator_group_groups", {{"state", st}}, static_cast<double>(n));
     w.family("ferry_broker_transactions_ongoing", "gauge", "Open transactions.");
     w.sample("ferry_broker_transactions_ongoing", static_cast<double>(txn_ongoing));
     w.family("ferry_broker_transactional_ids", "gauge", "Known transactional ids.");
@@ -337,13 +356,16 @@ result<broker_config> broker_config_from_properties(const std::map<std::string, 
     };
     auto as_bool = [&](const std::string& k, bool& out) -> result<> {
         if (auto* v = get(k)) {
-            if (*v == "true") out = true;
-            else if (*v == "false") out = false;
-            else return fail(errc::invalid_argument, "{}: '{}' must be true or false", k, *v);
+            if (*v == "true")
+                out = true;
+            else if (*v == "false")
+                out = false;
+            else
+                return fail(errc::invalid_argument, "{}: '{}' must be true or false", k, *v);
         }
         return {};
     };
-#define TRY(x)                                \
+#define TRY(x)                                                                                                         \
     if (auto _r = (x); !_r) return fail(_r.error())
 
     if (auto* v = get("listeners")) {
@@ -364,9 +386,12 @@ result<broker_config> broker_config_from_properties(const std::map<std::string, 
         c.listener = (get("host.name") ? *get("host.name") : std::string("127.0.0.1")) + ":" + *port;
     }
     if (auto* v = get("advertised.listeners")) c.advertised = v->substr(0, v->find(','));
-    if (auto* v = get("log.dirs")) c.log_dir = v->substr(0, v->find(','));
-    else if (auto* d = get("log.dir")) c.log_dir = *d;
-    else c.log_dir = "/tmp/kafka-logs"; // Kafka's default for log.dir
+    if (auto* v = get("log.dirs"))
+        c.log_dir = v->substr(0, v->find(','));
+    else if (auto* d = get("log.dir"))
+        c.log_dir = *d;
+    else
+        c.log_dir = "/tmp/kafka-logs"; // Kafka's default for log.dir
     if (auto* v = get("log.dirs"); v && v->find(',') != std::string::npos)
         logger()->warn("log.dirs lists several directories; Ferry's broker uses only the first, {}", c.log_dir);
 
@@ -396,20 +421,26 @@ result<broker_config> broker_config_from_properties(const std::map<std::string, 
     TRY(as_i64("log.retention.hours", hours));
     TRY(as_i64("log.retention.minutes", minutes));
     TRY(as_i64("log.retention.ms", ms));
-    if (ms != -2) d.retention_ms = ms;
-    else if (minutes != -2) d.retention_ms = minutes < 0 ? -1 : minutes * 60000;
-    else if (hours != -2) d.retention_ms = hours < 0 ? -1 : hours * 3600000;
+    if (ms != -2)
+        d.retention_ms = ms;
+    else if (minutes != -2)
+        d.retention_ms = minutes < 0 ? -1 : minutes * 60000;
+    else if (hours != -2)
+        d.retention_ms = hours < 0 ? -1 : hours * 3600000;
     TRY(as_i64("log.retention.bytes", d.retention_bytes));
     TRY(as_i64("log.segment.bytes", d.segment_bytes));
     int64_t roll_hours = -2, roll_ms = -2;
     TRY(as_i64("log.roll.hours", roll_hours));
     TRY(as_i64("log.roll.ms", roll_ms));
-    if (roll_ms != -2) d.segment_ms = roll_ms;
-    else if (roll_hours != -2) d.segment_ms = roll_hours * 3600000;
+    if (roll_ms != -2)
+        d.segment_ms = roll_ms;
+    else if (roll_hours != -2)
+        d.segment_ms = roll_hours * 3600000;
     TRY(as_i64("log.cleaner.delete.retention.ms", d.delete_retention_ms));
     TRY(as_i64("log.cleaner.min.compaction.lag.ms", d.min_compaction_lag_ms));
     TRY(as_i64("log.cleaner.max.compaction.lag.ms", d.max_compaction_lag_ms));
-    if (auto* v = get("log.cleaner.min.cleanable.ratio")) d.min_cleanable_dirty_ratio = std::strtod(v->c_str(), nullptr);
+    if (auto* v = get("log.cleaner.min.cleanable.ratio"))
+        d.min_cleanable_dirty_ratio = std::strtod(v->c_str(), nullptr);
     TRY(as_i32("message.max.bytes", d.max_message_bytes));
     TRY(as_i64("log.flush.interval.messages", d.flush_messages));
     TRY(as_i64("log.flush.interval.ms", d.flush_ms));
@@ -425,7 +456,8 @@ result<broker_config> broker_config_from_properties(const std::map<std::string, 
     TRY(as_i64("log.flush.offset.checkpoint.interval.ms", c.storage.recovery_point_checkpoint_interval_ms));
     // Ferry's durability floor: dirty partitions are fsynced at least this often (0 = never).
     TRY(as_i64("ferry.log.flush.periodic.ms", c.storage.periodic_flush_ms));
-    if (auto* v = get("log.cleaner.dedupe.buffer.size")) c.storage.cleaner_dedupe_buffer_bytes = std::strtoull(v->c_str(), nullptr, 10);
+    if (auto* v = get("log.cleaner.dedupe.buffer.size"))
+        c.storage.cleaner_dedupe_buffer_bytes = std::strtoull(v->c_str(), nullptr, 10);
 #undef TRY
     c.storage.log_dir = c.log_dir;
     c.storage.default_partitions = c.num_partitions;

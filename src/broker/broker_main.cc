@@ -55,7 +55,8 @@ int broker_main(const std::vector<std::string>& args) {
         std::fprintf(stderr, "usage: ferry broker <broker.properties> [--override key=value ...]\n");
         return 2;
     }
-    for (auto& [k, v] : overrides) props[k] = v;
+    for (auto& [k, v] : overrides)
+        props[k] = v;
     auto cfg = broker_config_from_properties(props);
     if (!cfg) {
         std::fprintf(stderr, "ferry broker: %s\n", cfg.error().message.c_str());
@@ -74,7 +75,8 @@ int broker_main(const std::vector<std::string>& args) {
         log->error("broker failed to start: {}", b.error().message);
         return 1;
     }
-    std::printf("Ferry broker started: bootstrap.servers=%s port=%u\n", (*b)->bootstrap_servers().c_str(), static_cast<unsigned>((*b)->port()));
+    std::printf("Ferry broker started: bootstrap.servers=%s port=%u\n", (*b)->bootstrap_servers().c_str(),
+                static_cast<unsigned>((*b)->port()));
     std::fflush(stdout);
     int sig = 0;
     sigwait(&set, &sig);

@@ -18,9 +18,9 @@ using namespace proto;
 using testing::test_client;
 namespace fs = std::filesystem;
 
-constexpr int16_t k_produce = 0, k_fetch = 1, k_list_offsets = 2, k_metadata = 3, k_offset_commit = 8, k_offset_fetch = 9,
-                  k_join = 11, k_heartbeat = 12, k_leave = 13, k_sync = 14, k_describe_groups = 15, k_api_versions = 18,
-                  k_create_topics = 19, k_init_pid = 22, k_add_partitions = 24, k_end_txn = 26;
+constexpr int16_t k_produce = 0, k_fetch = 1, k_list_offsets = 2, k_metadata = 3, k_offset_commit = 8,
+                  k_offset_fetch = 9, k_join = 11, k_heartbeat = 12, k_leave = 13, k_sync = 14, k_describe_groups = 15,
+                  k_api_versions = 18, k_create_topics = 19, k_init_pid = 22, k_add_partitions = 24, k_end_txn = 26;
 
 struct temp_dir {
     fs::path path;
@@ -45,13 +45,15 @@ std::unique_ptr<broker> start(broker_config c = test_config()) {
     return std::move(*b);
 }
 
-void create_topic(test_client& c, const std::string& name, int32_t partitions, std::map<std::string, std::string> configs = {}) {
+void create_topic(test_client& c, const std::string& name, int32_t partitions,
+                  std::map<std::string, std::string> configs = {}) {
     create_topics_request r;
     create_topics_request::topic t;
     t.name = name;
     t.num_partitions = partitions;
     t.replication_factor = 1;
-    for (auto& [k, v] : configs) t.configs.push_back({k, v});
+    for (auto& [k, v] : configs)
+        t.configs.push_back({k, v});
     r.topics.push_back(t);
     auto resp = c.call<create_topics_response>(k_create_topics, 4, r);
     ASSERT_EQ(resp.topics.at(0).error_code, ec::none) << resp.topics.at(0).error_message.value_or("");
@@ -72,12 +74,14 @@ produce_request produce_req(const std::string& topic, int32_t partition, std::st
 
 std::string batch_of(std::vector<std::string> values, batch_options o = {}) {
     std::vector<simple_record> recs;
-    for (auto& v : values) recs.push_back({std::nullopt, v, {}, 0});
+    for (auto& v : values)
+        recs.push_back({std::nullopt, v, {}, 0});
     if (o.base_timestamp == 0) o.base_timestamp = 1700000000000;
     return build_batch(recs, o);
 }
 
-fetch_request fetch_req(const std::string& topic, int32_t partition, int64_t offset, int32_t max_wait = 0, int8_t isolation = 0) {
+fetch_request fetch_req(const std::string& topic, int32_t partition, int64_t offset, int32_t max_wait = 0,
+                        int8_t isolation = 0) {
     fetch_request r;
     r.max_wait_ms = max_wait;
     r.min_bytes = 1;
@@ -101,7 +105,8 @@ std::vector<std::string> values_of(const records_field& r) {
             out.push_back("<compressed>");
             continue;
         }
-        for (auto& rec : *recs) out.push_back(rec.value.value_or("<null>"));
+        for (auto& rec : *recs)
+            out.push_back(rec.value.value_or("<null>"));
     }
     return out;
 }
@@ -113,7 +118,8 @@ TEST(broker_protocol, api_versions_every_version_and_too_new) {
         auto r = c.call<api_versions_response>(k_api_versions, v, api_versions_request{"ferry-test", "1"});
         EXPECT_EQ(r.error_code, ec::none);
         std::map<int16_t, std::pair<int16_t, int16_t>> ranges;
-        for (auto& a : r.api_keys) ranges[a.api_key] = {a.min_version, a.max_version};
+        for (auto& a : r.api_keys)
+            ranges[a.api_key] = {a.min_version, a.max_version};
         EXPECT_EQ(ranges.at(0), std::make_pair(int16_t(3), int16_t(8)));
         EXPECT_EQ(ranges.at(1), std::make_pair(int16_t(4), int16_t(11)));
         EXPECT_EQ(ranges.at(22), std::make_pair(int16_t(0), int16_t(4)));
@@ -285,7 +291,11 @@ TEST(broker_protocol, idempotent_sequences_duplicates_and_epochs) {
         o.base_sequence = seq;
         return batch_of(std::move(v), o);
     };
-    auto send = [&](std::string bt) { return c.call<produce_response>(k_produce, 8, produce_req("i", 0, std::move(bt))).responses.at(0).partitions.at(0); };
+    auto send = [&](std::string bt) {
+        return c.call<produce_response>(k_produce, 8, produce_req("i", 0, std::move(bt)))
+            .responses.at(0)
+            .partitions.at(0);
+    };
     auto p1 = send(batch(0, 0, {"a", "b"}));
     EXPECT_EQ(p1.error_code, ec::none);
     auto p2 = send(batch(2, 0, {"c"}));
@@ -297,14 +307,16 @@ TEST(broker_protocol, idempotent_sequences_duplicates_and_epochs) {
     EXPECT_EQ(send(batch(0, 1, {"new epoch"})).error_code, ec::none);
     EXPECT_EQ(send(batch(3, 0, {"old epoch"})).error_code, ec::invalid_producer_epoch);
     auto f = c.call<fetch_response>(k_fetch, 11, fetch_req("i", 0, 0));
-    EXPECT_EQ(values_of(f.responses.at(0).partitions.at(0).records), (std::vector<std::string>{"a", "b", "c", "new epoch"}));
+    EXPECT_EQ(values_of(f.responses.at(0).partitions.at(0).records),
+              (std::vector<std::string>{"a", "b", "c", "new epoch"}));
 }
 
 TEST(broker_protocol, transactions_lso_markers_and_aborted_ranges) {
     auto b = start();
     test_client c(b->port());
     create_topic(c, "t", 1);
-    auto init = c.call<init_producer_id_response>(k_init_pid, 4, init_producer_id_request{std::string("txn"), 60000, -1, -1});
+    auto init =
+        c.call<init_producer_id_response>(k_init_pid, 4, init_producer_id_request{std::string("txn"), 60000, -1, -1});
     ASSERT_EQ(init.error_code, ec::none);
     batch_options o;
     o.producer_id = init.producer_id;
@@ -331,12 +343,18 @@ TEST(broker_protocol, transactions_lso_markers_and_aborted_ranges) {
     lo.topics.push_back({"t", {{0, -1, -1, 1}}});
     EXPECT_EQ(c.call<list_offsets_response>(k_list_offsets, 5, lo).topics.at(0).partitions.at(0).offset, 0);
 
-    auto end = c.call<end_txn_response>(k_end_txn, 3, end_txn_request{"txn", init.producer_id, init.producer_epoch, false});
+    auto end =
+        c.call<end_txn_response>(k_end_txn, 3, end_txn_request{"txn", init.producer_id, init.producer_epoch, false});
     EXPECT_EQ(end.error_code, ec::none);
     // Again with the same outcome: fine; the other outcome: INVALID_TXN_STATE.
-    EXPECT_EQ(c.call<end_txn_response>(k_end_txn, 3, end_txn_request{"txn", init.producer_id, init.producer_epoch, false}).error_code, ec::none);
-    EXPECT_EQ(c.call<end_txn_response>(k_end_txn, 3, end_txn_request{"txn", init.producer_id, init.producer_epoch, true}).error_code,
-              ec::invalid_txn_state);
+    EXPECT_EQ(
+        c.call<end_txn_response>(k_end_txn, 3, end_txn_request{"txn", init.producer_id, init.producer_epoch, false})
+            .error_code,
+        ec::none);
+    EXPECT_EQ(
+        c.call<end_txn_response>(k_end_txn, 3, end_txn_request{"txn", init.producer_id, init.producer_epoch, true})
+            .error_code,
+        ec::invalid_txn_state);
     rc = c.call<fetch_response>(k_fetch, 11, fetch_req("t", 0, 0, 0, 1));
     auto& q = rc.responses.at(0).partitions.at(0);
     EXPECT_EQ(q.last_stable_offset, 4); // t1 t2 plain ABORT
@@ -351,12 +369,16 @@ TEST(broker_protocol, transactions_lso_markers_and_aborted_ranges) {
     EXPECT_FALSE(ru.responses.at(0).partitions.at(0).aborted_transactions.has_value());
 
     // A second InitProducerId fences the first epoch.
-    auto again = c.call<init_producer_id_response>(k_init_pid, 4, init_producer_id_request{std::string("txn"), 60000, -1, -1});
+    auto again =
+        c.call<init_producer_id_response>(k_init_pid, 4, init_producer_id_request{std::string("txn"), 60000, -1, -1});
     EXPECT_EQ(again.producer_epoch, init.producer_epoch + 1);
     add.producer_epoch = init.producer_epoch;
-    EXPECT_EQ(c.call<add_partitions_to_txn_response>(k_add_partitions, 3, add).results.at(0).partitions.at(0).error_code, ec::producer_fenced);
-    EXPECT_EQ(c.call<add_partitions_to_txn_response>(k_add_partitions, 1, add).results.at(0).partitions.at(0).error_code,
-              ec::invalid_producer_epoch);
+    EXPECT_EQ(
+        c.call<add_partitions_to_txn_response>(k_add_partitions, 3, add).results.at(0).partitions.at(0).error_code,
+        ec::producer_fenced);
+    EXPECT_EQ(
+        c.call<add_partitions_to_txn_response>(k_add_partitions, 1, add).results.at(0).partitions.at(0).error_code,
+        ec::invalid_producer_epoch);
 }
 
 TEST(broker_protocol, group_join_sync_heartbeat_commit_leave) {
@@ -387,11 +409,15 @@ TEST(broker_protocol, group_join_sync_heartbeat_commit_leave) {
     auto synced = c.call<sync_group_response>(k_sync, 3, s);
     EXPECT_EQ(synced.error_code, ec::none);
     EXPECT_EQ(synced.assignment, "assignment-bytes");
-    EXPECT_EQ(c.call<heartbeat_response>(k_heartbeat, 3, heartbeat_request{"grp", 1, j.member_id, std::nullopt}).error_code, ec::none);
-    EXPECT_EQ(c.call<heartbeat_response>(k_heartbeat, 3, heartbeat_request{"grp", 7, j.member_id, std::nullopt}).error_code,
-              ec::illegal_generation);
-    EXPECT_EQ(c.call<heartbeat_response>(k_heartbeat, 3, heartbeat_request{"grp", 1, "stranger", std::nullopt}).error_code,
-              ec::unknown_member_id);
+    EXPECT_EQ(
+        c.call<heartbeat_response>(k_heartbeat, 3, heartbeat_request{"grp", 1, j.member_id, std::nullopt}).error_code,
+        ec::none);
+    EXPECT_EQ(
+        c.call<heartbeat_response>(k_heartbeat, 3, heartbeat_request{"grp", 7, j.member_id, std::nullopt}).error_code,
+        ec::illegal_generation);
+    EXPECT_EQ(
+        c.call<heartbeat_response>(k_heartbeat, 3, heartbeat_request{"grp", 1, "stranger", std::nullopt}).error_code,
+        ec::unknown_member_id);
 
     offset_commit_request oc;
     oc.group_id = "grp";
@@ -403,7 +429,8 @@ TEST(broker_protocol, group_join_sync_heartbeat_commit_leave) {
     EXPECT_EQ(ocr.topics.at(0).partitions.at(1).error_code, ec::unknown_topic_or_partition);
     oc.generation_id = -1;
     oc.member_id = "";
-    EXPECT_EQ(c.call<offset_commit_response>(k_offset_commit, 7, oc).topics.at(0).partitions.at(0).error_code, ec::unknown_member_id);
+    EXPECT_EQ(c.call<offset_commit_response>(k_offset_commit, 7, oc).topics.at(0).partitions.at(0).error_code,
+              ec::unknown_member_id);
 
     describe_groups_request dg;
     dg.groups = {"grp", "missing"};
@@ -428,7 +455,8 @@ TEST(broker_protocol, group_join_sync_heartbeat_commit_leave) {
     EXPECT_EQ(ofr.topics.at(0).partitions.at(0).metadata.value_or("?"), "m");
     EXPECT_EQ(ofr.topics.at(0).partitions.at(1).committed_offset, -1);
     // An Empty group accepts admin commits (generation -1, no member).
-    EXPECT_EQ(c.call<offset_commit_response>(k_offset_commit, 7, oc).topics.at(0).partitions.at(0).error_code, ec::none);
+    EXPECT_EQ(c.call<offset_commit_response>(k_offset_commit, 7, oc).topics.at(0).partitions.at(0).error_code,
+              ec::none);
 }
 
 TEST(broker_protocol, two_members_rebalance_and_leader_assigns) {
@@ -455,7 +483,9 @@ TEST(broker_protocol, two_members_rebalance_and_leader_assigns) {
     j2.protocols = {{"default", "m2d"}, {"sessioned", "m2"}};
     int32_t corr2 = c2.send(k_join, 3, j2);
     EXPECT_FALSE(c2.read_frame(200));
-    EXPECT_EQ(c1.call<heartbeat_response>(k_heartbeat, 3, heartbeat_request{"two", a.generation_id, a.member_id, std::nullopt}).error_code,
+    EXPECT_EQ(c1.call<heartbeat_response>(k_heartbeat, 3,
+                                          heartbeat_request{"two", a.generation_id, a.member_id, std::nullopt})
+                  .error_code,
               ec::rebalance_in_progress);
     join_group_request rejoin = j;
     rejoin.member_id = a.member_id;
@@ -487,7 +517,7 @@ TEST(broker_protocol, two_members_rebalance_and_leader_assigns) {
 }
 
 join_group_request join_req(const std::string& group, int32_t session_ms, int32_t rebalance_ms, std::string member = "",
-                             std::optional<std::string> instance = std::nullopt) {
+                            std::optional<std::string> instance = std::nullopt) {
     join_group_request j;
     j.group_id = group;
     j.session_timeout_ms = session_ms;
@@ -518,8 +548,10 @@ TEST(broker_groups, session_expiry_removes_a_silent_member) {
     auto d = c.call<describe_groups_response>(k_describe_groups, 4, dg);
     EXPECT_EQ(d.groups.at(0).group_state, "Empty");
     EXPECT_TRUE(d.groups.at(0).members.empty());
-    EXPECT_EQ(c.call<heartbeat_response>(k_heartbeat, 3, heartbeat_request{"exp", j.generation_id, j.member_id, std::nullopt}).error_code,
-              ec::unknown_member_id);
+    EXPECT_EQ(
+        c.call<heartbeat_response>(k_heartbeat, 3, heartbeat_request{"exp", j.generation_id, j.member_id, std::nullopt})
+            .error_code,
+        ec::unknown_member_id);
 }
 
 TEST(broker_groups, members_missing_the_rebalance_timeout_are_dropped) {
@@ -538,8 +570,10 @@ TEST(broker_groups, members_missing_the_rebalance_timeout_are_dropped) {
     EXPECT_EQ(bj.generation_id, a.generation_id + 1);
     EXPECT_EQ(bj.leader, bj.member_id);
     EXPECT_EQ(bj.members.size(), 1u);
-    EXPECT_EQ(c1.call<heartbeat_response>(k_heartbeat, 3, heartbeat_request{"rt", a.generation_id, a.member_id, std::nullopt}).error_code,
-              ec::unknown_member_id);
+    EXPECT_EQ(
+        c1.call<heartbeat_response>(k_heartbeat, 3, heartbeat_request{"rt", a.generation_id, a.member_id, std::nullopt})
+            .error_code,
+        ec::unknown_member_id);
 }
 
 TEST(broker_groups, initial_rebalance_delay_holds_the_first_join) {
@@ -566,7 +600,9 @@ TEST(broker_groups, static_member_restart_fences_the_old_id_without_rebalance) {
     EXPECT_NE(again.member_id, j.member_id);
     EXPECT_EQ(again.generation_id, j.generation_id); // no rebalance
     EXPECT_EQ(again.leader, again.member_id);
-    EXPECT_EQ(c.call<heartbeat_response>(k_heartbeat, 3, heartbeat_request{"st", j.generation_id, j.member_id, std::string("inst")}).error_code,
+    EXPECT_EQ(c.call<heartbeat_response>(k_heartbeat, 3,
+                                         heartbeat_request{"st", j.generation_id, j.member_id, std::string("inst")})
+                  .error_code,
               ec::fenced_instance_id);
     sync_group_request s2{"st", again.generation_id, again.member_id, std::string("inst"), {}};
     EXPECT_EQ(c.call<sync_group_response>(k_sync, 3, s2).assignment, "assigned");
@@ -592,19 +628,23 @@ TEST(broker_admin, configs_incremental_alter_synonyms_and_broker_resource) {
     test_client c(b->port());
     create_topic(c, "cf", 1, {{"retention.ms", "5000"}});
     incremental_alter_configs_request inc;
-    inc.resources.push_back({resource_topic, "cf", {{"cleanup.policy", config_op_append, std::string("compact")},
-                                                   {"retention.ms", config_op_delete, std::nullopt},
-                                                   {"segment.bytes", config_op_set, std::string("1048576")}}});
+    inc.resources.push_back({resource_topic,
+                             "cf",
+                             {{"cleanup.policy", config_op_append, std::string("compact")},
+                              {"retention.ms", config_op_delete, std::nullopt},
+                              {"segment.bytes", config_op_set, std::string("1048576")}}});
     auto ir = c.call<alter_configs_response>(44, 1, inc);
     ASSERT_EQ(ir.responses.at(0).error_code, ec::none) << ir.responses.at(0).error_message.value_or("");
     describe_configs_request dc;
     dc.include_synonyms = true;
-    dc.resources.push_back({resource_topic, "cf", std::vector<std::string>{"cleanup.policy", "retention.ms", "segment.bytes"}});
+    dc.resources.push_back(
+        {resource_topic, "cf", std::vector<std::string>{"cleanup.policy", "retention.ms", "segment.bytes"}});
     dc.resources.push_back({resource_broker, "0", std::nullopt});
     dc.resources.push_back({resource_broker, "7", std::nullopt});
     auto dr = c.call<describe_configs_response>(32, 2, dc);
     std::map<std::string, describe_configs_response::config> got;
-    for (auto& cfg : dr.results.at(0).configs) got[cfg.name] = cfg;
+    for (auto& cfg : dr.results.at(0).configs)
+        got[cfg.name] = cfg;
     ASSERT_EQ(got.size(), 3u);
     EXPECT_EQ(got["cleanup.policy"].value.value_or(""), "delete,compact");
     EXPECT_EQ(got["cleanup.policy"].config_source, 1);
@@ -614,7 +654,8 @@ TEST(broker_admin, configs_incremental_alter_synonyms_and_broker_resource) {
     EXPECT_EQ(got["retention.ms"].synonyms.back().name, "log.retention.ms");
     EXPECT_EQ(got["segment.bytes"].value.value_or(""), "1048576");
     bool has_partitions = false;
-    for (auto& cfg : dr.results.at(1).configs) has_partitions |= cfg.name == "num.partitions" && cfg.read_only;
+    for (auto& cfg : dr.results.at(1).configs)
+        has_partitions |= cfg.name == "num.partitions" && cfg.read_only;
     EXPECT_TRUE(has_partitions);
     EXPECT_EQ(dr.results.at(2).error_code, ec::invalid_request);
     // Bad value, unknown key, unknown topic.
@@ -673,11 +714,13 @@ TEST(broker_protocol, several_network_threads) {
     cfg.network_threads = 3;
     auto b = start(cfg);
     std::vector<std::unique_ptr<test_client>> clients;
-    for (int i = 0; i < 6; ++i) clients.push_back(std::make_unique<test_client>(b->port()));
+    for (int i = 0; i < 6; ++i)
+        clients.push_back(std::make_unique<test_client>(b->port()));
     create_topic(*clients[0], "mt", 1);
     // Fetches parked on different loops are all woken by one append on yet another loop.
     std::vector<int32_t> corrs;
-    for (int i = 1; i < 5; ++i) corrs.push_back(clients[i]->send(k_fetch, 11, fetch_req("mt", 0, 0, 10000)));
+    for (int i = 1; i < 5; ++i)
+        corrs.push_back(clients[i]->send(k_fetch, 11, fetch_req("mt", 0, 0, 10000)));
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     clients[5]->call<produce_response>(k_produce, 8, produce_req("mt", 0, batch_of({"all"})));
     for (int i = 1; i < 5; ++i) {
@@ -720,18 +763,25 @@ TEST(broker_durable, offsets_groups_producers_and_transactions_survive_restart) 
         offset_commit_request oc;
         oc.group_id = "dg";
         oc.topics.push_back({"d", {{0, 17, -1, -1, std::string("meta")}}});
-        ASSERT_EQ(c.call<offset_commit_response>(k_offset_commit, 7, oc).topics.at(0).partitions.at(0).error_code, ec::none);
-        auto init = c.call<init_producer_id_response>(k_init_pid, 4, init_producer_id_request{std::string("dtx"), 60000, -1, -1});
+        ASSERT_EQ(c.call<offset_commit_response>(k_offset_commit, 7, oc).topics.at(0).partitions.at(0).error_code,
+                  ec::none);
+        auto init = c.call<init_producer_id_response>(k_init_pid, 4,
+                                                      init_producer_id_request{std::string("dtx"), 60000, -1, -1});
         pid = init.producer_id;
         epoch = init.producer_epoch;
         add_partitions_to_txn_request add{"dtx", pid, epoch, {{"d", {0}}}};
-        ASSERT_EQ(c.call<add_partitions_to_txn_response>(k_add_partitions, 3, add).results.at(0).partitions.at(0).error_code, ec::none);
+        ASSERT_EQ(
+            c.call<add_partitions_to_txn_response>(k_add_partitions, 3, add).results.at(0).partitions.at(0).error_code,
+            ec::none);
         batch_options o;
         o.producer_id = pid;
         o.producer_epoch = epoch;
         o.base_sequence = 0;
         o.transactional = true;
-        ASSERT_EQ(c.call<produce_response>(k_produce, 8, produce_req("d", 0, batch_of({"open"}, o), -1, "dtx")).responses.at(0).partitions.at(0).error_code,
+        ASSERT_EQ(c.call<produce_response>(k_produce, 8, produce_req("d", 0, batch_of({"open"}, o), -1, "dtx"))
+                      .responses.at(0)
+                      .partitions.at(0)
+                      .error_code,
                   ec::none);
         cluster = c.call<metadata_response>(k_metadata, 8, metadata_request{}).cluster_id.value_or("");
     }
@@ -759,7 +809,8 @@ TEST(broker_durable, offsets_groups_producers_and_transactions_survive_restart) 
     rc = c.call<fetch_response>(k_fetch, 11, fetch_req("d", 0, 0, 0, 1));
     EXPECT_EQ(values_of(rc.responses.at(0).partitions.at(0).records), std::vector<std::string>{"open"});
     // Producer ids are never reused.
-    auto fresh = c.call<init_producer_id_response>(k_init_pid, 4, init_producer_id_request{std::nullopt, 60000, -1, -1});
+    auto fresh =
+        c.call<init_producer_id_response>(k_init_pid, 4, init_producer_id_request{std::nullopt, 60000, -1, -1});
     EXPECT_GT(fresh.producer_id, pid);
 }
 

@@ -11,7 +11,10 @@ namespace ferry::broker {
 
 class bytes_writer {
 public:
-    bytes_writer& i8(int8_t v) { _s.push_back(static_cast<char>(v)); return *this; }
+    bytes_writer& i8(int8_t v) {
+        _s.push_back(static_cast<char>(v));
+        return *this;
+    }
     bytes_writer& i16(int16_t v) { return be(static_cast<uint16_t>(v), 2); }
     bytes_writer& i32(int32_t v) { return be(static_cast<uint32_t>(v), 4); }
     bytes_writer& i64(int64_t v) { return be(static_cast<uint64_t>(v), 8); }
@@ -24,7 +27,8 @@ public:
 
 private:
     bytes_writer& be(uint64_t v, int n) {
-        for (int i = n - 1; i >= 0; --i) _s.push_back(static_cast<char>(v >> (8 * i)));
+        for (int i = n - 1; i >= 0; --i)
+            _s.push_back(static_cast<char>(v >> (8 * i)));
         return *this;
     }
     std::string _s;
@@ -41,7 +45,10 @@ public:
     int64_t i64() { return static_cast<int64_t>(be(8)); }
     std::string str() {
         int32_t n = i32();
-        if (!_ok || n < 0 || _s.size() - _pos < static_cast<size_t>(n)) { _ok = false; return {}; }
+        if (!_ok || n < 0 || _s.size() - _pos < static_cast<size_t>(n)) {
+            _ok = false;
+            return {};
+        }
         std::string r(_s.substr(_pos, static_cast<size_t>(n)));
         _pos += static_cast<size_t>(n);
         return r;
@@ -49,9 +56,14 @@ public:
 
 private:
     uint64_t be(int n) {
-        if (_s.size() - _pos < static_cast<size_t>(n)) { _ok = false; _pos = _s.size(); return 0; }
+        if (_s.size() - _pos < static_cast<size_t>(n)) {
+            _ok = false;
+            _pos = _s.size();
+            return 0;
+        }
         uint64_t v = 0;
-        for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<uint8_t>(_s[_pos + i]);
+        for (int i = 0; i < n; ++i)
+            v = (v << 8) | static_cast<uint8_t>(_s[_pos + i]);
         _pos += static_cast<size_t>(n);
         return v;
     }

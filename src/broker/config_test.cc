@@ -54,7 +54,8 @@ TEST(broker_config, server_properties_keys) {
     EXPECT_FALSE(c->clamp_replication_factor);
     EXPECT_EQ(c->group_initial_rebalance_delay_ms, 0);
     // ms wins over minutes wins over hours; broker.id works too.
-    auto d = broker_config_from_properties({{"log.retention.hours", "1"}, {"log.retention.ms", "1234"}, {"broker.id", "9"}});
+    auto d =
+        broker_config_from_properties({{"log.retention.hours", "1"}, {"log.retention.ms", "1234"}, {"broker.id", "9"}});
     ASSERT_TRUE(d);
     EXPECT_EQ(d->storage.defaults.retention_ms, 1234);
     EXPECT_EQ(d->node_id, 9);

@@ -4,7 +4,9 @@
 
 namespace ferry::broker {
 
-executor::~executor() { stop(); }
+executor::~executor() {
+    stop();
+}
 
 void executor::start() {
     _stopping = false;
@@ -70,7 +72,8 @@ void executor::run() {
             auto batch = std::move(_tasks);
             _tasks.clear();
             lk.unlock();
-            for (auto& t : batch) t();
+            for (auto& t : batch)
+                t();
             lk.lock();
             continue;
         }
@@ -88,8 +91,10 @@ void executor::run() {
             lk.lock();
             continue;
         }
-        if (_order.empty()) _cv.wait(lk);
-        else _cv.wait_until(lk, _order.begin()->first);
+        if (_order.empty())
+            _cv.wait(lk);
+        else
+            _cv.wait_until(lk, _order.begin()->first);
     }
 }
 

@@ -20,7 +20,8 @@ auto logger() {
 }
 
 int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 std::string random_uuid() {
@@ -29,14 +30,17 @@ std::string random_uuid() {
     a = (a & ~0xf000ULL) | 0x4000ULL; // version 4
     b = (b & ~(0xc000ULL << 48)) | (0x8000ULL << 48);
     char buf[40];
-    snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32), static_cast<unsigned>((a >> 16) & 0xffff),
-             static_cast<unsigned>(a & 0xffff), static_cast<unsigned>(b >> 48), static_cast<unsigned long long>(b & 0xffffffffffffULL));
+    snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+             static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
+             static_cast<unsigned>(b >> 48), static_cast<unsigned long long>(b & 0xffffffffffffULL));
     return buf;
 }
 
 constexpr char sep = '\0';
 
-std::string group_key(const std::string& gid) { return std::string("g") + sep + gid; }
+std::string group_key(const std::string& gid) {
+    return std::string("g") + sep + gid;
+}
 std::string offset_key(const std::string& gid, const std::string& topic, int32_t p) {
     return std::string("o") + sep + gid + sep + topic + sep + std::to_string(p);
 }
@@ -103,7 +107,8 @@ struct group_coordinator::group {
 
     int32_t max_rebalance_timeout() const {
         int32_t t = 0;
-        for (auto& [_, m] : members) t = std::max(t, m->rebalance_timeout_ms);
+        for (auto& [_, m] : members)
+            t = std::max(t, m->rebalance_timeout_ms);
         return t;
     }
     void set_state(state s) {
@@ -125,11 +130,16 @@ group_coordinator::~group_coordinator() = default;
 
 const char* group_coordinator::state_name(state s) {
     switch (s) {
-    case state::empty: return "Empty";
-    case state::preparing_rebalance: return "PreparingRebalance";
-    case state::completing_rebalance: return "CompletingRebalance";
-    case state::stable: return "Stable";
-    case state::dead: return "Dead";
+    case state::empty:
+        return "Empty";
+    case state::preparing_rebalance:
+        return "PreparingRebalance";
+    case state::completing_rebalance:
+        return "CompletingRebalance";
+    case state::stable:
+        return "Stable";
+    case state::dead:
+        return "Dead";
     }
     return "Dead";
 }
@@ -182,7 +192,8 @@ void group_coordinator::load() {
             get_or_create(parts[1]).txn_offsets[std::stoll(parts[2])][{parts[3], std::stoi(parts[4])}] = e;
         }
     }
-    if (!_groups.empty()) logger()->info("loaded {} consumer groups with {} committed offsets", _groups.size(), offsets);
+    if (!_groups.empty())
+        logger()->info("loaded {} consumer groups with {} committed offsets", _groups.size(), offsets);
 }
 
 void group_coordinator::persist_group(const group& g) {
@@ -192,7 +203,8 @@ void group_coordinator::persist_group(const group& g) {
         logger()->error("persisting group {} failed: {}", g.id, r.error().message);
 }
 
-void group_coordinator::persist_offset(const std::string& gid, const std::string& topic, int32_t p, const offset_entry* e) {
+void group_coordinator::persist_offset(const std::string& gid, const std::string& topic, int32_t p,
+                                       const offset_entry* e) {
     result<> r;
     if (e) {
         bytes_writer w;
@@ -271,7 +283,8 @@ void group_coordinator::schedule_session(group& g, member& m) {
     uint64_t tok = next_token();
     m.session_token = tok;
     std::string gid = g.id, mid = m.id;
-    m.session_timer = _exec.schedule_after(m.session_timeout_ms, [this, gid, mid, tok] { on_session_expired(gid, mid, tok); });
+    m.session_timer =
+        _exec.schedule_after(m.session_timeout_ms, [this, gid, mid, tok] { on_session_expired(gid, mid, tok); });
 }
 
 void group_coordinator::on_session_expired(const std::string& gid, const std::string& mid, uint64_t tok) {
@@ -359,11 +372,14 @@ void group_coordinator::join_group(const group_request_info& info, proto::join_g
                     return;
                 }
                 ref.awaiting_join = std::move(cb);
-                if (g->st == state::preparing_rebalance) try_complete_join(*g);
-                else prepare_rebalance(*g, "static member " + *req.group_instance_id + " rejoined with new metadata");
+                if (g->st == state::preparing_rebalance)
+                    try_complete_join(*g);
+                else
+                    prepare_rebalance(*g, "static member " + *req.group_instance_id + " rejoined with new metadata");
                 return;
             }
-            if (g->members.size() >= static_cast<size_t>(_cfg.max_group_size)) return fail_with(ec::group_max_size_reached);
+            if (g->members.size() >= static_cast<size_t>(_cfg.max_group_size))
+                return fail_with(ec::group_max_size_reached);
             add_member_and_rebalance(*g, make_member(new_id), std::move(cb));
             return;
         }
@@ -371,7 +387,8 @@ void group_coordinator::join_group(const group_request_info& info, proto::join_g
         if (info.version >= 4) {
             // KIP-394: hand out the id first; the member joins for real when it comes back with it.
             std::string gid = g->id;
-            g->pending[new_id] = _exec.schedule_after(req.session_timeout_ms, [this, gid, new_id] { on_pending_expired(gid, new_id); });
+            g->pending[new_id] =
+                _exec.schedule_after(req.session_timeout_ms, [this, gid, new_id] { on_pending_expired(gid, new_id); });
             proto::join_group_response r;
             r.error_code = ec::member_id_required;
             r.member_id = new_id;
@@ -392,7 +409,8 @@ void group_coordinator::join_group(const group_request_info& info, proto::join_g
     }
     if (req.group_instance_id) {
         auto s = g->static_members.find(*req.group_instance_id);
-        if (s != g->static_members.end() && s->second != req.member_id) return fail_with(ec::fenced_instance_id, req.member_id);
+        if (s != g->static_members.end() && s->second != req.member_id)
+            return fail_with(ec::fenced_instance_id, req.member_id);
     }
     auto it = g->members.find(req.member_id);
     if (it == g->members.end()) return fail_with(ec::unknown_member_id, req.member_id);
@@ -400,7 +418,8 @@ void group_coordinator::join_group(const group_request_info& info, proto::join_g
     auto same_protocols = [&] {
         if (m.protocols.size() != req.protocols.size()) return false;
         for (size_t i = 0; i < m.protocols.size(); ++i)
-            if (m.protocols[i].name != req.protocols[i].name || m.protocols[i].metadata != req.protocols[i].metadata) return false;
+            if (m.protocols[i].name != req.protocols[i].name || m.protocols[i].metadata != req.protocols[i].metadata)
+                return false;
         return true;
     };
     switch (g->st) {
@@ -429,7 +448,8 @@ void group_coordinator::join_group(const group_request_info& info, proto::join_g
     }
 }
 
-void group_coordinator::add_member_and_rebalance(group& g, std::unique_ptr<member> m, std::function<void(proto::join_group_response)> cb) {
+void group_coordinator::add_member_and_rebalance(group& g, std::unique_ptr<member> m,
+                                                 std::function<void(proto::join_group_response)> cb) {
     if (g.members.empty()) g.protocol_type = m->protocol_type;
     m->awaiting_join = std::move(cb);
     if (m->instance_id) g.static_members[*m->instance_id] = m->id;
@@ -455,7 +475,8 @@ void group_coordinator::maybe_prepare_rebalance(group& g, const std::string& rea
         try_complete_join(g);
         return;
     }
-    if (g.st == state::stable || g.st == state::completing_rebalance || g.st == state::empty) prepare_rebalance(g, reason);
+    if (g.st == state::stable || g.st == state::completing_rebalance || g.st == state::empty)
+        prepare_rebalance(g, reason);
 }
 
 void group_coordinator::prepare_rebalance(group& g, const std::string& reason) {
@@ -487,7 +508,8 @@ void group_coordinator::prepare_rebalance(group& g, const std::string& reason) {
         int32_t remaining = max_rebalance - delay;
         g.initial_delay_active = true;
         g.new_member_added = false;
-        g.join_timer = _exec.schedule_after(delay, [this, gid, tok, remaining] { on_initial_delay(gid, tok, remaining); });
+        g.join_timer =
+            _exec.schedule_after(delay, [this, gid, tok, remaining] { on_initial_delay(gid, tok, remaining); });
         return;
     }
     g.initial_delay_active = false;
@@ -558,8 +580,8 @@ void group_coordinator::complete_join(group& g) {
     g.protocol = select_protocol(g);
     g.set_state(state::completing_rebalance);
     persist_group(g);
-    logger()->info("group {}: generation {} with {} members, protocol {}, leader {}", g.id, g.generation, g.members.size(), g.protocol,
-                   g.leader);
+    logger()->info("group {}: generation {} with {} members, protocol {}, leader {}", g.id, g.generation,
+                   g.members.size(), g.protocol, g.leader);
     g.pending_sync.clear();
     for (auto& [id, m] : g.members) {
         g.pending_sync.insert(id);
@@ -570,7 +592,8 @@ void group_coordinator::complete_join(group& g) {
     }
     std::string gid = g.id;
     int32_t gen = g.generation;
-    g.sync_timer = _exec.schedule_after(std::max(g.max_rebalance_timeout(), 1), [this, gid, gen] { on_sync_timeout(gid, gen); });
+    g.sync_timer =
+        _exec.schedule_after(std::max(g.max_rebalance_timeout(), 1), [this, gid, gen] { on_sync_timeout(gid, gen); });
 }
 
 void group_coordinator::on_sync_timeout(const std::string& gid, int32_t generation) {
@@ -607,10 +630,15 @@ void group_coordinator::remove_member(group& g, const std::string& mid, const st
         m->awaiting_sync(std::move(r));
     }
     switch (g.st) {
-    case state::preparing_rebalance: try_complete_join(g); break;
+    case state::preparing_rebalance:
+        try_complete_join(g);
+        break;
     case state::stable:
-    case state::completing_rebalance: prepare_rebalance(g, "member " + mid + " left: " + reason); break;
-    default: break;
+    case state::completing_rebalance:
+        prepare_rebalance(g, "member " + mid + " left: " + reason);
+        break;
+    default:
+        break;
     }
 }
 
@@ -633,15 +661,18 @@ void group_coordinator::sync_group(const group_request_info& info, proto::sync_g
     auto& m = *it->second;
     switch (g->st) {
     case state::empty:
-    case state::dead: return fail_with(ec::unknown_member_id);
-    case state::preparing_rebalance: return fail_with(ec::rebalance_in_progress);
+    case state::dead:
+        return fail_with(ec::unknown_member_id);
+    case state::preparing_rebalance:
+        return fail_with(ec::rebalance_in_progress);
     case state::completing_rebalance: {
         m.awaiting_sync = std::move(cb);
         g->pending_sync.erase(m.id);
         schedule_session(*g, m);
         if (m.id != g->leader) return;
         std::map<std::string, std::string> given;
-        for (auto& a : req.assignments) given[a.member_id] = std::move(a.assignment);
+        for (auto& a : req.assignments)
+            given[a.member_id] = std::move(a.assignment);
         for (auto& [id, mm] : g->members) {
             auto ga = given.find(id);
             mm->assignment = ga == given.end() ? std::string() : std::move(ga->second);
@@ -669,23 +700,37 @@ void group_coordinator::sync_group(const group_request_info& info, proto::sync_g
     }
 }
 
-proto::heartbeat_response group_coordinator::heartbeat(const group_request_info& info, const proto::heartbeat_request& req) {
+proto::heartbeat_response group_coordinator::heartbeat(const group_request_info& info,
+                                                       const proto::heartbeat_request& req) {
     proto::heartbeat_response r;
     auto* g = find(req.group_id);
-    if (!g) { r.error_code = ec::unknown_member_id; return r; }
+    if (!g) {
+        r.error_code = ec::unknown_member_id;
+        return r;
+    }
     if (req.group_instance_id) {
         auto s = g->static_members.find(*req.group_instance_id);
-        if (s != g->static_members.end() && s->second != req.member_id) { r.error_code = ec::fenced_instance_id; return r; }
+        if (s != g->static_members.end() && s->second != req.member_id) {
+            r.error_code = ec::fenced_instance_id;
+            return r;
+        }
     }
     auto it = g->members.find(req.member_id);
-    if (it == g->members.end() || g->st == state::empty) { r.error_code = ec::unknown_member_id; return r; }
-    if (req.generation_id != g->generation) { r.error_code = ec::illegal_generation; return r; }
+    if (it == g->members.end() || g->st == state::empty) {
+        r.error_code = ec::unknown_member_id;
+        return r;
+    }
+    if (req.generation_id != g->generation) {
+        r.error_code = ec::illegal_generation;
+        return r;
+    }
     schedule_session(*g, *it->second);
     if (g->st == state::preparing_rebalance) r.error_code = ec::rebalance_in_progress;
     return r;
 }
 
-proto::leave_group_response group_coordinator::leave_group(const group_request_info& info, const proto::leave_group_request& req) {
+proto::leave_group_response group_coordinator::leave_group(const group_request_info& info,
+                                                           const proto::leave_group_request& req) {
     proto::leave_group_response r;
     std::vector<proto::leave_group_request::member> who = req.members;
     if (info.version <= 2) who = {{req.member_id, std::nullopt}};
@@ -696,8 +741,10 @@ proto::leave_group_response group_coordinator::leave_group(const group_request_i
             out.error_code = ec::unknown_member_id;
         } else if (w.group_instance_id) {
             auto s = g->static_members.find(*w.group_instance_id);
-            if (s == g->static_members.end()) out.error_code = ec::unknown_member_id;
-            else if (!w.member_id.empty() && s->second != w.member_id) out.error_code = ec::fenced_instance_id;
+            if (s == g->static_members.end())
+                out.error_code = ec::unknown_member_id;
+            else if (!w.member_id.empty() && s->second != w.member_id)
+                out.error_code = ec::fenced_instance_id;
             else {
                 std::string mid = s->second;
                 logger()->info("group {}: static member {} ({}) left", g->id, mid, *w.group_instance_id);
@@ -723,22 +770,32 @@ proto::leave_group_response group_coordinator::leave_group(const group_request_i
     return r;
 }
 
-proto::offset_commit_response group_coordinator::commit_offsets(const group_request_info& info, const proto::offset_commit_request& req) {
+proto::offset_commit_response group_coordinator::commit_offsets(const group_request_info& info,
+                                                                const proto::offset_commit_request& req) {
     proto::offset_commit_response r;
     int16_t err = ec::none;
     auto* g = find(req.group_id);
-    if (req.group_id.empty()) err = ec::invalid_group_id;
+    if (req.group_id.empty())
+        err = ec::invalid_group_id;
     else if (!g) {
-        if (req.generation_id < 0) g = &get_or_create(req.group_id);
-        else err = ec::illegal_generation;
+        if (req.generation_id < 0)
+            g = &get_or_create(req.group_id);
+        else
+            err = ec::illegal_generation;
     } else {
         auto s = req.group_instance_id ? g->static_members.find(*req.group_instance_id) : g->static_members.end();
-        if (req.group_instance_id && s != g->static_members.end() && s->second != req.member_id) err = ec::fenced_instance_id;
-        else if (req.generation_id < 0 && g->st == state::empty) err = ec::none;
-        else if (g->st == state::completing_rebalance) err = ec::rebalance_in_progress;
-        else if (!g->members.count(req.member_id)) err = ec::unknown_member_id;
-        else if (req.generation_id != g->generation) err = ec::illegal_generation;
-        else schedule_session(*g, *g->members[req.member_id]);
+        if (req.group_instance_id && s != g->static_members.end() && s->second != req.member_id)
+            err = ec::fenced_instance_id;
+        else if (req.generation_id < 0 && g->st == state::empty)
+            err = ec::none;
+        else if (g->st == state::completing_rebalance)
+            err = ec::rebalance_in_progress;
+        else if (!g->members.count(req.member_id))
+            err = ec::unknown_member_id;
+        else if (req.generation_id != g->generation)
+            err = ec::illegal_generation;
+        else
+            schedule_session(*g, *g->members[req.member_id]);
     }
     int64_t now = wall_ms();
     for (auto& t : req.topics) {
@@ -747,7 +804,8 @@ proto::offset_commit_response group_coordinator::commit_offsets(const group_requ
         for (auto& p : t.partitions) {
             int16_t e = err;
             if (e == ec::none && !_partition_exists(t.name, p.partition_index)) e = ec::unknown_topic_or_partition;
-            if (e == ec::none && p.committed_metadata && static_cast<int32_t>(p.committed_metadata->size()) > _cfg.max_metadata_bytes)
+            if (e == ec::none && p.committed_metadata &&
+                static_cast<int32_t>(p.committed_metadata->size()) > _cfg.max_metadata_bytes)
                 e = ec::offset_metadata_too_large;
             if (e == ec::none) {
                 offset_entry oe;
@@ -765,7 +823,8 @@ proto::offset_commit_response group_coordinator::commit_offsets(const group_requ
     return r;
 }
 
-proto::offset_fetch_response group_coordinator::fetch_offsets(const group_request_info& info, const proto::offset_fetch_request& req) {
+proto::offset_fetch_response group_coordinator::fetch_offsets(const group_request_info& info,
+                                                              const proto::offset_fetch_request& req) {
     proto::offset_fetch_response r;
     auto* g = find(req.group_id);
     auto unstable = [&](const std::string& t, int32_t p) {
@@ -813,7 +872,8 @@ proto::offset_fetch_response group_coordinator::fetch_offsets(const group_reques
     return r;
 }
 
-proto::describe_groups_response group_coordinator::describe_groups(const group_request_info& info, const proto::describe_groups_request& req) {
+proto::describe_groups_response group_coordinator::describe_groups(const group_request_info& info,
+                                                                   const proto::describe_groups_request& req) {
     proto::describe_groups_response r;
     for (auto& gid : req.groups) {
         proto::describe_groups_response::group out;
@@ -845,7 +905,8 @@ proto::describe_groups_response group_coordinator::describe_groups(const group_r
     return r;
 }
 
-proto::list_groups_response group_coordinator::list_groups(const group_request_info& info, const proto::list_groups_request& req) {
+proto::list_groups_response group_coordinator::list_groups(const group_request_info& info,
+                                                           const proto::list_groups_request& req) {
     proto::list_groups_response r;
     for (auto& [id, g] : _groups) {
         std::string st = state_name(g->st);
@@ -860,19 +921,25 @@ proto::list_groups_response group_coordinator::list_groups(const group_request_i
     return r;
 }
 
-proto::delete_groups_response group_coordinator::delete_groups(const group_request_info& info, const proto::delete_groups_request& req) {
+proto::delete_groups_response group_coordinator::delete_groups(const group_request_info& info,
+                                                               const proto::delete_groups_request& req) {
     proto::delete_groups_response r;
     for (auto& gid : req.groups_names) {
         auto* g = find(gid);
         int16_t e = ec::none;
-        if (!g) e = ec::group_id_not_found;
-        else if (!g->members.empty() || g->st != state::empty) e = ec::non_empty_group;
+        if (!g)
+            e = ec::group_id_not_found;
+        else if (!g->members.empty() || g->st != state::empty)
+            e = ec::non_empty_group;
         else {
-            for (auto& [tp, _] : g->offsets) persist_offset(gid, tp.first, tp.second, nullptr);
+            for (auto& [tp, _] : g->offsets)
+                persist_offset(gid, tp.first, tp.second, nullptr);
             for (auto& [pid, staged] : g->txn_offsets)
-                for (auto& [tp, _] : staged) (void)_journal.erase(txn_offset_key(gid, pid, tp.first, tp.second));
+                for (auto& [tp, _] : staged)
+                    (void)_journal.erase(txn_offset_key(gid, pid, tp.first, tp.second));
             (void)_journal.erase(group_key(gid));
-            for (auto& [_, t] : g->pending) _exec.cancel(t);
+            for (auto& [_, t] : g->pending)
+                _exec.cancel(t);
             _groups.erase(gid);
             logger()->info("group {} deleted", gid);
         }
@@ -886,7 +953,8 @@ proto::txn_offset_commit_response group_coordinator::txn_commit_offsets(const gr
     proto::txn_offset_commit_response r;
     int16_t err = ec::none;
     group* g = nullptr;
-    if (req.group_id.empty()) err = ec::invalid_group_id;
+    if (req.group_id.empty())
+        err = ec::invalid_group_id;
     else {
         g = &get_or_create(req.group_id);
         if (req.group_instance_id) {
@@ -894,7 +962,8 @@ proto::txn_offset_commit_response group_coordinator::txn_commit_offsets(const gr
             if (s != g->static_members.end() && s->second != req.member_id) err = ec::fenced_instance_id;
         }
         if (err == ec::none && !req.member_id.empty() && !g->members.count(req.member_id)) err = ec::unknown_member_id;
-        if (err == ec::none && req.generation_id >= 0 && req.generation_id != g->generation) err = ec::illegal_generation;
+        if (err == ec::none && req.generation_id >= 0 && req.generation_id != g->generation)
+            err = ec::illegal_generation;
     }
     int64_t now = wall_ms();
     for (auto& t : req.topics) {
@@ -903,7 +972,8 @@ proto::txn_offset_commit_response group_coordinator::txn_commit_offsets(const gr
         for (auto& p : t.partitions) {
             int16_t e = err;
             if (e == ec::none && !_partition_exists(t.name, p.partition_index)) e = ec::unknown_topic_or_partition;
-            if (e == ec::none && p.committed_metadata && static_cast<int32_t>(p.committed_metadata->size()) > _cfg.max_metadata_bytes)
+            if (e == ec::none && p.committed_metadata &&
+                static_cast<int32_t>(p.committed_metadata->size()) > _cfg.max_metadata_bytes)
                 e = ec::offset_metadata_too_large;
             if (e == ec::none) {
                 offset_entry oe;
@@ -957,7 +1027,8 @@ void group_coordinator::expire_offsets(int64_t now_ms) {
         if (g->st != state::empty || !g->members.empty() || !g->pending.empty()) continue;
         if (now_ms - g->state_since_ms < _cfg.offsets_retention_ms) continue;
         if (!g->txn_offsets.empty()) continue;
-        for (auto& [tp, _] : g->offsets) persist_offset(gid, tp.first, tp.second, nullptr);
+        for (auto& [tp, _] : g->offsets)
+            persist_offset(gid, tp.first, tp.second, nullptr);
         g->offsets.clear();
         drop.push_back(gid);
     }
@@ -970,8 +1041,10 @@ void group_coordinator::expire_offsets(int64_t now_ms) {
 
 std::map<std::string, int64_t> group_coordinator::state_counts() const {
     std::map<std::string, int64_t> m;
-    for (auto s : {state::empty, state::preparing_rebalance, state::completing_rebalance, state::stable}) m[state_name(s)] = 0;
-    for (auto& [_, g] : _groups) m[state_name(g->st)]++;
+    for (auto s : {state::empty, state::preparing_rebalance, state::completing_rebalance, state::stable})
+        m[state_name(s)] = 0;
+    for (auto& [_, g] : _groups)
+        m[state_name(g->st)]++;
     return m;
 }
 

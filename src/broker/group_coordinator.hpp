@@ -60,18 +60,24 @@ public:
     // Loads groups and offsets from the journal (start-up, on the coordinator thread).
     void load();
 
-    void join_group(const group_request_info& info, proto::join_group_request req, std::function<void(proto::join_group_response)> cb);
-    void sync_group(const group_request_info& info, proto::sync_group_request req, std::function<void(proto::sync_group_response)> cb);
+    void join_group(const group_request_info& info, proto::join_group_request req,
+                    std::function<void(proto::join_group_response)> cb);
+    void sync_group(const group_request_info& info, proto::sync_group_request req,
+                    std::function<void(proto::sync_group_response)> cb);
     proto::heartbeat_response heartbeat(const group_request_info& info, const proto::heartbeat_request& req);
     proto::leave_group_response leave_group(const group_request_info& info, const proto::leave_group_request& req);
-    proto::offset_commit_response commit_offsets(const group_request_info& info, const proto::offset_commit_request& req);
+    proto::offset_commit_response commit_offsets(const group_request_info& info,
+                                                 const proto::offset_commit_request& req);
     proto::offset_fetch_response fetch_offsets(const group_request_info& info, const proto::offset_fetch_request& req);
-    proto::describe_groups_response describe_groups(const group_request_info& info, const proto::describe_groups_request& req);
+    proto::describe_groups_response describe_groups(const group_request_info& info,
+                                                    const proto::describe_groups_request& req);
     proto::list_groups_response list_groups(const group_request_info& info, const proto::list_groups_request& req);
-    proto::delete_groups_response delete_groups(const group_request_info& info, const proto::delete_groups_request& req);
+    proto::delete_groups_response delete_groups(const group_request_info& info,
+                                                const proto::delete_groups_request& req);
 
     // Transactions (called by the transaction coordinator / TxnOffsetCommit handler).
-    proto::txn_offset_commit_response txn_commit_offsets(const group_request_info& info, const proto::txn_offset_commit_request& req);
+    proto::txn_offset_commit_response txn_commit_offsets(const group_request_info& info,
+                                                         const proto::txn_offset_commit_request& req);
     void complete_txn_offsets(const std::string& group, int64_t producer_id, bool commit);
 
     // Drops committed offsets of a deleted topic.
@@ -97,7 +103,8 @@ private:
     static const char* state_name(state s);
     group* find(const std::string& id);
     group& get_or_create(const std::string& id);
-    void add_member_and_rebalance(group& g, std::unique_ptr<member> m, std::function<void(proto::join_group_response)> cb);
+    void add_member_and_rebalance(group& g, std::unique_ptr<member> m,
+                                  std::function<void(proto::join_group_response)> cb);
     void update_member_and_rebalance(group& g, member& m, const proto::join_group_request& req,
                                      std::function<void(proto::join_group_response)> cb);
     void maybe_prepare_rebalance(group& g, const std::string& reason);
@@ -116,7 +123,6 @@ private:
     proto::join_group_response join_response(const group& g, const member& m, int16_t error) const;
     void persist_group(const group& g);
     void persist_offset(const std::string& gid, const std::string& topic, int32_t p, const offset_entry* e);
-    void maybe_forget_group(const std::string& gid);
 
     group_config _cfg;
     executor& _exec;

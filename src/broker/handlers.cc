@@ -9,8 +9,8 @@
 namespace ferry::broker {
 
 namespace ec = proto::ec;
-using proto::api_key;
 using net::outcome;
+using proto::api_key;
 
 namespace {
 
@@ -19,17 +19,16 @@ auto logger() {
     return l;
 }
 
-template <class M>
-outcome reply(const net::request_context& ctx, M& msg) {
+template <class M> outcome reply(const net::request_context& ctx, M& msg) {
     return outcome::respond(proto::encode_response(ctx.header, msg));
 }
 
-#define DECODE_OR_CLOSE(type, var)                                                                       \
-    auto var##_opt = proto::decode_request<type>(ctx.header, body, size);                               \
-    if (!var##_opt) {                                                                                    \
-        logger()->debug("malformed {} v{} request from {}: closing", #type, ctx.header.api_version, ctx.client_host); \
-        return outcome::close();                                                                         \
-    }                                                                                                    \
+#define DECODE_OR_CLOSE(type, var)                                                                                     \
+    auto var##_opt = proto::decode_request<type>(ctx.header, body, size);                                              \
+    if (!var##_opt) {                                                                                                  \
+        logger()->debug("malformed {} v{} request from {}: closing", #type, ctx.header.api_version, ctx.client_host);  \
+        return outcome::close();                                                                                       \
+    }                                                                                                                  \
     auto& var = *var##_opt;
 
 } // namespace
@@ -44,14 +43,22 @@ bool kafka_api::valid_topic_name(const std::string& name) {
 outcome kafka_api::handle(net::request_context& ctx, char* body, size_t size) {
     _c.metrics->count_request(ctx.header.api_key);
     switch (static_cast<api_key>(ctx.header.api_key)) {
-    case api_key::api_versions: return api_versions(ctx, body, size);
-    case api_key::metadata: return metadata(ctx, body, size);
-    case api_key::produce: return produce(ctx, body, size);
-    case api_key::fetch: return fetch(ctx, body, size);
-    case api_key::list_offsets: return list_offsets(ctx, body, size);
-    case api_key::find_coordinator: return find_coordinator(ctx, body, size);
-    case api_key::offset_for_leader_epoch: return offset_for_leader_epoch(ctx, body, size);
-    case api_key::describe_cluster: return describe_cluster(ctx, body, size);
+    case api_key::api_versions:
+        return api_versions(ctx, body, size);
+    case api_key::metadata:
+        return metadata(ctx, body, size);
+    case api_key::produce:
+        return produce(ctx, body, size);
+    case api_key::fetch:
+        return fetch(ctx, body, size);
+    case api_key::list_offsets:
+        return list_offsets(ctx, body, size);
+    case api_key::find_coordinator:
+        return find_coordinator(ctx, body, size);
+    case api_key::offset_for_leader_epoch:
+        return offset_for_leader_epoch(ctx, body, size);
+    case api_key::describe_cluster:
+        return describe_cluster(ctx, body, size);
     case api_key::join_group:
     case api_key::sync_group:
     case api_key::heartbeat:
@@ -61,19 +68,29 @@ outcome kafka_api::handle(net::request_context& ctx, char* body, size_t size) {
     case api_key::describe_groups:
     case api_key::list_groups:
     case api_key::delete_groups:
-    case api_key::txn_offset_commit: return group_api(ctx, body, size);
+    case api_key::txn_offset_commit:
+        return group_api(ctx, body, size);
     case api_key::init_producer_id:
     case api_key::add_partitions_to_txn:
     case api_key::add_offsets_to_txn:
-    case api_key::end_txn: return txn_api(ctx, body, size);
-    case api_key::create_topics: return create_topics(ctx, body, size);
-    case api_key::delete_topics: return delete_topics(ctx, body, size);
-    case api_key::create_partitions: return create_partitions(ctx, body, size);
-    case api_key::describe_configs: return describe_configs(ctx, body, size);
-    case api_key::alter_configs: return alter_configs(ctx, body, size, false);
-    case api_key::incremental_alter_configs: return alter_configs(ctx, body, size, true);
-    case api_key::delete_records: return delete_records(ctx, body, size);
-    default: return outcome::close();
+    case api_key::end_txn:
+        return txn_api(ctx, body, size);
+    case api_key::create_topics:
+        return create_topics(ctx, body, size);
+    case api_key::delete_topics:
+        return delete_topics(ctx, body, size);
+    case api_key::create_partitions:
+        return create_partitions(ctx, body, size);
+    case api_key::describe_configs:
+        return describe_configs(ctx, body, size);
+    case api_key::alter_configs:
+        return alter_configs(ctx, body, size, false);
+    case api_key::incremental_alter_configs:
+        return alter_configs(ctx, body, size, true);
+    case api_key::delete_records:
+        return delete_records(ctx, body, size);
+    default:
+        return outcome::close();
     }
 }
 
@@ -90,7 +107,8 @@ outcome kafka_api::api_versions(net::request_context& ctx, char* body, size_t si
         h0.api_version = 0;
         return outcome::respond(proto::encode_response(h0, r));
     }
-    for (auto& a : proto::supported_apis()) r.api_keys.push_back({a.key, a.min_version, a.max_version});
+    for (auto& a : proto::supported_apis())
+        r.api_keys.push_back({a.key, a.min_version, a.max_version});
     return reply(ctx, r);
 }
 
@@ -178,27 +196,36 @@ outcome kafka_api::produce(net::request_context& ctx, char* body, size_t size) {
             } else {
                 std::string_view data = p.records.view();
                 auto h = proto::parse_batch_header(data);
-                if (!h) fail_with(ec::invalid_record, "expected one RecordBatch of magic 2");
-                else if (h->total_size() != data.size()) fail_with(ec::invalid_record, "expected exactly one RecordBatch per partition");
-                else if (h->is_control()) fail_with(ec::invalid_record, "clients must not send control batches");
-                else if (h->compression() == 4 && v < 7) fail_with(ec::unsupported_compression_type, "zstd needs Produce v7 or later");
-                else if (h->compression() > 4) fail_with(ec::invalid_record, "unknown compression codec");
-                else if (h->producer_id >= 0 && h->base_sequence < 0) fail_with(ec::invalid_record, "idempotent batch without a sequence");
-                else if (h->is_transactional() && !req.transactional_id) fail_with(ec::invalid_record, "transactional batch in a non-transactional request");
+                if (!h)
+                    fail_with(ec::invalid_record, "expected one RecordBatch of magic 2");
+                else if (h->total_size() != data.size())
+                    fail_with(ec::invalid_record, "expected exactly one RecordBatch per partition");
+                else if (h->is_control())
+                    fail_with(ec::invalid_record, "clients must not send control batches");
+                else if (h->compression() == 4 && v < 7)
+                    fail_with(ec::unsupported_compression_type, "zstd needs Produce v7 or later");
+                else if (h->compression() > 4)
+                    fail_with(ec::invalid_record, "unknown compression codec");
+                else if (h->producer_id >= 0 && h->base_sequence < 0)
+                    fail_with(ec::invalid_record, "idempotent batch without a sequence");
+                else if (h->is_transactional() && !req.transactional_id)
+                    fail_with(ec::invalid_record, "transactional batch in a non-transactional request");
                 else if (h->records_count <= 0 || h->records_count != h->last_offset_delta + 1)
                     fail_with(ec::invalid_record, "record count does not match the last offset delta");
                 else {
                     auto res = ps->append(std::span<char>(p.records.data, p.records.size), *h);
                     if (res.error != ec::none) {
                         fail_with(res.error, res.message);
-                        logger()->debug("produce to {}-{} rejected: {} {}", t.name, p.index, proto::error_name(res.error), res.message);
+                        logger()->debug("produce to {}-{} rejected: {} {}", t.name, p.index,
+                                        proto::error_name(res.error), res.message);
                     } else {
                         rp.base_offset = res.base_offset;
                         rp.log_append_time_ms = res.log_append_time;
                         rp.log_start_offset = res.log_start_offset;
                         _c.metrics->produced_batches.fetch_add(1, std::memory_order_relaxed);
                         _c.metrics->produced_records.fetch_add(h->records_count, std::memory_order_relaxed);
-                        _c.metrics->produced_bytes.fetch_add(static_cast<int64_t>(data.size()), std::memory_order_relaxed);
+                        _c.metrics->produced_bytes.fetch_add(static_cast<int64_t>(data.size()),
+                                                             std::memory_order_relaxed);
                     }
                 }
             }
@@ -275,7 +302,8 @@ size_t kafka_api::run_fetch(proto::fetch_request& req, proto::fetch_response& re
                     int64_t end = p.fetch_offset + 1;
                     if (!batches.empty())
                         if (auto lh = proto::parse_batch_header(batches.back())) end = lh->last_offset() + 1;
-                    for (auto& a : log.aborted_between(p.fetch_offset, end)) rp.aborted_transactions->push_back({a.producer_id, a.first_offset});
+                    for (auto& a : log.aborted_between(p.fetch_offset, end))
+                        rp.aborted_transactions->push_back({a.producer_id, a.first_offset});
                 }
             }
             total += rr.data.size();
@@ -299,9 +327,10 @@ outcome kafka_api::fetch(net::request_context& ctx, char* body, size_t size) {
     bool any_error = false;
     size_t got = run_fetch(req, r, any_error);
     bool has_partitions = false;
-    for (auto& t : req.topics) has_partitions |= !t.partitions.empty();
-    if (got >= static_cast<size_t>(std::max(req.min_bytes, 0)) || req.max_wait_ms <= 0 || any_error || !has_partitions ||
-        (got > 0 && req.min_bytes <= 0)) {
+    for (auto& t : req.topics)
+        has_partitions |= !t.partitions.empty();
+    if (got >= static_cast<size_t>(std::max(req.min_bytes, 0)) || req.max_wait_ms <= 0 || any_error ||
+        !has_partitions || (got > 0 && req.min_bytes <= 0)) {
         _c.metrics->fetched_bytes.fetch_add(static_cast<int64_t>(got), std::memory_order_relaxed);
         return reply(ctx, r);
     }
@@ -316,7 +345,8 @@ outcome kafka_api::fetch(net::request_context& ctx, char* body, size_t size) {
     pf->watcher = ctx.loop->add_data_watcher([this, weak] {
         if (auto p = weak.lock()) complete_parked(p, false);
     });
-    pf->timer = ctx.loop->add_timer(net::steady_now_ms() + pf->req.max_wait_ms, [this, pf] { complete_parked(pf, true); });
+    pf->timer =
+        ctx.loop->add_timer(net::steady_now_ms() + pf->req.max_wait_ms, [this, pf] { complete_parked(pf, true); });
     _c.metrics->fetch_requests_parked.fetch_add(1, std::memory_order_relaxed);
     return outcome::deferred();
 }
@@ -370,7 +400,8 @@ outcome kafka_api::list_offsets(net::request_context& ctx, char* body, size_t si
     return reply(ctx, r);
 }
 
-// ---------------------------------------------------------------- FindCoordinator, DescribeCluster, OffsetForLeaderEpoch
+// ---------------------------------------------------------------- FindCoordinator, DescribeCluster,
+// OffsetForLeaderEpoch
 outcome kafka_api::find_coordinator(net::request_context& ctx, char* body, size_t size) {
     DECODE_OR_CLOSE(proto::find_coordinator_request, req);
     proto::find_coordinator_response r;
@@ -406,8 +437,10 @@ outcome kafka_api::offset_for_leader_epoch(net::request_context& ctx, char* body
             proto::offset_for_leader_epoch_response::partition rp;
             rp.partition = p.partition;
             auto ps = _c.partitions->get(t.topic, p.partition);
-            if (!ps) rp.error_code = ec::unknown_topic_or_partition;
-            else if (p.current_leader_epoch > 0) rp.error_code = ec::unknown_leader_epoch;
+            if (!ps)
+                rp.error_code = ec::unknown_topic_or_partition;
+            else if (p.current_leader_epoch > 0)
+                rp.error_code = ec::unknown_leader_epoch;
             else if (p.leader_epoch <= 0) {
                 // The only epoch there has ever been is 0, and it ends at the log end.
                 rp.leader_epoch = 0;
@@ -434,13 +467,17 @@ outcome kafka_api::group_api(net::request_context& ctx, char* body, size_t size)
     case api_key::join_group: {
         DECODE_OR_CLOSE(proto::join_group_request, req);
         return post([groups, info, h, token, req = std::move(req)]() mutable {
-            groups->join_group(info, std::move(req), [h, token](proto::join_group_response resp) { token.send(proto::encode_response(h, resp)); });
+            groups->join_group(info, std::move(req), [h, token](proto::join_group_response resp) {
+                token.send(proto::encode_response(h, resp));
+            });
         });
     }
     case api_key::sync_group: {
         DECODE_OR_CLOSE(proto::sync_group_request, req);
         return post([groups, info, h, token, req = std::move(req)]() mutable {
-            groups->sync_group(info, std::move(req), [h, token](proto::sync_group_response resp) { token.send(proto::encode_response(h, resp)); });
+            groups->sync_group(info, std::move(req), [h, token](proto::sync_group_response resp) {
+                token.send(proto::encode_response(h, resp));
+            });
         });
     }
     case api_key::heartbeat: {
@@ -499,7 +536,8 @@ outcome kafka_api::group_api(net::request_context& ctx, char* body, size_t size)
             token.send(proto::encode_response(h, resp));
         });
     }
-    default: return outcome::close();
+    default:
+        return outcome::close();
     }
 }
 
@@ -541,7 +579,8 @@ outcome kafka_api::txn_api(net::request_context& ctx, char* body, size_t size) {
             token.send(proto::encode_response(h, resp));
         });
     }
-    default: return outcome::close();
+    default:
+        return outcome::close();
     }
 }
 

@@ -20,14 +20,13 @@ auto logger() {
     return l;
 }
 
-template <class M>
-outcome reply(const net::request_context& ctx, M& msg) {
+template <class M> outcome reply(const net::request_context& ctx, M& msg) {
     return outcome::respond(proto::encode_response(ctx.header, msg));
 }
 
-#define DECODE_OR_CLOSE(type, var)                                          \
-    auto var##_opt = proto::decode_request<type>(ctx.header, body, size);  \
-    if (!var##_opt) return outcome::close();                                \
+#define DECODE_OR_CLOSE(type, var)                                                                                     \
+    auto var##_opt = proto::decode_request<type>(ctx.header, body, size);                                              \
+    if (!var##_opt) return outcome::close();                                                                           \
     auto& var = *var##_opt;
 
 // The broker-level setting each topic config inherits from (DescribeConfigs synonyms).
@@ -111,7 +110,8 @@ outcome kafka_api::create_topics(net::request_context& ctx, char* body, size_t s
     DECODE_OR_CLOSE(proto::create_topics_request, req);
     proto::create_topics_response r;
     std::map<std::string, int> seen;
-    for (auto& t : req.topics) seen[t.name]++;
+    for (auto& t : req.topics)
+        seen[t.name]++;
     for (auto& t : req.topics) {
         proto::create_topics_response::topic rt;
         rt.name = t.name;
@@ -124,10 +124,13 @@ outcome kafka_api::create_topics(net::request_context& ctx, char* body, size_t s
         std::map<std::string, std::string> configs;
         for (auto& c : t.configs)
             if (c.value) configs[c.name] = *c.value;
-        if (seen[t.name] > 1) fail_with(ec::invalid_request, "Create topics request from client contains the same topic more than once");
+        if (seen[t.name] > 1)
+            fail_with(ec::invalid_request, "Create topics request from client contains the same topic more than once");
         else if (!valid_topic_name(t.name))
-            fail_with(ec::invalid_topic_exception, "Topic name '" + t.name + "' is illegal: use 1 to 249 of [a-zA-Z0-9._-], not '.' or '..'");
-        else if (_c.logs->topic_exists(t.name)) fail_with(ec::topic_already_exists, "Topic '" + t.name + "' already exists.");
+            fail_with(ec::invalid_topic_exception,
+                      "Topic name '" + t.name + "' is illegal: use 1 to 249 of [a-zA-Z0-9._-], not '.' or '..'");
+        else if (_c.logs->topic_exists(t.name))
+            fail_with(ec::topic_already_exists, "Topic '" + t.name + "' already exists.");
         else if (!t.assignments.empty() && (partitions != -1 || rf != -1))
             fail_with(ec::invalid_request, "Both numPartitions or replicationFactor and replicasAssignments were set.");
         else {
@@ -136,7 +139,8 @@ outcome kafka_api::create_topics(net::request_context& ctx, char* body, size_t s
                 rf = 1;
                 for (auto& a : t.assignments)
                     if (a.broker_ids.size() != 1 || a.broker_ids[0] != _c.cfg->node_id) {
-                        fail_with(ec::invalid_replica_assignment, "replicas may only be assigned to broker " + std::to_string(_c.cfg->node_id));
+                        fail_with(ec::invalid_replica_assignment,
+                                  "replicas may only be assigned to broker " + std::to_string(_c.cfg->node_id));
                         break;
                     }
             }
@@ -149,19 +153,24 @@ outcome kafka_api::create_topics(net::request_context& ctx, char* body, size_t s
                 fail_with(ec::invalid_replication_factor, "Replication factor must be larger than 0.");
             } else if (rf > 1 && !_c.cfg->clamp_replication_factor) {
                 fail_with(ec::invalid_replication_factor,
-                          "Unable to replicate the partition " + std::to_string(rf) + " time(s): The target replication factor of " +
-                              std::to_string(rf) + " cannot be reached because only 1 broker(s) are registered.");
+                          "Unable to replicate the partition " + std::to_string(rf) +
+                              " time(s): The target replication factor of " + std::to_string(rf) +
+                              " cannot be reached because only 1 broker(s) are registered.");
             } else if (auto v = validate_configs(configs); !v) {
                 fail_with(ec::invalid_config, v.error().message);
             } else if (!req.validate_only) {
                 if (rf > 1)
-                    logger()->warn("topic {}: replication factor {} clamped to 1 (single-node broker; ferry.replication.factor.clamp=true)",
+                    logger()->warn("topic {}: replication factor {} clamped to 1 (single-node broker; "
+                                   "ferry.replication.factor.clamp=true)",
                                    t.name, rf);
                 auto cr = _c.logs->create_topic(t.name, partitions, configs);
                 if (!cr) {
-                    if (cr.error().kind == errc::already_exists) fail_with(ec::topic_already_exists, "Topic '" + t.name + "' already exists.");
-                    else if (cr.error().kind == errc::invalid_argument) fail_with(ec::invalid_config, cr.error().message);
-                    else fail_with(ec::unknown_server_error, cr.error().message);
+                    if (cr.error().kind == errc::already_exists)
+                        fail_with(ec::topic_already_exists, "Topic '" + t.name + "' already exists.");
+                    else if (cr.error().kind == errc::invalid_argument)
+                        fail_with(ec::invalid_config, cr.error().message);
+                    else
+                        fail_with(ec::unknown_server_error, cr.error().message);
                 } else {
                     logger()->info("created topic {} with {} partitions{}", t.name, partitions,
                                    configs.empty() ? "" : fmt::format(" and {} config overrides", configs.size()));
@@ -179,7 +188,8 @@ outcome kafka_api::delete_topics(net::request_context& ctx, char* body, size_t s
     proto::delete_topics_response r;
     for (auto& name : req.topic_names) {
         int16_t e = ec::none;
-        if (!_c.logs->topic_exists(name)) e = ec::unknown_topic_or_partition;
+        if (!_c.logs->topic_exists(name))
+            e = ec::unknown_topic_or_partition;
         else if (auto d = _c.logs->delete_topic(name); !d) {
             e = d.error().kind == errc::not_found ? ec::unknown_topic_or_partition : ec::unknown_server_error;
             logger()->warn("deleting topic {} failed: {}", name, d.error().message);
@@ -206,12 +216,12 @@ outcome kafka_api::create_partitions(net::request_context& ctx, char* body, size
             rr.error_message = "The topic '" + t.name + "' does not exist.";
         } else if (t.count <= *current) {
             rr.error_code = ec::invalid_partitions;
-            rr.error_message = "Topic currently has " + std::to_string(*current) + " partitions, which is higher than the requested " +
-                               std::to_string(t.count) + ".";
+            rr.error_message = "Topic currently has " + std::to_string(*current) +
+                               " partitions, which is higher than the requested " + std::to_string(t.count) + ".";
         } else if (t.assignments && static_cast<int32_t>(t.assignments->size()) != t.count - *current) {
             rr.error_code = ec::invalid_replica_assignment;
-            rr.error_message = "Increasing the number of partitions by " + std::to_string(t.count - *current) + " but " +
-                               std::to_string(t.assignments->size()) + " assignments provided.";
+            rr.error_message = "Increasing the number of partitions by " + std::to_string(t.count - *current) +
+                               " but " + std::to_string(t.assignments->size()) + " assignments provided.";
         } else if (!req.validate_only) {
             if (auto a = _c.logs->add_partitions(t.name, t.count); !a) {
                 rr.error_code = ec::invalid_partitions;
@@ -235,7 +245,8 @@ outcome kafka_api::describe_configs(net::request_context& ctx, char* body, size_
         out.resource_name = res.resource_name;
         auto wanted = [&](const std::string& k) {
             return !res.configuration_keys || res.configuration_keys->empty() ||
-                   std::find(res.configuration_keys->begin(), res.configuration_keys->end(), k) != res.configuration_keys->end();
+                   std::find(res.configuration_keys->begin(), res.configuration_keys->end(), k) !=
+                       res.configuration_keys->end();
         };
         if (res.resource_type == proto::resource_topic) {
             auto cfg = _c.logs->config_of(res.resource_name);
@@ -256,16 +267,18 @@ outcome kafka_api::describe_configs(net::request_context& ctx, char* body, size_
                 c.is_default = !overridden && !bprop;
                 if (req.include_synonyms && v >= 1) {
                     if (overridden) c.synonyms.push_back({k, val, 1});
-                    if (bprop) c.synonyms.push_back({*bprop, _c.cfg->properties.at(*bprop), 4});
-                    else if (const char* syn = broker_synonym(k); syn && !overridden) c.synonyms.push_back({syn, val, 5});
+                    if (bprop)
+                        c.synonyms.push_back({*bprop, _c.cfg->properties.at(*bprop), 4});
+                    else if (const char* syn = broker_synonym(k); syn && !overridden)
+                        c.synonyms.push_back({syn, val, 5});
                 }
                 out.configs.push_back(std::move(c));
             }
         } else if (res.resource_type == proto::resource_broker) {
             if (!res.resource_name.empty() && res.resource_name != std::to_string(_c.cfg->node_id)) {
                 out.error_code = ec::invalid_request;
-                out.error_message = "Unexpected broker id, expected " + std::to_string(_c.cfg->node_id) + " or empty string, but received " +
-                                    res.resource_name;
+                out.error_message = "Unexpected broker id, expected " + std::to_string(_c.cfg->node_id) +
+                                    " or empty string, but received " + res.resource_name;
                 r.results.push_back(std::move(out));
                 continue;
             }
@@ -281,7 +294,8 @@ outcome kafka_api::describe_configs(net::request_context& ctx, char* body, size_
                 {"log.retention.ms", std::to_string(d.retention_ms)},
                 {"log.retention.bytes", std::to_string(d.retention_bytes)},
                 {"log.segment.bytes", std::to_string(d.segment_bytes)},
-                {"log.cleanup.policy", d.cleanup_compact ? (d.cleanup_delete ? "compact,delete" : "compact") : "delete"},
+                {"log.cleanup.policy",
+                 d.cleanup_compact ? (d.cleanup_delete ? "compact,delete" : "compact") : "delete"},
                 {"message.max.bytes", std::to_string(d.max_message_bytes)},
                 {"group.initial.rebalance.delay.ms", std::to_string(_c.cfg->group_initial_rebalance_delay_ms)},
                 {"group.min.session.timeout.ms", std::to_string(_c.cfg->group_min_session_timeout_ms)},
@@ -334,7 +348,8 @@ outcome kafka_api::alter_configs(net::request_context& ctx, char* body, size_t s
             out.error_message = std::move(m);
         };
         if (res.resource_type == proto::resource_broker) {
-            fail_with(ec::invalid_request, "broker configs are static in Ferry's broker; set them in broker.properties");
+            fail_with(ec::invalid_request,
+                      "broker configs are static in Ferry's broker; set them in broker.properties");
             r.responses.push_back(std::move(out));
             continue;
         }
@@ -350,7 +365,8 @@ outcome kafka_api::alter_configs(net::request_context& ctx, char* body, size_t s
             continue;
         }
         std::map<std::string, std::optional<std::string>> changes;
-        std::map<std::string, std::string> effective = incremental ? cfg->overrides : std::map<std::string, std::string>{};
+        std::map<std::string, std::string> effective =
+            incremental ? cfg->overrides : std::map<std::string, std::string>{};
         auto current_value = [&](const std::string& k) -> std::string {
             auto o = effective.find(k);
             if (o != effective.end()) return o->second;
@@ -391,13 +407,15 @@ outcome kafka_api::alter_configs(net::request_context& ctx, char* body, size_t s
         }
         if (out.error_code == ec::none) {
             if (!incremental) {
-                for (auto& [k, val] : changes) effective[k] = *val;
+                for (auto& [k, val] : changes)
+                    effective[k] = *val;
             }
             if (auto vr = validate_configs(effective); !vr) fail_with(ec::invalid_config, vr.error().message);
         }
         if (out.error_code == ec::none && !req.validate_only) {
             if (auto a = _c.logs->alter_topic_config(res.resource_name, changes, incremental); !a)
-                fail_with(a.error().kind == errc::invalid_argument ? ec::invalid_config : ec::unknown_server_error, a.error().message);
+                fail_with(a.error().kind == errc::invalid_argument ? ec::invalid_config : ec::unknown_server_error,
+                          a.error().message);
             else
                 logger()->info("topic {}: configs altered ({} changes)", res.resource_name, changes.size());
         }

@@ -12,7 +12,8 @@ namespace {
 using namespace storage;
 
 int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 class memory_partition final : public partition_log {
@@ -21,7 +22,8 @@ public:
 
     result<append_result> append(std::span<char> batch) override {
         auto h = proto::parse_batch_header(std::string_view(batch.data(), batch.size()));
-        if (!h || h->total_size() != batch.size()) return fail(errc::invalid_argument, "INVALID_RECORD: malformed batch");
+        if (!h || h->total_size() != batch.size())
+            return fail(errc::invalid_argument, "INVALID_RECORD: malformed batch");
         if (proto::crc32c(0, batch.data() + 21, batch.size() - 21) != h->crc)
             return fail(errc::invalid_argument, "CORRUPT_MESSAGE: CRC mismatch");
         if (static_cast<int64_t>(batch.size()) > _cfg->max_message_bytes)
@@ -34,7 +36,8 @@ public:
             r.base_offset = _end;
             proto::write_i64_be(batch.data(), _end);
             proto::write_i32_be(batch.data() + 12, 0);
-            _batches.push_back({_end, _end + h->last_offset_delta, h->max_timestamp, std::string(batch.data(), batch.size())});
+            _batches.push_back(
+                {_end, _end + h->last_offset_delta, h->max_timestamp, std::string(batch.data(), batch.size())});
             _end += h->last_offset_delta + 1;
             r.log_start_offset = _start;
         }
@@ -42,7 +45,8 @@ public:
         return r;
     }
 
-    result<int64_t> append_marker(int64_t pid, int16_t epoch, bool commit, int32_t coordinator_epoch, int64_t first_offset) override {
+    result<int64_t> append_marker(int64_t pid, int16_t epoch, bool commit, int32_t coordinator_epoch,
+                                  int64_t first_offset) override {
         std::string key(4, '\0'), value(6, '\0');
         key[3] = commit ? 1 : 0;
         proto::write_i32_be(value.data() + 2, coordinator_epoch);
@@ -75,11 +79,14 @@ public:
             r.out_of_range = true;
             return r;
         }
-        auto it = std::lower_bound(_batches.begin(), _batches.end(), offset, [](const entry& e, int64_t o) { return e.last < o; });
+        auto it = std::lower_bound(_batches.begin(), _batches.end(), offset,
+                                   [](const entry& e, int64_t o) { return e.last < o; });
         for (; it != _batches.end(); ++it) {
             if (it->base >= limit_offset) break;
             if (it->last < _start) continue;
-            if (static_cast<int64_t>(r.data.size() + it->bytes.size()) > max_bytes && !(r.data.empty() && min_one_batch)) break;
+            if (static_cast<int64_t>(r.data.size() + it->bytes.size()) > max_bytes &&
+                !(r.data.empty() && min_one_batch))
+                break;
             r.data += it->bytes;
         }
         return r;
@@ -93,8 +100,14 @@ public:
         return out;
     }
 
-    int64_t log_start_offset() const override { std::lock_guard lk(_mu); return _start; }
-    int64_t log_end_offset() const override { std::lock_guard lk(_mu); return _end; }
+    int64_t log_start_offset() const override {
+        std::lock_guard lk(_mu);
+        return _start;
+    }
+    int64_t log_end_offset() const override {
+        std::lock_guard lk(_mu);
+        return _end;
+    }
 
     std::optional<std::pair<int64_t, int64_t>> offset_for_timestamp(int64_t ts) const override {
         std::lock_guard lk(_mu);
@@ -110,16 +123,19 @@ public:
 
     result<int64_t> delete_records_before(int64_t offset) override {
         std::lock_guard lk(_mu);
-        if (offset > _end) return fail(errc::invalid_argument, "OFFSET_OUT_OF_RANGE: {} is above the end {}", offset, _end);
+        if (offset > _end)
+            return fail(errc::invalid_argument, "OFFSET_OUT_OF_RANGE: {} is above the end {}", offset, _end);
         _start = std::max(_start, offset);
-        while (!_batches.empty() && _batches.front().last < _start) _batches.erase(_batches.begin());
+        while (!_batches.empty() && _batches.front().last < _start)
+            _batches.erase(_batches.begin());
         return _start;
     }
 
     int64_t size_bytes() const override {
         std::lock_guard lk(_mu);
         int64_t n = 0;
-        for (auto& e : _batches) n += static_cast<int64_t>(e.bytes.size());
+        for (auto& e : _batches)
+            n += static_cast<int64_t>(e.bytes.size());
         return n;
     }
 
@@ -167,7 +183,8 @@ class memory_manager final : public log_manager {
 public:
     explicit memory_manager(topic_config defaults) : _defaults(std::move(defaults)) {}
 
-    result<> create_topic(const std::string& name, int32_t partitions, const std::map<std::string, std::string>& configs) override {
+    result<> create_topic(const std::string& name, int32_t partitions,
+                          const std::map<std::string, std::string>& configs) override {
         std::unique_lock lk(_mu);
         if (_topics.count(name)) return fail(errc::already_exists, "topic {} already exists", name);
         auto t = std::make_unique<topic>();
@@ -175,7 +192,8 @@ public:
         t->cfg.overrides.clear();
         for (auto& [k, v] : configs)
             if (auto r = t->cfg.set(k, v); !r) return r;
-        for (int32_t i = 0; i < partitions; ++i) t->parts.push_back(std::make_shared<memory_partition>(&t->cfg));
+        for (int32_t i = 0; i < partitions; ++i)
+            t->parts.push_back(std::make_shared<memory_partition>(&t->cfg));
         _topics.emplace(name, std::move(t));
         return {};
     }
@@ -189,19 +207,25 @@ public:
         auto it = _topics.find(name);
         if (it == _topics.end()) return fail(errc::not_found, "topic {} does not exist", name);
         auto& t = *it->second;
-        if (new_total <= static_cast<int32_t>(t.parts.size())) return fail(errc::invalid_argument, "partition count must grow");
-        while (static_cast<int32_t>(t.parts.size()) < new_total) t.parts.push_back(std::make_shared<memory_partition>(&t.cfg));
+        if (new_total <= static_cast<int32_t>(t.parts.size()))
+            return fail(errc::invalid_argument, "partition count must grow");
+        while (static_cast<int32_t>(t.parts.size()) < new_total)
+            t.parts.push_back(std::make_shared<memory_partition>(&t.cfg));
         return {};
     }
-    result<> alter_topic_config(const std::string& name, const std::map<std::string, std::optional<std::string>>& changes,
+    result<> alter_topic_config(const std::string& name,
+                                const std::map<std::string, std::optional<std::string>>& changes,
                                 bool incremental) override {
         std::unique_lock lk(_mu);
         auto it = _topics.find(name);
         if (it == _topics.end()) return fail(errc::not_found, "topic {} does not exist", name);
-        std::map<std::string, std::string> overrides = incremental ? it->second->cfg.overrides : std::map<std::string, std::string>{};
+        std::map<std::string, std::string> overrides =
+            incremental ? it->second->cfg.overrides : std::map<std::string, std::string>{};
         for (auto& [k, v] : changes) {
-            if (v) overrides[k] = *v;
-            else overrides.erase(k);
+            if (v)
+                overrides[k] = *v;
+            else
+                overrides.erase(k);
         }
         topic_config c = _defaults;
         c.overrides.clear();
@@ -223,7 +247,8 @@ public:
     std::vector<std::string> topics() const override {
         std::shared_lock lk(_mu);
         std::vector<std::string> out;
-        for (auto& [n, _] : _topics) out.push_back(n);
+        for (auto& [n, _] : _topics)
+            out.push_back(n);
         return out;
     }
     std::optional<topic_config> config_of(const std::string& name) const override {

@@ -17,7 +17,8 @@ void prometheus_writer::family(std::string_view name, std::string_view type, std
     _out += '\n';
 }
 
-void prometheus_writer::sample(std::string_view name, const std::vector<std::pair<std::string, std::string>>& labels, double value) {
+void prometheus_writer::sample(std::string_view name, const std::vector<std::pair<std::string, std::string>>& labels,
+                               double value) {
     _out += name;
     if (!labels.empty()) {
         _out += '{';
@@ -28,10 +29,14 @@ void prometheus_writer::sample(std::string_view name, const std::vector<std::pai
             _out += k;
             _out += "=\"";
             for (char c : v) {
-                if (c == '\\') _out += "\\\\";
-                else if (c == '"') _out += "\\\"";
-                else if (c == '\n') _out += "\\n";
-                else _out += c;
+                if (c == '\\')
+                    _out += "\\\\";
+                else if (c == '"')
+                    _out += "\\\"";
+                else if (c == '\n')
+                    _out += "\\n";
+                else
+                    _out += c;
             }
             _out += '"';
         }

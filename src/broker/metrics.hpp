@@ -23,7 +23,8 @@ struct broker_metrics {
     std::atomic<int64_t> fetch_requests_parked{0};
 
     void count_request(int16_t key) {
-        if (key >= 0 && static_cast<size_t>(key) < max_api_key) requests[static_cast<size_t>(key)].fetch_add(1, std::memory_order_relaxed);
+        if (key >= 0 && static_cast<size_t>(key) < max_api_key)
+            requests[static_cast<size_t>(key)].fetch_add(1, std::memory_order_relaxed);
     }
 };
 

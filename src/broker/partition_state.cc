@@ -8,7 +8,8 @@ namespace ferry::broker {
 namespace {
 
 int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 bool in_sequence(int32_t last, int32_t next) {
@@ -20,7 +21,8 @@ bool in_sequence(int32_t last, int32_t next) {
 int16_t storage_error_code(const error& e) {
     auto k = storage::kafka_error_of(e);
     if (k == storage::kafka_error::unknown_server_error && e.kind == errc::io) return 56; // KAFKA_STORAGE_ERROR
-    if (k == storage::kafka_error::unknown_server_error && e.kind == errc::not_found) return proto::ec::unknown_topic_or_partition;
+    if (k == storage::kafka_error::unknown_server_error && e.kind == errc::not_found)
+        return proto::ec::unknown_topic_or_partition;
     return static_cast<int16_t>(k);
 }
 
@@ -40,7 +42,8 @@ void partition_state::apply_data_batch(int64_t pid, const proto::batch_header& h
     auto& e = _producers[pid];
     bump_epoch(e, h.producer_epoch);
     e.batches.push_back({h.base_sequence, h.last_sequence(), h.base_offset, h.max_timestamp});
-    while (e.batches.size() > 5) e.batches.pop_front();
+    while (e.batches.size() > 5)
+        e.batches.pop_front();
     e.last_seen_ms = now_ms;
     if (h.is_transactional() && e.txn_first_offset < 0) {
         e.txn_first_offset = h.base_offset;
@@ -58,7 +61,8 @@ append_outcome partition_state::append(std::span<char> batch, const proto::batch
             auto& e = it->second;
             if (h.producer_epoch < e.epoch) {
                 out.error = proto::ec::invalid_producer_epoch;
-                out.message = "producer epoch " + std::to_string(h.producer_epoch) + " is older than " + std::to_string(e.epoch);
+                out.message =
+                    "producer epoch " + std::to_string(h.producer_epoch) + " is older than " + std::to_string(e.epoch);
                 return out;
             }
             if (h.producer_epoch > e.epoch) {
@@ -166,7 +170,8 @@ void partition_state::rebuild() {
 void partition_state::expire_producers(int64_t now_ms, int64_t expiration_ms) {
     std::lock_guard lk(_mu);
     for (auto it = _producers.begin(); it != _producers.end();) {
-        if (it->second.txn_first_offset < 0 && now_ms - it->second.last_seen_ms > expiration_ms && !_enrolled.count(it->first))
+        if (it->second.txn_first_offset < 0 && now_ms - it->second.last_seen_ms > expiration_ms &&
+            !_enrolled.count(it->first))
             it = _producers.erase(it);
         else
             ++it;
@@ -200,19 +205,22 @@ std::shared_ptr<partition_state> partition_registry::get(const std::string& topi
 void partition_registry::load_all() {
     for (auto& t : _logs.topics()) {
         auto n = _logs.partition_count(t);
-        for (int32_t p = 0; n && p < *n; ++p) get(t, p);
+        for (int32_t p = 0; n && p < *n; ++p)
+            get(t, p);
     }
 }
 
 void partition_registry::forget_topic(const std::string& topic) {
     std::unique_lock lk(_mu);
-    for (auto it = _states.lower_bound({topic, INT32_MIN}); it != _states.end() && it->first.first == topic;) it = _states.erase(it);
+    for (auto it = _states.lower_bound({topic, INT32_MIN}); it != _states.end() && it->first.first == topic;)
+        it = _states.erase(it);
 }
 
 std::vector<std::shared_ptr<partition_state>> partition_registry::all() const {
     std::shared_lock lk(_mu);
     std::vector<std::shared_ptr<partition_state>> out;
-    for (auto& [_, s] : _states) out.push_back(s);
+    for (auto& [_, s] : _states)
+        out.push_back(s);
     return out;
 }
 

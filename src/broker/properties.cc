@@ -8,7 +8,9 @@
 namespace ferry::broker {
 namespace {
 
-bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\f'; }
+bool is_ws(char c) {
+    return c == ' ' || c == '\t' || c == '\f';
+}
 
 // Joins continuation lines: a line ending in an odd number of backslashes continues on the next,
 // whose leading whitespace is dropped.
@@ -25,18 +27,21 @@ std::vector<std::string> logical_lines(std::string_view text) {
         if (end < text.size() && text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n') ++pos;
         if (continuing) {
             size_t i = 0;
-            while (i < line.size() && is_ws(line[i])) ++i;
+            while (i < line.size() && is_ws(line[i]))
+                ++i;
             line.remove_prefix(i);
         } else {
             size_t i = 0;
-            while (i < line.size() && is_ws(line[i])) ++i;
+            while (i < line.size() && is_ws(line[i]))
+                ++i;
             if (i == line.size() || line[i] == '#' || line[i] == '!') {
                 if (end >= text.size()) break;
                 continue;
             }
         }
         size_t backslashes = 0;
-        for (size_t i = line.size(); i > 0 && line[i - 1] == '\\'; --i) ++backslashes;
+        for (size_t i = line.size(); i > 0 && line[i - 1] == '\\'; --i)
+            ++backslashes;
         if (backslashes % 2 == 1) {
             cur.append(line.substr(0, line.size() - 1));
             continuing = true;
@@ -63,10 +68,18 @@ std::string unescape(std::string_view s) {
         }
         char n = s[++i];
         switch (n) {
-        case 't': out.push_back('\t'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 'f': out.push_back('\f'); break;
+        case 't':
+            out.push_back('\t');
+            break;
+        case 'n':
+            out.push_back('\n');
+            break;
+        case 'r':
+            out.push_back('\r');
+            break;
+        case 'f':
+            out.push_back('\f');
+            break;
         case 'u':
             if (i + 4 < s.size()) {
                 unsigned cp = 0;
@@ -78,7 +91,8 @@ std::string unescape(std::string_view s) {
                                                                                 : 0);
                 }
                 i += 4;
-                if (cp < 0x80) out.push_back(static_cast<char>(cp));
+                if (cp < 0x80)
+                    out.push_back(static_cast<char>(cp));
                 else if (cp < 0x800) {
                     out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
                     out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
@@ -89,7 +103,8 @@ std::string unescape(std::string_view s) {
                 }
             }
             break;
-        default: out.push_back(n);
+        default:
+            out.push_back(n);
         }
     }
     return out;
@@ -101,7 +116,8 @@ std::map<std::string, std::string> parse_properties(std::string_view text) {
     std::map<std::string, std::string> props;
     for (auto& line : logical_lines(text)) {
         size_t i = 0;
-        while (i < line.size() && is_ws(line[i])) ++i;
+        while (i < line.size() && is_ws(line[i]))
+            ++i;
         size_t key_start = i;
         while (i < line.size()) {
             char c = line[i];
@@ -113,9 +129,11 @@ std::map<std::string, std::string> parse_properties(std::string_view text) {
             ++i;
         }
         std::string key = unescape(std::string_view(line).substr(key_start, std::min(i, line.size()) - key_start));
-        while (i < line.size() && is_ws(line[i])) ++i;
+        while (i < line.size() && is_ws(line[i]))
+            ++i;
         if (i < line.size() && (line[i] == '=' || line[i] == ':')) ++i;
-        while (i < line.size() && is_ws(line[i])) ++i;
+        while (i < line.size() && is_ws(line[i]))
+            ++i;
         std::string value = i < line.size() ? unescape(std::string_view(line).substr(i)) : std::string();
         if (!key.empty()) props[key] = value;
     }

@@ -49,9 +49,12 @@ size_t replay(const std::string& data, std::map<std::string, std::string>& m) {
         int32_t klen = proto::read_i32_be(payload.data() + 1);
         if (klen < 0 || static_cast<size_t>(klen) > payload.size() - 5) break;
         std::string key(payload.substr(5, static_cast<size_t>(klen)));
-        if (op == op_put) m[key] = std::string(payload.substr(5 + static_cast<size_t>(klen)));
-        else if (op == op_erase) m.erase(key);
-        else break;
+        if (op == op_put)
+            m[key] = std::string(payload.substr(5 + static_cast<size_t>(klen)));
+        else if (op == op_erase)
+            m.erase(key);
+        else
+            break;
         pos += 8 + static_cast<size_t>(len);
     }
     return pos;
@@ -99,7 +102,8 @@ result<std::unique_ptr<state_journal>> state_journal::open(const std::string& di
     if (!snap) return fail(snap.error());
     size_t good = replay(*snap, j->_entries);
     if (good != snap->size())
-        ferry::log::get("broker")->warn("{}: ignoring {} trailing bytes of a damaged snapshot", j->_snapshot_path, snap->size() - good);
+        ferry::log::get("broker")->warn("{}: ignoring {} trailing bytes of a damaged snapshot", j->_snapshot_path,
+                                        snap->size() - good);
     auto jr = read_all(j->_journal_path);
     if (!jr) return fail(jr.error());
     size_t jgood = replay(*jr, j->_entries);
@@ -112,7 +116,8 @@ result<std::unique_ptr<state_journal>> state_journal::open(const std::string& di
     }
     ::lseek(j->_fd, static_cast<off_t>(jgood), SEEK_SET);
     j->_journal_bytes = static_cast<int64_t>(jgood);
-    for (auto& [k, v] : j->_entries) j->_live_bytes += static_cast<int64_t>(k.size() + v.size() + 13);
+    for (auto& [k, v] : j->_entries)
+        j->_live_bytes += static_cast<int64_t>(k.size() + v.size() + 13);
     return j;
 }
 
@@ -173,14 +178,24 @@ result<> state_journal::compact() {
     for (auto& [k, v] : _entries) {
         buf += encode_record(op_put, k, v);
         if (buf.size() > (1 << 20)) {
-            if (auto r = write_fully(fd, buf, tmp); !r) { ::close(fd); return r; }
+            if (auto r = write_fully(fd, buf, tmp); !r) {
+                ::close(fd);
+                return r;
+            }
             buf.clear();
         }
     }
-    if (auto r = write_fully(fd, buf, tmp); !r) { ::close(fd); return r; }
-    if (::fsync(fd) != 0) { ::close(fd); return fail(errc::io, "fsync {}: {}", tmp, std::strerror(errno)); }
+    if (auto r = write_fully(fd, buf, tmp); !r) {
+        ::close(fd);
+        return r;
+    }
+    if (::fsync(fd) != 0) {
+        ::close(fd);
+        return fail(errc::io, "fsync {}: {}", tmp, std::strerror(errno));
+    }
     ::close(fd);
-    if (::rename(tmp.c_str(), _snapshot_path.c_str()) != 0) return fail(errc::io, "rename {}: {}", tmp, std::strerror(errno));
+    if (::rename(tmp.c_str(), _snapshot_path.c_str()) != 0)
+        return fail(errc::io, "rename {}: {}", tmp, std::strerror(errno));
     fsync_dir(_dir);
     // Replaying the old journal over the new snapshot would give the same map, so a crash
     // between the rename and the truncation is harmless.

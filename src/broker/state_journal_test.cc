@@ -62,7 +62,8 @@ TEST(state_journal, compaction_keeps_the_live_map) {
     {
         auto j = state_journal::open(d.path.string(), "s");
         std::string big(1000, 'x');
-        for (int i = 0; i < 20000; ++i) ASSERT_TRUE((*j)->put("key" + std::to_string(i % 10), big + std::to_string(i)));
+        for (int i = 0; i < 20000; ++i)
+            ASSERT_TRUE((*j)->put("key" + std::to_string(i % 10), big + std::to_string(i)));
         EXPECT_LT(fs::file_size(d.path / "s.journal"), 8u * 1024 * 1024);
     }
     auto j = state_journal::open(d.path.string(), "s");

@@ -46,8 +46,7 @@ public:
         }
     }
 
-    template <class M>
-    int32_t send(int16_t key, int16_t version, M msg) {
+    template <class M> int32_t send(int16_t key, int16_t version, M msg) {
         int32_t corr = _next_corr++;
         send_raw(proto::encode_request(key, version, corr, std::string("ferry-test"), msg).flatten());
         return corr;
@@ -65,8 +64,7 @@ public:
     }
 
     // Records in the response are views into the frame, valid until the next receive().
-    template <class R>
-    R receive(int16_t key, int16_t version, int32_t* corr_out = nullptr, int timeout_ms = 10000) {
+    template <class R> R receive(int16_t key, int16_t version, int32_t* corr_out = nullptr, int timeout_ms = 10000) {
         auto f = read_frame(timeout_ms);
         if (!f) throw std::runtime_error("no response");
         _last = std::move(*f);
@@ -75,8 +73,7 @@ public:
         return *r;
     }
 
-    template <class R, class M>
-    R call(int16_t key, int16_t version, M msg) {
+    template <class R, class M> R call(int16_t key, int16_t version, M msg) {
         int32_t corr = send(key, version, std::move(msg));
         int32_t got = -1;
         R r = receive<R>(key, version, &got);

@@ -18,12 +18,15 @@ auto logger() {
 }
 
 int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 constexpr int64_t pid_block = 1000;
 const std::string pid_key = "p";
-std::string txn_key(const std::string& id) { return std::string("t") + '\0' + id; }
+std::string txn_key(const std::string& id) {
+    return std::string("t") + '\0' + id;
+}
 constexpr int16_t epoch_exhausted = INT16_MAX - 1;
 
 } // namespace
@@ -38,7 +41,8 @@ int64_t txn_coordinator::allocate_producer_id() {
         bytes_writer w;
         w.i64(_pid_block_end);
         // Persisted before any id of the block is handed out, so ids are never reused.
-        if (auto r = _journal.put(pid_key, w.take()); !r) logger()->error("persisting the producer id block failed: {}", r.error().message);
+        if (auto r = _journal.put(pid_key, w.take()); !r)
+            logger()->error("persisting the producer id block failed: {}", r.error().message);
         (void)_journal.sync();
     }
     return _next_pid++;
@@ -50,9 +54,11 @@ void txn_coordinator::persist(txn& t) {
     w.i64(t.producer_id).i16(t.epoch).i64(t.last_producer_id).i16(t.last_epoch).i32(t.timeout_ms);
     w.i8(static_cast<int8_t>(t.st)).i64(t.started_ms);
     w.i32(static_cast<int32_t>(t.partitions.size()));
-    for (auto& [topic, p] : t.partitions) w.str(topic).i32(p);
+    for (auto& [topic, p] : t.partitions)
+        w.str(topic).i32(p);
     w.i32(static_cast<int32_t>(t.groups.size()));
-    for (auto& g : t.groups) w.str(g);
+    for (auto& g : t.groups)
+        w.str(g);
     w.i64(t.updated_ms);
     if (auto r = _journal.put(txn_key(t.id), w.take()); !r)
         logger()->error("persisting transactional id {} failed: {}", t.id, r.error().message);
@@ -81,7 +87,8 @@ void txn_coordinator::load() {
                 t.partitions.emplace(topic, r.i32());
             }
             int32_t ng = r.i32();
-            for (int32_t i = 0; i < ng && r.ok(); ++i) t.groups.insert(r.str());
+            for (int32_t i = 0; i < ng && r.ok(); ++i)
+                t.groups.insert(r.str());
             t.updated_ms = r.at_end() ? wall_ms() : r.i64();
             if (!r.ok()) {
                 logger()->error("transactional id {}: unreadable persisted state, ignored", t.id);
@@ -92,7 +99,8 @@ void txn_coordinator::load() {
     }
     for (auto& [id, t] : _txns) {
         if (t.st == state::prepare_commit || t.st == state::prepare_abort) {
-            logger()->info("transactional id {}: finishing an interrupted {}", id, t.st == state::prepare_commit ? "commit" : "abort");
+            logger()->info("transactional id {}: finishing an interrupted {}", id,
+                           t.st == state::prepare_commit ? "commit" : "abort");
             complete(t);
         } else if (t.st == state::ongoing) {
             for (auto& [topic, p] : t.partitions)
@@ -123,10 +131,11 @@ void txn_coordinator::complete(txn& t) {
         auto ps = _partitions.get(topic, p);
         if (!ps) continue; // deleted meanwhile
         if (auto r = ps->write_marker(t.producer_id, t.epoch, commit); !r)
-            logger()->error("transactional id {}: writing the {} marker to {}-{} failed: {}", t.id, commit ? "COMMIT" : "ABORT", topic, p,
-                            r.error().message);
+            logger()->error("transactional id {}: writing the {} marker to {}-{} failed: {}", t.id,
+                            commit ? "COMMIT" : "ABORT", topic, p, r.error().message);
     }
-    for (auto& g : t.groups) _groups.complete_txn_offsets(g, t.producer_id, commit);
+    for (auto& g : t.groups)
+        _groups.complete_txn_offsets(g, t.producer_id, commit);
     t.st = commit ? state::complete_commit : state::complete_abort;
     t.partitions.clear();
     t.groups.clear();
@@ -140,7 +149,8 @@ int16_t txn_coordinator::check_producer(const txn* t, int64_t pid, int16_t epoch
     return ec::none;
 }
 
-proto::init_producer_id_response txn_coordinator::init_producer_id(int16_t version, const proto::init_producer_id_request& req) {
+proto::init_producer_id_response txn_coordinator::init_producer_id(int16_t version,
+                                                                   const proto::init_producer_id_request& req) {
     proto::init_producer_id_response r;
     if (!req.transactional_id) {
         // Idempotent producer: a fresh id every time (KIP-360 bumps are for transactional ids).
@@ -150,7 +160,10 @@ proto::init_producer_id_response txn_coordinator::init_producer_id(int16_t versi
     }
     const std::string& id = *req.transactional_id;
     int16_t fenced = version >= 4 ? ec::producer_fenced : ec::invalid_producer_epoch;
-    if (id.empty()) { r.error_code = ec::invalid_request; return r; }
+    if (id.empty()) {
+        r.error_code = ec::invalid_request;
+        return r;
+    }
     if (req.transaction_timeout_ms <= 0 || req.transaction_timeout_ms > _cfg.max_timeout_ms) {
         r.error_code = ec::invalid_transaction_timeout;
         return r;
@@ -174,7 +187,10 @@ proto::init_producer_id_response txn_coordinator::init_producer_id(int16_t versi
     if (expected_given) {
         bool valid = t.epoch < 0 || req.producer_id == t.producer_id ||
                      (req.producer_id == t.last_producer_id && req.producer_epoch >= epoch_exhausted);
-        if (!valid) { r.error_code = fenced; return r; }
+        if (!valid) {
+            r.error_code = fenced;
+            return r;
+        }
     }
     auto bump = [&] {
         if (t.epoch >= epoch_exhausted) {
@@ -196,16 +212,19 @@ proto::init_producer_id_response txn_coordinator::init_producer_id(int16_t versi
     case state::ongoing:
         // Another instance (or this one, recovering) starts while a transaction is open: fence
         // the old epoch and abort it; the client retries and gets the next epoch.
-        logger()->info("transactional id {}: aborting the open transaction of epoch {} (fenced by InitProducerId)", id, t.epoch);
+        logger()->info("transactional id {}: aborting the open transaction of epoch {} (fenced by InitProducerId)", id,
+                       t.epoch);
         bump();
         t.st = state::prepare_abort;
         persist(t);
         complete(t);
         r.error_code = ec::concurrent_transactions;
         return r;
-    default: break;
+    default:
+        break;
     }
-    if (expected_given && req.producer_id == t.producer_id && req.producer_epoch != t.epoch && req.producer_epoch >= 0) {
+    if (expected_given && req.producer_id == t.producer_id && req.producer_epoch != t.epoch &&
+        req.producer_epoch >= 0) {
         if (req.producer_epoch == t.last_epoch) {
             // A retry of a bump whose answer was lost.
             r.producer_id = t.producer_id;
@@ -227,7 +246,8 @@ proto::init_producer_id_response txn_coordinator::init_producer_id(int16_t versi
     return r;
 }
 
-proto::add_partitions_to_txn_response txn_coordinator::add_partitions(int16_t version, const proto::add_partitions_to_txn_request& req) {
+proto::add_partitions_to_txn_response txn_coordinator::add_partitions(int16_t version,
+                                                                      const proto::add_partitions_to_txn_request& req) {
     proto::add_partitions_to_txn_response r;
     auto it = _txns.find(req.transactional_id);
     txn* t = it == _txns.end() ? nullptr : &it->second;
@@ -269,13 +289,17 @@ proto::add_partitions_to_txn_response txn_coordinator::add_partitions(int16_t ve
     return r;
 }
 
-proto::add_offsets_to_txn_response txn_coordinator::add_offsets(int16_t version, const proto::add_offsets_to_txn_request& req) {
+proto::add_offsets_to_txn_response txn_coordinator::add_offsets(int16_t version,
+                                                                const proto::add_offsets_to_txn_request& req) {
     proto::add_offsets_to_txn_response r;
     auto it = _txns.find(req.transactional_id);
     txn* t = it == _txns.end() ? nullptr : &it->second;
     r.error_code = check_producer(t, req.producer_id, req.producer_epoch, version);
     if (r.error_code != ec::none) return r;
-    if (req.group_id.empty()) { r.error_code = ec::invalid_group_id; return r; }
+    if (req.group_id.empty()) {
+        r.error_code = ec::invalid_group_id;
+        return r;
+    }
     if (t->st != state::ongoing) {
         t->st = state::ongoing;
         t->started_ms = wall_ms();
@@ -291,8 +315,14 @@ proto::end_txn_response txn_coordinator::end_txn(int16_t version, const proto::e
     proto::end_txn_response r;
     auto it = _txns.find(req.transactional_id);
     txn* t = it == _txns.end() ? nullptr : &it->second;
-    if (!t || t->producer_id != req.producer_id) { r.error_code = ec::invalid_producer_id_mapping; return r; }
-    if (t->epoch != req.producer_epoch) { r.error_code = version >= 2 ? ec::producer_fenced : ec::invalid_producer_epoch; return r; }
+    if (!t || t->producer_id != req.producer_id) {
+        r.error_code = ec::invalid_producer_id_mapping;
+        return r;
+    }
+    if (t->epoch != req.producer_epoch) {
+        r.error_code = version >= 2 ? ec::producer_fenced : ec::invalid_producer_epoch;
+        return r;
+    }
     switch (t->st) {
     case state::ongoing:
         t->st = req.committed ? state::prepare_commit : state::prepare_abort;
@@ -335,8 +365,9 @@ void txn_coordinator::abort_timed_out() {
     int64_t now = wall_ms();
     for (auto& [id, t] : _txns) {
         if (t.st != state::ongoing || now - t.started_ms <= t.timeout_ms) continue;
-        logger()->warn("transactional id {}: transaction open for {} ms exceeds transaction.timeout.ms {}; aborting and fencing epoch {}", id,
-                       now - t.started_ms, t.timeout_ms, t.epoch);
+        logger()->warn("transactional id {}: transaction open for {} ms exceeds transaction.timeout.ms {}; aborting "
+                       "and fencing epoch {}",
+                       id, now - t.started_ms, t.timeout_ms, t.epoch);
         t.last_producer_id = t.producer_id;
         t.last_epoch = t.epoch;
         if (t.epoch < epoch_exhausted) t.epoch++;

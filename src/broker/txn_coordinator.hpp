@@ -29,14 +29,15 @@
 namespace ferry::broker {
 
 struct txn_config {
-    int32_t max_timeout_ms = 900000;           // transaction.max.timeout.ms
-    int64_t abort_check_interval_ms = 10000;   // transaction.abort.timed.out.transaction.cleanup.interval.ms
-    int64_t id_expiration_ms = 604800000;      // transactional.id.expiration.ms
+    int32_t max_timeout_ms = 900000;         // transaction.max.timeout.ms
+    int64_t abort_check_interval_ms = 10000; // transaction.abort.timed.out.transaction.cleanup.interval.ms
+    int64_t id_expiration_ms = 604800000;    // transactional.id.expiration.ms
 };
 
 class txn_coordinator {
 public:
-    txn_coordinator(txn_config cfg, executor& exec, state_journal& journal, partition_registry& partitions, group_coordinator& groups);
+    txn_coordinator(txn_config cfg, executor& exec, state_journal& journal, partition_registry& partitions,
+                    group_coordinator& groups);
 
     // Loads producer-id counter and transactional ids; finishes interrupted commits/aborts and
     // re-enlists partitions of ongoing transactions (start-up, coordinator thread).
@@ -44,7 +45,8 @@ public:
     void start_timers();
 
     proto::init_producer_id_response init_producer_id(int16_t version, const proto::init_producer_id_request& req);
-    proto::add_partitions_to_txn_response add_partitions(int16_t version, const proto::add_partitions_to_txn_request& req);
+    proto::add_partitions_to_txn_response add_partitions(int16_t version,
+                                                         const proto::add_partitions_to_txn_request& req);
     proto::add_offsets_to_txn_response add_offsets(int16_t version, const proto::add_offsets_to_txn_request& req);
     proto::end_txn_response end_txn(int16_t version, const proto::end_txn_request& req);
 
@@ -52,7 +54,14 @@ public:
     size_t ongoing_count() const;
 
 private:
-    enum class state : int8_t { empty = 0, ongoing = 1, prepare_commit = 2, prepare_abort = 3, complete_commit = 4, complete_abort = 5 };
+    enum class state : int8_t {
+        empty = 0,
+        ongoing = 1,
+        prepare_commit = 2,
+        prepare_abort = 3,
+        complete_commit = 4,
+        complete_abort = 5
+    };
     struct txn {
         std::string id;
         int64_t producer_id = -1;

@@ -10,7 +10,8 @@
 namespace ferry::broker::net {
 
 int64_t steady_now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 event_loop::event_loop(std::string name) : _name(std::move(name)) {
@@ -148,13 +149,15 @@ void event_loop::run() {
             std::lock_guard lk(_mu);
             batch.swap(_posted);
         }
-        for (auto& fn : batch) fn();
+        for (auto& fn : batch)
+            fn();
         batch.clear();
         if (_data_flag.exchange(false, std::memory_order_acq_rel) && !_watchers.empty()) {
             // Watchers may unregister themselves (or others) while running.
             std::vector<uint64_t> ids;
             ids.reserve(_watchers.size());
-            for (auto& [id, _] : _watchers) ids.push_back(id);
+            for (auto& [id, _] : _watchers)
+                ids.push_back(id);
             for (auto id : ids) {
                 auto it = _watchers.find(id);
                 if (it == _watchers.end()) continue;

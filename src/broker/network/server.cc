@@ -81,11 +81,15 @@ void reply_token::close() const {
     _loop->post([s, idx, c = _conn, q = _seq] { s->complete(idx, c, q, how_close, {}); });
 }
 
-reply_token request_context::defer() const { return reply_token(srv, loop, connection_id, seq); }
+reply_token request_context::defer() const {
+    return reply_token(srv, loop, connection_id, seq);
+}
 
 server::server(server_config cfg, request_handler& handler) : _cfg(std::move(cfg)), _handler(handler) {}
 
-server::~server() { stop(); }
+server::~server() {
+    stop();
+}
 
 result<> server::bind() {
     if (_listen_fd >= 0) return {};
@@ -132,7 +136,8 @@ result<> server::start() {
         st->loop = _loops.back().get();
         _states.push_back(std::move(st));
     }
-    for (auto& l : _loops) l->start();
+    for (auto& l : _loops)
+        l->start();
     _loops[0]->post([this] { _loops[0]->add_fd(_listen_fd, EPOLLIN, [this](uint32_t) { on_accept(); }); });
     _started = true;
     return {};
@@ -149,13 +154,16 @@ void server::stop() {
         _loops[i]->post([this, ls, i, &done] {
             if (i == 0 && _listen_fd >= 0) _loops[0]->remove_fd(_listen_fd);
             std::vector<uint64_t> ids;
-            for (auto& [id, _] : ls->conns) ids.push_back(id);
-            for (auto id : ids) close_connection(*ls, id);
+            for (auto& [id, _] : ls->conns)
+                ids.push_back(id);
+            for (auto id : ids)
+                close_connection(*ls, id);
             done.set_value();
         });
         fut.wait();
     }
-    for (auto& l : _loops) l->stop();
+    for (auto& l : _loops)
+        l->stop();
     if (_listen_fd >= 0) ::close(_listen_fd);
     _listen_fd = -1;
     _loops.clear();
@@ -181,8 +189,11 @@ void server::on_accept() {
             inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr, buf, sizeof buf);
         std::string host = std::string("/") + buf;
         size_t idx = _rr++ % _loops.size();
-        if (idx == 0) add_connection(0, fd, std::move(host));
-        else _loops[idx]->post([this, idx, fd, host = std::move(host)]() mutable { add_connection(idx, fd, std::move(host)); });
+        if (idx == 0)
+            add_connection(0, fd, std::move(host));
+        else
+            _loops[idx]->post(
+                [this, idx, fd, host = std::move(host)]() mutable { add_connection(idx, fd, std::move(host)); });
     }
 }
 
@@ -266,8 +277,8 @@ void server::process(loop_state& ls, connection& c) {
         if (avail < 4) break;
         int32_t size = proto::read_i32_be(c.in.data() + c.rbeg);
         if (size < 0 || size > _cfg.max_request_bytes) {
-            logger()->warn("closing connection from {}: request of {} bytes exceeds socket.request.max.bytes {}", c.host, size,
-                           _cfg.max_request_bytes);
+            logger()->warn("closing connection from {}: request of {} bytes exceeds socket.request.max.bytes {}",
+                           c.host, size, _cfg.max_request_bytes);
             close_connection(ls, id);
             return;
         }
@@ -306,10 +317,17 @@ void server::process(loop_state& ls, connection& c) {
         ctx.seq = ++c.seq;
         outcome o = _handler.handle(ctx, frame + body_off, static_cast<size_t>(size) - body_off);
         switch (o.k) {
-        case outcome::kind::respond: enqueue(c, std::move(o.out)); break;
-        case outcome::kind::none: break;
-        case outcome::kind::deferred: c.waiting = true; break;
-        case outcome::kind::close: close_connection(ls, id); return;
+        case outcome::kind::respond:
+            enqueue(c, std::move(o.out));
+            break;
+        case outcome::kind::none:
+            break;
+        case outcome::kind::deferred:
+            c.waiting = true;
+            break;
+        case outcome::kind::close:
+            close_connection(ls, id);
+            return;
         }
     }
     if (c.rbeg == c.rend) {

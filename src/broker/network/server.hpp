@@ -19,9 +19,9 @@
 // or version we do not serve closes the connection (Kafka's behaviour; kafka-python's version
 // probe relies on it). ApiVersions with a version above ours is answered by the handler.
 
+#include "base/error.hpp"
 #include "broker/network/event_loop.hpp"
 #include "broker/protocol/api.hpp"
-#include "base/error.hpp"
 
 #include <atomic>
 #include <cstdint>

@@ -53,8 +53,8 @@ enum class api_key : int16_t {
 
 struct api_info {
     int16_t key;
-    const char* name;      // Kafka's name, e.g. "Produce" (metrics, logs)
-    int16_t min_version;   // advertised
+    const char* name;    // Kafka's name, e.g. "Produce" (metrics, logs)
+    int16_t min_version; // advertised
     int16_t max_version;
     int16_t flexible_from; // first flexible version (may be above max: never flexible here)
 };
@@ -63,7 +63,9 @@ struct api_info {
 std::span<const api_info> supported_apis();
 // nullptr when the key is not served.
 const api_info* find_api(int16_t key);
-inline const api_info* find_api(api_key k) { return find_api(static_cast<int16_t>(k)); }
+inline const api_info* find_api(api_key k) {
+    return find_api(static_cast<int16_t>(k));
+}
 
 // Whether `version` of API `key` uses the flexible encoding. Defined for every version of a
 // served API, also above the advertised maximum (needed to parse an ApiVersions v4+ header).
@@ -89,8 +91,7 @@ void begin_response(out_buffer& out, const request_header& h);
 void finish_frame(out_buffer& out);
 
 // Encodes `msg` as the complete response frame to request `h`.
-template <class M>
-out_buffer encode_response(const request_header& h, M& msg) {
+template <class M> out_buffer encode_response(const request_header& h, M& msg) {
     out_buffer out;
     begin_response(out, h);
     encoder e(out, h.api_version, is_flexible(h.api_key, h.api_version));
@@ -100,8 +101,7 @@ out_buffer encode_response(const request_header& h, M& msg) {
 }
 
 // Decodes a request body; nullopt when malformed.
-template <class M>
-std::optional<M> decode_request(const request_header& h, char* body, size_t size) {
+template <class M> std::optional<M> decode_request(const request_header& h, char* body, size_t size) {
     M msg;
     decoder d(body, size, h.api_version, is_flexible(h.api_key, h.api_version));
     msg.serde(d);
@@ -111,7 +111,8 @@ std::optional<M> decode_request(const request_header& h, char* body, size_t size
 
 // Test-client side: a request frame, and decoding a response body (after the header).
 template <class M>
-out_buffer encode_request(int16_t key, int16_t version, int32_t correlation_id, const std::optional<std::string>& client_id, M& msg) {
+out_buffer encode_request(int16_t key, int16_t version, int32_t correlation_id,
+                          const std::optional<std::string>& client_id, M& msg) {
     out_buffer out;
     encoder hdr(out, 0, false);
     int32_t placeholder = 0;
@@ -129,7 +130,8 @@ out_buffer encode_request(int16_t key, int16_t version, int32_t correlation_id, 
 }
 // `frame` excludes the size prefix. Skips the response header (v0 or v1) and decodes the body.
 template <class M>
-std::optional<M> decode_response(int16_t key, int16_t version, char* frame, size_t size, int32_t* correlation_id = nullptr) {
+std::optional<M> decode_response(int16_t key, int16_t version, char* frame, size_t size,
+                                 int32_t* correlation_id = nullptr) {
     bool flex = is_flexible(key, version);
     bool header_flex = flex && key != static_cast<int16_t>(api_key::api_versions);
     decoder hd(frame, size, 0, header_flex);

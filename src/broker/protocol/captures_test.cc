@@ -39,7 +39,8 @@ std::vector<capture> load_captures() {
         while (data.size() - pos >= 4) {
             int32_t n = read_i32_be(data.data() + pos);
             if (n < 0 || data.size() - pos - 4 < static_cast<size_t>(n)) break;
-            out.push_back({e.path().filename().string() + "#" + std::to_string(i++), data.substr(pos + 4, static_cast<size_t>(n))});
+            out.push_back({e.path().filename().string() + "#" + std::to_string(i++),
+                           data.substr(pos + 4, static_cast<size_t>(n))});
             pos += 4 + static_cast<size_t>(n);
         }
     }
@@ -69,11 +70,11 @@ void check(const capture& c) {
 TEST(captures, every_captured_request_decodes_and_reencodes_exactly) {
     auto caps = load_captures();
     if (caps.empty()) GTEST_SKIP() << "no captures in " << FERRY_BROKER_CAPTURES_DIR;
-    for (auto& c : caps) check(c);
+    for (auto& c : caps)
+        check(c);
 }
 
-template <class M>
-std::optional<M> decode_capture(const std::string& rel, request_header* hout = nullptr) {
+template <class M> std::optional<M> decode_capture(const std::string& rel, request_header* hout = nullptr) {
     std::ifstream in(std::string(FERRY_BROKER_CAPTURES_DIR) + "/" + rel, std::ios::binary);
     if (!in) return std::nullopt;
     std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -11,14 +11,19 @@ namespace ferry::broker::proto {
 
 int32_t read_i32_be(const char* p) {
     auto u = reinterpret_cast<const uint8_t*>(p);
-    return static_cast<int32_t>((uint32_t(u[0]) << 24) | (uint32_t(u[1]) << 16) | (uint32_t(u[2]) << 8) | uint32_t(u[3]));
+    return static_cast<int32_t>((uint32_t(u[0]) << 24) | (uint32_t(u[1]) << 16) | (uint32_t(u[2]) << 8) |
+                                uint32_t(u[3]));
 }
 int64_t read_i64_be(const char* p) {
-    return static_cast<int64_t>((uint64_t(static_cast<uint32_t>(read_i32_be(p))) << 32) | uint64_t(static_cast<uint32_t>(read_i32_be(p + 4))));
+    return static_cast<int64_t>((uint64_t(static_cast<uint32_t>(read_i32_be(p))) << 32) |
+                                uint64_t(static_cast<uint32_t>(read_i32_be(p + 4))));
 }
 void write_i32_be(char* p, int32_t v) {
     uint32_t u = static_cast<uint32_t>(v);
-    p[0] = char(u >> 24); p[1] = char(u >> 16); p[2] = char(u >> 8); p[3] = char(u);
+    p[0] = char(u >> 24);
+    p[1] = char(u >> 16);
+    p[2] = char(u >> 8);
+    p[3] = char(u);
 }
 void write_i64_be(char* p, int64_t v) {
     write_i32_be(p, static_cast<int32_t>(static_cast<uint64_t>(v) >> 32));
@@ -60,7 +65,10 @@ struct vreader {
     int64_t varlong() {
         uint64_t r = 0;
         for (int shift = 0; shift < 64; shift += 7) {
-            if (p >= end) { ok = false; return 0; }
+            if (p >= end) {
+                ok = false;
+                return 0;
+            }
             uint8_t b = static_cast<uint8_t>(*p++);
             r |= uint64_t(b & 0x7f) << shift;
             if (!(b & 0x80)) return static_cast<int64_t>((r >> 1) ^ (~(r & 1) + 1));
@@ -71,7 +79,10 @@ struct vreader {
     std::optional<std::string> blob() {
         int64_t n = varlong();
         if (!ok || n < 0) return std::nullopt;
-        if (end - p < n) { ok = false; return std::nullopt; }
+        if (end - p < n) {
+            ok = false;
+            return std::nullopt;
+        }
         std::string s(p, static_cast<size_t>(n));
         p += n;
         return s;
@@ -87,7 +98,10 @@ void put_varlong(std::string& out, int64_t v) {
     out.push_back(static_cast<char>(z));
 }
 void put_blob(std::string& out, const std::optional<std::string>& s) {
-    if (!s) { put_varlong(out, -1); return; }
+    if (!s) {
+        put_varlong(out, -1);
+        return;
+    }
     put_varlong(out, static_cast<int64_t>(s->size()));
     out += *s;
 }
@@ -96,11 +110,13 @@ std::array<std::array<uint32_t, 256>, 8> make_tables() {
     std::array<std::array<uint32_t, 256>, 8> t{};
     for (uint32_t i = 0; i < 256; ++i) {
         uint32_t c = i;
-        for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+        for (int k = 0; k < 8; ++k)
+            c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
         t[0][i] = c;
     }
     for (uint32_t i = 0; i < 256; ++i)
-        for (int k = 1; k < 8; ++k) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
+        for (int k = 1; k < 8; ++k)
+            t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
     return t;
 }
 
@@ -117,7 +133,8 @@ uint32_t crc32c_sw(uint32_t crc, const uint8_t* p, size_t n) {
         p += 8;
         n -= 8;
     }
-    while (n--) crc = (crc >> 8) ^ t[0][(crc ^ *p++) & 0xff];
+    while (n--)
+        crc = (crc >> 8) ^ t[0][(crc ^ *p++) & 0xff];
     return ~crc;
 }
 
@@ -132,7 +149,8 @@ __attribute__((target("sse4.2"))) uint32_t crc32c_hw(uint32_t crc, const uint8_t
         n -= 8;
     }
     uint32_t c32 = static_cast<uint32_t>(c);
-    while (n--) c32 = _mm_crc32_u8(c32, *p++);
+    while (n--)
+        c32 = _mm_crc32_u8(c32, *p++);
     return ~c32;
 }
 #endif
@@ -152,11 +170,11 @@ int control_type(std::string_view batch) {
     auto h = parse_batch_header(batch);
     if (!h || !h->is_control() || h->compression() != 0 || batch.size() < batch_header_size + 1) return -1;
     vreader r{batch.data() + batch_header_size, batch.data() + batch.size()};
-    r.varlong();               // length
+    r.varlong(); // length
     if (r.p >= r.end) return -1;
-    ++r.p;                     // attributes
-    r.varlong();               // timestamp delta
-    r.varlong();               // offset delta
+    ++r.p;       // attributes
+    r.varlong(); // timestamp delta
+    r.varlong(); // offset delta
     int64_t klen = r.varlong();
     if (!r.ok || klen < 4 || r.end - r.p < 4) return -1;
     return read_i16_be(r.p + 2);

@@ -57,7 +57,9 @@ std::optional<batch_header> parse_batch_header(std::string_view data);
 int control_type(std::string_view batch);
 
 uint32_t crc32c(uint32_t crc, const void* data, size_t n);
-inline uint32_t crc32c(std::string_view s) { return crc32c(0, s.data(), s.size()); }
+inline uint32_t crc32c(std::string_view s) {
+    return crc32c(0, s.data(), s.size());
+}
 
 // A record to put into a batch (tests, tools).
 struct simple_record {

@@ -60,8 +60,14 @@ public:
     out_buffer() { _chunks.emplace_back(); }
 
     std::string& cur() { return _chunks.back(); }
-    void append(const char* p, size_t n) { _chunks.back().append(p, n); _size += n; }
-    void push_back(char c) { _chunks.back().push_back(c); ++_size; }
+    void append(const char* p, size_t n) {
+        _chunks.back().append(p, n);
+        _size += n;
+    }
+    void push_back(char c) {
+        _chunks.back().push_back(c);
+        ++_size;
+    }
     void splice(std::string&& s) {
         if (s.size() < splice_threshold) {
             append(s.data(), s.size());
@@ -84,7 +90,8 @@ public:
     std::string flatten() const {
         std::string s;
         s.reserve(_size);
-        for (auto& c : _chunks) s += c;
+        for (auto& c : _chunks)
+            s += c;
         return s;
     }
 
@@ -103,7 +110,10 @@ public:
     bool ok() const { return _ok; }
     size_t remaining() const { return static_cast<size_t>(_end - _p); }
     char* position() const { return _p; }
-    void fail() { _ok = false; _p = _end; }
+    void fail() {
+        _ok = false;
+        _p = _end;
+    }
 
     void i8(int8_t& x) { x = static_cast<int8_t>(get_u<uint8_t>()); }
     void i16(int16_t& x) { x = static_cast<int16_t>(get_u<uint16_t>()); }
@@ -118,30 +128,47 @@ public:
 
     void str(std::string& s) {
         int64_t n = string_length();
-        if (n < 0) { s.clear(); return; } // null where not allowed: treated as empty
+        if (n < 0) {
+            s.clear();
+            return;
+        } // null where not allowed: treated as empty
         take(s, n);
     }
     void nstr(std::optional<std::string>& s) {
         int64_t n = string_length();
-        if (n < 0) { s.reset(); return; }
+        if (n < 0) {
+            s.reset();
+            return;
+        }
         s.emplace();
         take(*s, n);
     }
     void bytes(std::string& b) {
         int64_t n = bytes_length();
-        if (n < 0) { b.clear(); return; }
+        if (n < 0) {
+            b.clear();
+            return;
+        }
         take(b, n);
     }
     void nbytes(std::optional<std::string>& b) {
         int64_t n = bytes_length();
-        if (n < 0) { b.reset(); return; }
+        if (n < 0) {
+            b.reset();
+            return;
+        }
         b.emplace();
         take(*b, n);
     }
     void records(records_field& r) {
         int64_t n = bytes_length();
         r.owned.clear();
-        if (n < 0) { r.is_null = true; r.data = nullptr; r.size = 0; return; }
+        if (n < 0) {
+            r.is_null = true;
+            r.data = nullptr;
+            r.size = 0;
+            return;
+        }
         if (!need(static_cast<size_t>(n))) return;
         r.is_null = false;
         r.data = _p;
@@ -149,8 +176,7 @@ public:
         _p += n;
     }
 
-    template <class T, class F>
-    void array(std::vector<T>& vec, F&& fn) {
+    template <class T, class F> void array(std::vector<T>& vec, F&& fn) {
         int64_t n = array_length();
         vec.clear();
         if (n <= 0) return;
@@ -161,10 +187,12 @@ public:
             if (!_ok) return;
         }
     }
-    template <class T, class F>
-    void narray(std::optional<std::vector<T>>& vec, F&& fn) {
+    template <class T, class F> void narray(std::optional<std::vector<T>>& vec, F&& fn) {
         int64_t n = array_length();
-        if (n < 0) { vec.reset(); return; }
+        if (n < 0) {
+            vec.reset();
+            return;
+        }
         vec.emplace();
         vec->resize(static_cast<size_t>(n));
         for (auto& e : *vec) {
@@ -173,22 +201,36 @@ public:
             if (!_ok) return;
         }
     }
-    void array_i32(std::vector<int32_t>& vec) { prim_array(vec, [&](int32_t& x) { i32(x); }); }
-    void array_i64(std::vector<int64_t>& vec) { prim_array(vec, [&](int64_t& x) { i64(x); }); }
-    void array_str(std::vector<std::string>& vec) { prim_array(vec, [&](std::string& x) { str(x); }); }
+    void array_i32(std::vector<int32_t>& vec) {
+        prim_array(vec, [&](int32_t& x) { i32(x); });
+    }
+    void array_i64(std::vector<int64_t>& vec) {
+        prim_array(vec, [&](int64_t& x) { i64(x); });
+    }
+    void array_str(std::vector<std::string>& vec) {
+        prim_array(vec, [&](std::string& x) { str(x); });
+    }
     void narray_str(std::optional<std::vector<std::string>>& vec) {
         int64_t n = array_length();
-        if (n < 0) { vec.reset(); return; }
+        if (n < 0) {
+            vec.reset();
+            return;
+        }
         vec.emplace();
         vec->resize(static_cast<size_t>(n));
-        for (auto& e : *vec) str(e);
+        for (auto& e : *vec)
+            str(e);
     }
     void narray_i32(std::optional<std::vector<int32_t>>& vec) {
         int64_t n = array_length();
-        if (n < 0) { vec.reset(); return; }
+        if (n < 0) {
+            vec.reset();
+            return;
+        }
         vec.emplace();
         vec->resize(static_cast<size_t>(n));
-        for (auto& e : *vec) i32(e);
+        for (auto& e : *vec)
+            i32(e);
     }
 
     // A tagged-field section: unknown tags are skipped (none of the request fields we serve are
@@ -207,7 +249,10 @@ public:
     uint64_t uvarint() {
         uint64_t r = 0;
         for (int shift = 0; shift < 64; shift += 7) {
-            if (_p >= _end) { fail(); return 0; }
+            if (_p >= _end) {
+                fail();
+                return 0;
+            }
             uint8_t b = static_cast<uint8_t>(*_p++);
             r |= static_cast<uint64_t>(b & 0x7f) << shift;
             if (!(b & 0x80)) return r;
@@ -218,14 +263,17 @@ public:
 
 private:
     bool need(size_t n) {
-        if (static_cast<size_t>(_end - _p) < n) { fail(); return false; }
+        if (static_cast<size_t>(_end - _p) < n) {
+            fail();
+            return false;
+        }
         return true;
     }
-    template <class U>
-    U get_u() {
+    template <class U> U get_u() {
         if (!need(sizeof(U))) return 0;
         U x = 0;
-        for (size_t i = 0; i < sizeof(U); ++i) x = static_cast<U>((x << 8) | static_cast<uint8_t>(_p[i]));
+        for (size_t i = 0; i < sizeof(U); ++i)
+            x = static_cast<U>((x << 8) | static_cast<uint8_t>(_p[i]));
         _p += sizeof(U);
         return x;
     }
@@ -241,7 +289,10 @@ private:
     // checking here keeps a hostile count from allocating gigabytes.
     int64_t array_length() {
         int64_t n = flex ? static_cast<int64_t>(uvarint()) - 1 : static_cast<int32_t>(get_u<uint32_t>());
-        if (n > static_cast<int64_t>(remaining())) { fail(); return -1; }
+        if (n > static_cast<int64_t>(remaining())) {
+            fail();
+            return -1;
+        }
         return n;
     }
     void take(std::string& s, int64_t n) {
@@ -249,13 +300,13 @@ private:
         s.assign(_p, static_cast<size_t>(n));
         _p += n;
     }
-    template <class T, class F>
-    void prim_array(std::vector<T>& vec, F&& fn) {
+    template <class T, class F> void prim_array(std::vector<T>& vec, F&& fn) {
         int64_t n = array_length();
         vec.clear();
         if (n <= 0) return;
         vec.resize(static_cast<size_t>(n));
-        for (auto& e : vec) fn(e);
+        for (auto& e : vec)
+            fn(e);
     }
 
     char* _p;
@@ -279,18 +330,33 @@ public:
     void boolean(const bool& x) { put_u<uint8_t>(x ? 1 : 0); }
     void uuid_(const uuid& x) { _out.append(reinterpret_cast<const char*>(x.data()), 16); }
 
-    void str(const std::string& s) { string_length(static_cast<int64_t>(s.size())); _out.append(s.data(), s.size()); }
+    void str(const std::string& s) {
+        string_length(static_cast<int64_t>(s.size()));
+        _out.append(s.data(), s.size());
+    }
     void nstr(const std::optional<std::string>& s) {
-        if (!s) { string_length(-1); return; }
+        if (!s) {
+            string_length(-1);
+            return;
+        }
         str(*s);
     }
-    void bytes(const std::string& b) { bytes_length(static_cast<int64_t>(b.size())); _out.append(b.data(), b.size()); }
+    void bytes(const std::string& b) {
+        bytes_length(static_cast<int64_t>(b.size()));
+        _out.append(b.data(), b.size());
+    }
     void nbytes(const std::optional<std::string>& b) {
-        if (!b) { bytes_length(-1); return; }
+        if (!b) {
+            bytes_length(-1);
+            return;
+        }
         bytes(*b);
     }
     void records(records_field& r) {
-        if (r.is_null) { bytes_length(-1); return; }
+        if (r.is_null) {
+            bytes_length(-1);
+            return;
+        }
         if (!r.owned.empty()) {
             bytes_length(static_cast<int64_t>(r.owned.size()));
             _out.splice(std::move(r.owned));
@@ -301,37 +367,47 @@ public:
         _out.append(r.data, r.size);
     }
 
-    template <class T, class F>
-    void array(std::vector<T>& vec, F&& fn) {
+    template <class T, class F> void array(std::vector<T>& vec, F&& fn) {
         array_length(static_cast<int64_t>(vec.size()));
         for (auto& e : vec) {
             fn(e);
             if (flex) tags();
         }
     }
-    template <class T, class F>
-    void narray(std::optional<std::vector<T>>& vec, F&& fn) {
-        if (!vec) { array_length(-1); return; }
+    template <class T, class F> void narray(std::optional<std::vector<T>>& vec, F&& fn) {
+        if (!vec) {
+            array_length(-1);
+            return;
+        }
         array(*vec, fn);
     }
     void array_i32(const std::vector<int32_t>& vec) {
         array_length(static_cast<int64_t>(vec.size()));
-        for (auto x : vec) i32(x);
+        for (auto x : vec)
+            i32(x);
     }
     void array_i64(const std::vector<int64_t>& vec) {
         array_length(static_cast<int64_t>(vec.size()));
-        for (auto x : vec) i64(x);
+        for (auto x : vec)
+            i64(x);
     }
     void array_str(const std::vector<std::string>& vec) {
         array_length(static_cast<int64_t>(vec.size()));
-        for (auto& x : vec) str(x);
+        for (auto& x : vec)
+            str(x);
     }
     void narray_str(const std::optional<std::vector<std::string>>& vec) {
-        if (!vec) { array_length(-1); return; }
+        if (!vec) {
+            array_length(-1);
+            return;
+        }
         array_str(*vec);
     }
     void narray_i32(const std::optional<std::vector<int32_t>>& vec) {
-        if (!vec) { array_length(-1); return; }
+        if (!vec) {
+            array_length(-1);
+            return;
+        }
         array_i32(*vec);
     }
     void tags() {
@@ -350,19 +426,23 @@ public:
     }
 
 private:
-    template <class U>
-    void put_u(U x) {
+    template <class U> void put_u(U x) {
         char b[sizeof(U)];
-        for (size_t i = 0; i < sizeof(U); ++i) b[i] = static_cast<char>(x >> (8 * (sizeof(U) - 1 - i)));
+        for (size_t i = 0; i < sizeof(U); ++i)
+            b[i] = static_cast<char>(x >> (8 * (sizeof(U) - 1 - i)));
         _out.append(b, sizeof(U));
     }
     void string_length(int64_t n) {
-        if (flex) uvarint(static_cast<uint64_t>(n + 1));
-        else i16(static_cast<int16_t>(n));
+        if (flex)
+            uvarint(static_cast<uint64_t>(n + 1));
+        else
+            i16(static_cast<int16_t>(n));
     }
     void bytes_length(int64_t n) {
-        if (flex) uvarint(static_cast<uint64_t>(n + 1));
-        else i32(static_cast<int32_t>(n));
+        if (flex)
+            uvarint(static_cast<uint64_t>(n + 1));
+        else
+            i32(static_cast<int32_t>(n));
     }
     void array_length(int64_t n) { bytes_length(n); }
 

@@ -17,16 +17,14 @@ std::string hex(std::string_view s) {
     return out;
 }
 
-template <class M>
-std::string encode_body(M& m, int16_t v, bool flex) {
+template <class M> std::string encode_body(M& m, int16_t v, bool flex) {
     out_buffer out;
     encoder e(out, v, flex);
     m.serde(e);
     return out.flatten();
 }
 
-template <class M>
-std::optional<M> decode_body(std::string bytes, int16_t v, bool flex) {
+template <class M> std::optional<M> decode_body(std::string bytes, int16_t v, bool flex) {
     M m;
     decoder d(bytes.data(), bytes.size(), v, flex);
     m.serde(d);
@@ -37,7 +35,9 @@ std::optional<M> decode_body(std::string bytes, int16_t v, bool flex) {
 TEST(serde, classic_strings_and_arrays) {
     metadata_request m;
     m.topics = std::vector<std::string>{"ab"};
-    EXPECT_EQ(hex(encode_body(m, 1, false)), "00000001" "0002" "6162");
+    EXPECT_EQ(hex(encode_body(m, 1, false)), "00000001"
+                                             "0002"
+                                             "6162");
     metadata_request null_topics;
     null_topics.topics.reset();
     EXPECT_EQ(hex(encode_body(null_topics, 1, false)), "ffffffff");
@@ -56,7 +56,10 @@ TEST(serde, compact_encoding_and_tags) {
     r.topics.reset(); // null = all
     r.require_stable = true;
     // v7 is flexible: compact string (len+1), compact null array (0), bool, empty tag section.
-    EXPECT_EQ(hex(encode_body(r, 7, true)), "0267" "00" "01" "00");
+    EXPECT_EQ(hex(encode_body(r, 7, true)), "0267"
+                                            "00"
+                                            "01"
+                                            "00");
     auto back = decode_body<offset_fetch_request>(encode_body(r, 7, true), 7, true);
     ASSERT_TRUE(back);
     EXPECT_EQ(back->group_id, "g");
@@ -236,7 +239,9 @@ TEST(record_batch, build_parse_and_crc) {
     o.producer_id = 7;
     o.producer_epoch = 1;
     o.base_sequence = 10;
-    auto b = build_batch({{std::string("k1"), std::string("v1"), {{"h", std::string("x")}}, 0}, {std::nullopt, std::string("v2"), {}, 5}}, o);
+    auto b = build_batch({{std::string("k1"), std::string("v1"), {{"h", std::string("x")}}, 0},
+                          {std::nullopt, std::string("v2"), {}, 5}},
+                         o);
     auto h = parse_batch_header(b);
     ASSERT_TRUE(h);
     EXPECT_EQ(h->total_size(), b.size());

@@ -22,7 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)out.flatten();
         if constexpr (requires { msg.topics.front().partitions.front().records; }) {
             for (auto& t : msg.topics)
-                for (auto& p : t.partitions) (void)split_batches(p.records.view());
+                for (auto& p : t.partitions)
+                    (void)split_batches(p.records.view());
         }
     });
     return 0;
