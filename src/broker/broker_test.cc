@@ -274,6 +274,10 @@ TEST(broker_protocol, produce_validation_errors) {
     EXPECT_EQ(r.responses.at(0).partitions.at(0).error_code, ec::unknown_topic_or_partition);
     r = c.call<produce_response>(k_produce, 8, produce_req("v", 0, batch_of({"x"}), 2));
     EXPECT_EQ(r.responses.at(0).partitions.at(0).error_code, ec::invalid_required_acks);
+    // acks=0 and an error: no response, the connection is closed.
+    test_client quiet(b->port());
+    quiet.send(k_produce, 8, produce_req("nope", 0, batch_of({"x"}), 0));
+    EXPECT_TRUE(quiet.closed_by_peer());
 }
 
 TEST(broker_protocol, idempotent_sequences_duplicates_and_epochs) {

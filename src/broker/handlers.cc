@@ -233,7 +233,14 @@ outcome kafka_api::produce(net::request_context& ctx, char* body, size_t size) {
         }
         r.responses.push_back(std::move(rt));
     }
-    if (req.acks == 0) return outcome::none();
+    if (req.acks == 0) {
+        // No response for acks=0; on an error Kafka closes the connection instead, which is how
+        // such producers learn to refresh their metadata.
+        for (auto& t : r.responses)
+            for (auto& p : t.partitions)
+                if (p.error_code != ec::none) return outcome::close();
+        return outcome::none();
+    }
     return reply(ctx, r);
 }
 
