@@ -253,10 +253,13 @@ struct kafka_api::parked_fetch {
     uint64_t watcher = 0;
     uint64_t timer = 0;
     bool done = false;
+    std::vector<std::pair<std::shared_ptr<partition_state>, uint64_t>> seen;
 };
 
-size_t kafka_api::run_fetch(proto::fetch_request& req, proto::fetch_response& resp, bool& any_error) {
+size_t kafka_api::run_fetch(proto::fetch_request& req, proto::fetch_response& resp, bool& any_error,
+                            std::vector<std::pair<std::shared_ptr<partition_state>, uint64_t>>* seen) {
     resp.responses.clear();
+    if (seen) seen->clear();
     bool committed = req.isolation_level == 1;
     int64_t budget = req.max_bytes > 0 ? req.max_bytes : INT32_MAX;
     size_t total = 0;
@@ -280,6 +283,7 @@ size_t kafka_api::run_fetch(proto::fetch_request& req, proto::fetch_response& re
                 rt.partitions.push_back(std::move(rp));
                 continue;
             }
+            if (seen) seen->emplace_back(ps, ps->appends());
             auto& log = *ps->log();
             int64_t lso = ps->last_stable_offset();
             int64_t hw = log.log_end_offset();
@@ -332,7 +336,8 @@ outcome kafka_api::fetch(net::request_context& ctx, char* body, size_t size) {
         return reply(ctx, r);
     }
     bool any_error = false;
-    size_t got = run_fetch(req, r, any_error);
+    std::vector<std::pair<std::shared_ptr<partition_state>, uint64_t>> seen;
+    size_t got = run_fetch(req, r, any_error, req.max_wait_ms > 0 ? &seen : nullptr);
     bool has_partitions = false;
     for (auto& t : req.topics)
         has_partitions |= !t.partitions.empty();
@@ -348,6 +353,7 @@ outcome kafka_api::fetch(net::request_context& ctx, char* body, size_t size) {
     pf->req = std::move(req);
     pf->token = ctx.defer();
     pf->loop = ctx.loop;
+    pf->seen = std::move(seen);
     std::weak_ptr<parked_fetch> weak = pf;
     pf->watcher = ctx.loop->add_data_watcher([this, weak] {
         if (auto p = weak.lock()) complete_parked(p, false);
@@ -360,9 +366,15 @@ outcome kafka_api::fetch(net::request_context& ctx, char* body, size_t size) {
 
 void kafka_api::complete_parked(const std::shared_ptr<parked_fetch>& pf, bool timed_out) {
     if (pf->done) return;
+    if (!timed_out) {
+        bool moved = false;
+        for (auto& [ps, n] : pf->seen)
+            moved |= ps->appends() != n;
+        if (!moved) return; // an append to some other partition
+    }
     proto::fetch_response r;
     bool any_error = false;
-    size_t got = run_fetch(pf->req, r, any_error);
+    size_t got = run_fetch(pf->req, r, any_error, &pf->seen);
     if (!timed_out && !any_error && got < static_cast<size_t>(std::max(pf->req.min_bytes, 1))) return;
     pf->done = true;
     pf->loop->remove_data_watcher(pf->watcher);

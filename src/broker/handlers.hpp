@@ -71,7 +71,9 @@ private:
     net::outcome delete_records(net::request_context& ctx, char* body, size_t size);
 
     // Runs one fetch pass; returns the bytes of record data collected.
-    size_t run_fetch(proto::fetch_request& req, proto::fetch_response& resp, bool& any_error);
+    // `seen` (optional) receives each partition's append count, read before the partition was.
+    size_t run_fetch(proto::fetch_request& req, proto::fetch_response& resp, bool& any_error,
+                     std::vector<std::pair<std::shared_ptr<partition_state>, uint64_t>>* seen = nullptr);
     void complete_parked(const std::shared_ptr<parked_fetch>& pf, bool timed_out);
     // Auto-creates a topic for Metadata; false if it could not be created.
     bool auto_create(const std::string& topic);

@@ -197,7 +197,11 @@ std::shared_ptr<partition_state> partition_registry::get(const std::string& topi
     auto st = std::make_shared<partition_state>(topic, partition, log);
     st->rebuild();
     auto cb = _on_append;
-    log->set_append_listener([cb] { cb(); });
+    std::weak_ptr<partition_state> weak = st; // the log must not keep its state alive
+    log->set_append_listener([cb, weak] {
+        if (auto s = weak.lock()) s->note_append();
+        cb();
+    });
     _states[{topic, partition}] = st;
     return st;
 }

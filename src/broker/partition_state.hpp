@@ -15,6 +15,7 @@
 #include "broker/protocol/record_batch.hpp"
 #include "broker/storage/log.hpp"
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <map>
@@ -54,6 +55,11 @@ public:
     void enroll(int64_t pid, int16_t epoch);
 
     int64_t high_watermark() const { return _log->log_end_offset(); }
+
+    // Counts appends (records and markers); a parked fetch re-reads a partition only when this
+    // moved, so an append elsewhere costs it an atomic load instead of a log read.
+    void note_append() { _appends.fetch_add(1, std::memory_order_release); }
+    uint64_t appends() const { return _appends.load(std::memory_order_acquire); }
     int64_t last_stable_offset() const;
 
     // Rebuilds producer and transaction state from the log (start-up).
@@ -85,6 +91,7 @@ private:
     std::unordered_map<int64_t, producer_entry> _producers;
     std::set<std::pair<int64_t, int64_t>> _open_txns; // (first offset, pid)
     std::unordered_map<int64_t, int16_t> _enrolled;   // pid -> epoch
+    std::atomic<uint64_t> _appends{0};
 };
 
 class partition_registry {
