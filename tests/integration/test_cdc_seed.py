@@ -20,7 +20,7 @@ class SeedScenarioTest(CdcTestCase):
         pg.psql("INSERT INTO customers (name) VALUES ('john'), ('jack'), ('jane')")
         self.start_stack()
         self.create_connector("postgres-connector", self.connector_config(
-            table__include__list="public.customers"))
+            table__include__list="public.customers", extended__headers__enabled="true"))
         wait_running(self.worker.url, "postgres-connector")
         topic = "myserver.public.customers"
         self.wait_records(topic, 3)
@@ -60,7 +60,7 @@ class SeedScenarioTest(CdcTestCase):
         self.assertEqual(len(set(tx)), 3)
         lsns = [m["value"]["source"]["lsn"] for m in msgs[3:6]]
         self.assertEqual(lsns, sorted(lsns))
-        # Debezium's extended context headers
+        # Debezium's extended context headers (extended.headers.enabled=true)
         h = msgs[3]["headers"]
         self.assertEqual(h["__debezium.context.connectorLogicalName"], "myserver")
         self.assertEqual(h["__debezium.context.connectorName"], "postgresql")

@@ -86,7 +86,7 @@ struct settings {
     bool tombstones_on_delete = true;
     bool skip_messages_without_change = false;
     bool provide_transaction_metadata = false;
-    bool extended_headers = true;
+    bool extended_headers = false;
     // snapshot and engine
     snapshot_mode snapshot = snapshot_mode::initial;
     std::string snapshot_isolation = "serializable";

@@ -12,6 +12,8 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <charconv>
+#include <cstring>
 #include <chrono>
 #include <condition_variable>
 #include <random>
@@ -1193,12 +1195,25 @@ private:
         s->put_unchecked(3, value(ts_us / 1000 - (ts_us % 1000 < 0 ? 1 : 0)));
         if (snapshot) s->put_unchecked(4, value(std::string(snapshot)));
         s->put_unchecked(5, value(_s.dbname));
-        std::string seq = "[";
-        seq += _pos.lsn_commit ? "\"" + std::to_string(*_pos.lsn_commit) + "\"" : "null";
-        seq += ",";
-        seq += _pos.lsn ? "\"" + std::to_string(*_pos.lsn) + "\"" : "null";
-        seq += "]";
-        s->put_unchecked(6, value(std::move(seq)));
+        // ["<lastCommitLsn>","<lsn>"] as Jackson writes a List<String> (null for a missing one)
+        char seq[64];
+        char* p = seq;
+        *p++ = '[';
+        auto put = [&](const std::optional<lsn_t>& l) {
+            if (!l) {
+                std::memcpy(p, "null", 4);
+                p += 4;
+                return;
+            }
+            *p++ = '"';
+            p = std::to_chars(p, seq + sizeof seq, *l).ptr;
+            *p++ = '"';
+        };
+        put(_pos.lsn_commit);
+        *p++ = ',';
+        put(_pos.lsn);
+        *p++ = ']';
+        s->put_unchecked(6, value(std::string(seq, size_t(p - seq))));
         s->put_unchecked(7, value(ts_us));
         s->put_unchecked(8, value(ts_us * 1000));
         s->put_unchecked(9, value(schema));

@@ -1,0 +1,77 @@
+#!/bin/bash
+# PostgreSQL CDC throughput, side by side on the same WAL (pair-bench medians):
+#   1. streaming: N changes already in a replication slot's WAL -> Kafka through the
+#      PostgresConnector (A) vs pg_recvlogical reading the same changes raw with pgoutput (B);
+#      every run starts from a copy of the same slot (pg_copy_logical_replication_slot);
+#   2. snapshot: a table of N rows -> Kafka through the connector's initial snapshot (A) vs
+#      COPY bench TO STDOUT through psql (B).
+# The broker is Ferry's embedded broker in its own process; converters are JsonConverter with
+# schemas.enable=${SCHEMAS:-false}. Ferry's times include worker start-up and shutdown.
+#
+# usage: bench/cdc_vs_pg_recvlogical.sh [N=500000] [RUNS=5] [stream|snapshot|both]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-500000}
+RUNS=${2:-5}
+WHAT=${3:-both}
+FERRY=${FERRY:-build/ferry}
+PAIR_BENCH=${PAIR_BENCH:-../shared/tools/pair-bench}
+SCHEMAS=${SCHEMAS:-false}
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+work=$(mktemp -d /tmp/ferry-cdc-bench-XXXX)
+chmod 755 "$work"
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+kport=$(free_port); pport=$(free_port)
+mkdir -p "$work/pg"; [ "$(id -u)" = 0 ] && chown postgres "$work/pg"
+as_pg "$PG_BIN/initdb" -D "$work/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 > /dev/null
+cat >> "$work/pg/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $pport
+unix_socket_directories = '$work/pg'
+wal_level = logical
+max_wal_senders = 10
+max_replication_slots = 20
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+shared_buffers = 256MB
+max_wal_size = 4GB
+CONF
+as_pg "$PG_BIN/postgres" -D "$work/pg/data" > "$work/pg.log" 2>&1 &
+pg=$!
+"$FERRY" embedded-kafka --listener 127.0.0.1:$kport --data-dir "$work/kafka" > "$work/broker.log" 2>&1 &
+broker=$!
+trap 'kill $broker 2>/dev/null; as_pg "$PG_BIN/pg_ctl" -D "$work/pg/data" -m immediate stop >/dev/null 2>&1; wait $broker $pg 2>/dev/null; rm -rf "$work"' EXIT
+for i in $(seq 50); do "$PG_BIN/pg_isready" -h 127.0.0.1 -p $pport -q && break; sleep 0.2; done
+PSQL="psql -h 127.0.0.1 -p $pport -U postgres -d postgres -q -At -v ON_ERROR_STOP=1"
+$PSQL -c "CREATE TABLE bench (id int PRIMARY KEY, name text NOT NULL, qty int, price numeric(10,2), updated timestamptz)"
+$PSQL -c "CREATE PUBLICATION bench_pub FOR TABLE bench"
+echo "date: $(date -u)"
+echo "PostgreSQL $($PSQL -c 'SHOW server_version'), N=$N, runs=$RUNS, schemas.enable=$SCHEMAS"
+
+if [ "$WHAT" != snapshot ]; then
+  $PSQL -c "SELECT pg_create_logical_replication_slot('tmpl', 'pgoutput')" > /dev/null
+  # N changes in transactions of 1,000 inserts
+  $PSQL -c "DO \$\$ BEGIN FOR b IN 0..$((N / 1000 - 1)) LOOP
+      INSERT INTO bench SELECT g, 'customer ' || g, g % 100, (g % 10000) / 100.0, '2024-05-01 10:00:00+00'::timestamptz + g * interval '1 second'
+        FROM generate_series(b * 1000 + 1, b * 1000 + 1000) g;
+      COMMIT; END LOOP; END \$\$"
+  end=$($PSQL -c "SELECT pg_current_wal_lsn()")
+  echo "streaming: $N inserts in $((N / 1000)) transactions, WAL up to $end"
+  setup="$PSQL -c \"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('run_raw', 'run_ferry')\" -c \"SELECT pg_copy_logical_replication_slot('tmpl', 'run_raw')\" -c \"SELECT pg_copy_logical_replication_slot('tmpl', 'run_ferry')\""
+  "$PAIR_BENCH" -n "$RUNS" --setup "$setup" \
+    "/usr/bin/python3 bench/cdc_run.py $FERRY 127.0.0.1:$kport $pport run_ferry $N stream $SCHEMAS" \
+    "$PG_BIN/pg_recvlogical -h 127.0.0.1 -p $pport -U postgres -d postgres --slot run_raw --start --endpos $end -o proto_version=1 -o publication_names=bench_pub -f /dev/null"
+  $PSQL -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots" > /dev/null
+fi
+
+if [ "$WHAT" != stream ]; then
+  $PSQL -c "TRUNCATE bench"
+  $PSQL -c "INSERT INTO bench SELECT g, 'customer ' || g, g % 100, (g % 10000) / 100.0, '2024-05-01 10:00:00+00'::timestamptz + g * interval '1 second' FROM generate_series(1, $N) g"
+  $PSQL -c "VACUUM ANALYZE bench"
+  echo "snapshot: $N rows ($($PSQL -c "SELECT pg_size_pretty(pg_total_relation_size('bench'))"))"
+  "$PAIR_BENCH" -n "$RUNS" \
+    "/usr/bin/python3 bench/cdc_run.py $FERRY 127.0.0.1:$kport $pport snap_ferry $N snapshot $SCHEMAS" \
+    "$PSQL -c 'COPY bench TO STDOUT' > /dev/null"
+fi
