@@ -9,6 +9,7 @@ namespace ferry::app {
 using args = std::vector<std::string>;
 
 int standalone(const args& a);     // ferry standalone worker.properties [connector files...]
+int distributed(const args& a);    // ferry distributed worker.properties
 int dev(const args& a);            // ferry dev [--examples dir] [--data-dir dir] ...
 int embedded_kafka(const args& a); // ferry embedded-kafka [--listener host:port] [--data-dir dir]
 int plugins(const args& a);        // ferry plugins

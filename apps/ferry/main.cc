@@ -17,6 +17,8 @@ void usage(FILE* out) {
                  "commands:\n"
                  "  standalone worker.properties [connector.properties|connector.json ...]\n"
                  "                     run one worker, as connect-standalone does\n"
+                 "  distributed worker.properties\n"
+                 "                     a worker whose state lives in Kafka, as connect-distributed does\n"
                  "  dev [--examples DIR] [--data-dir DIR] [--rest-port N] [--kafka-listener HOST:PORT]\n"
                  "                     embedded Kafka + worker + REST on 127.0.0.1:8083, for development\n"
                  "  broker broker.properties [--override key=value ...]\n"
@@ -38,6 +40,7 @@ int main(int argc, char** argv) {
     ferry::app::args rest(argv + 2, argv + argc);
     ferry::log::init();
     if (cmd == "standalone") return ferry::app::standalone(rest);
+    if (cmd == "distributed") return ferry::app::distributed(rest);
     if (cmd == "dev") return ferry::app::dev(rest);
     if (cmd == "broker") return ferry::broker::broker_main(rest);
     if (cmd == "embedded-kafka") return ferry::app::embedded_kafka(rest);

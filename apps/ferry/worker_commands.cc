@@ -9,7 +9,9 @@
 #include "kafka/client.hpp"
 #include "rest/server.hpp"
 #include "apps/ferry/plugins.hpp"
+#include "runtime/distributed/distributed_herder.hpp"
 #include "runtime/standalone/standalone_herder.hpp"
+#include "storage/kafka_offset_store.hpp"
 #include "runtime/worker.hpp"
 
 #include <fmt/format.h>
@@ -82,6 +84,7 @@ std::string hostname() {
 }
 
 struct worker_options {
+    runtime::worker_mode mode = runtime::worker_mode::standalone;
     config::config_map worker_props;
     std::vector<std::string> connector_files;
     bool dev = false;
@@ -120,7 +123,7 @@ int run_worker(worker_options opts) {
     }
     for (auto& u : resolved.unresolved)
         logger()->warn("Config {} references {} which could not be resolved: {}", u.key, u.reference, u.reason);
-    auto wc = runtime::parse_worker_config(resolved.config, runtime::worker_mode::standalone);
+    auto wc = runtime::parse_worker_config(resolved.config, opts.mode);
     if (!wc) {
         std::fprintf(stderr, "ferry: invalid worker configuration: %s\n", wc.error().message.c_str());
         return exit_startup;
@@ -156,12 +159,6 @@ int run_worker(worker_options opts) {
         cluster_id = *id;
     }
 
-    auto offsets = std::make_shared<storage::file_offset_store>(wc->values.get_string("offset.storage.file.filename"));
-    if (auto r = offsets->start(); !r) {
-        std::fprintf(stderr, "ferry: %s\n", r.error().message.c_str());
-        return exit_startup;
-    }
-
     auto listeners = wc->values.get_list("listeners");
     auto addr = parse_listener(listeners.empty() ? "http://:8083" : listeners.front());
     if (!addr) {
@@ -171,26 +168,103 @@ int run_worker(worker_options opts) {
     std::string adv_host = wc->values.get_string_opt("rest.advertised.host.name").value_or("");
     if (adv_host.empty()) adv_host = addr->host.empty() || addr->host == "0.0.0.0" ? hostname() : addr->host;
     int adv_port = wc->values.is_null("rest.advertised.port") ? addr->port : wc->values.get_int("rest.advertised.port");
+    std::string worker_id = fmt::format("{}:{}", adv_host, adv_port);
+    std::string worker_url = fmt::format("{}://{}:{}/", addr->scheme, adv_host, adv_port);
 
-    auto statuses = std::make_shared<runtime::memory_status_store>();
-    runtime::standalone_herder herder(statuses, offsets, cluster_id);
+    // Stores and herder: in memory + offsets file (standalone), or the three internal topics.
+    auto client_props = wc->connection_props();
+    client_props["bootstrap.servers"] = bootstrap;
+    std::shared_ptr<storage::offset_store> offsets;
+    std::unique_ptr<runtime::herder> herder_owner;
+    runtime::standalone_herder* standalone = nullptr;
+    runtime::distributed_herder* distributed = nullptr;
+    std::vector<std::function<void()>> stop_stores;
+    if (opts.mode == runtime::worker_mode::standalone) {
+        auto file = std::make_shared<storage::file_offset_store>(wc->values.get_string("offset.storage.file.filename"));
+        if (auto r = file->start(); !r) {
+            std::fprintf(stderr, "ferry: %s\n", r.error().message.c_str());
+            return exit_startup;
+        }
+        offsets = file;
+        auto h = std::make_unique<runtime::standalone_herder>(std::make_shared<runtime::memory_status_store>(), offsets,
+                                                              cluster_id);
+        standalone = h.get();
+        herder_owner = std::move(h);
+    } else {
+        auto& v = wc->values;
+        auto group = v.get_string("group.id");
+        auto cid = v.get_string("client.id");
+        auto client_id = [&](const char* suffix) { return group + (cid.empty() ? "" : "-" + cid) + suffix; };
+        auto options = [&](const char* topic_key, const char* rf_key, int32_t partitions, const char* suffix,
+                           const char* prefix) {
+            storage::kafka_log_options o;
+            o.topic = v.get_string(topic_key);
+            o.partitions = partitions;
+            o.replication_factor = int16_t(v.get_int(rf_key));
+            o.client_props = client_props;
+            o.client_id = client_id(suffix);
+            for (auto& [k, val] : v.originals_with_prefix(prefix)) o.topic_configs[k] = val;
+            o.topic_configs.erase("topic");
+            o.topic_configs.erase("replication.factor");
+            o.topic_configs.erase("partitions");
+            return o;
+        };
+        auto config_opts = options("config.storage.topic", "config.storage.replication.factor", 1, "-configs",
+                                   "config.storage.");
+        config_opts.require_partitions = true;
+        runtime::distributed_stores stores;
+        stores.config = std::make_shared<runtime::kafka_config_store>(config_opts);
+        stores.offsets = std::make_shared<storage::kafka_offset_store>(
+            options("offset.storage.topic", "offset.storage.replication.factor", v.get_int("offset.storage.partitions"),
+                    "-offsets", "offset.storage."));
+        stores.status = std::make_shared<runtime::kafka_status_store>(
+            options("status.storage.topic", "status.storage.replication.factor", v.get_int("status.storage.partitions"),
+                    "-statuses", "status.storage."));
+        for (auto start : {std::function<result<>()>([&] { return stores.offsets->start(); }),
+                           std::function<result<>()>([&] { return stores.status->start(); }),
+                           std::function<result<>()>([&] { return stores.config->start(); })}) {
+            if (auto r = start(); !r) {
+                std::fprintf(stderr, "ferry: %s\n", r.error().message.c_str());
+                return exit_startup;
+            }
+        }
+        offsets = stores.offsets;
+        stop_stores = {[s = stores.config] { s->stop(); }, [s = stores.status] { s->stop(); },
+                       [s = stores.offsets] { s->stop(); }};
+        auto h = std::make_unique<runtime::distributed_herder>(
+            stores, std::make_unique<runtime::solo_membership>(worker_url), cluster_id, worker_url);
+        auto admin_props = client_props;
+        for (auto& [k, val] : v.originals_with_prefix("admin.")) admin_props[k] = val;
+        h->set_admin_props(admin_props);
+        distributed = h.get();
+        herder_owner = std::move(h);
+    }
+    runtime::herder& herder = *herder_owner;
+
     runtime::worker_settings ws;
     ws.plugins = plugins.get();
     ws.config = *wc;
-    ws.worker_id = fmt::format("{}:{}", adv_host, adv_port);
+    ws.worker_id = worker_id;
     ws.bootstrap_servers = bootstrap;
     ws.offsets = offsets;
-    ws.listener = &herder;
+    ws.listener = standalone ? static_cast<runtime::status_listener*>(standalone) : distributed;
     auto shared_transformer = std::make_shared<config::config_transformer>(std::move(*transformer));
     ws.resolve = [shared_transformer](const config::config_map& c) {
         auto r = shared_transformer->transform(c);
         for (auto& e : r.errors) logger()->error("{}", e.message);
         return r.config;
     };
-    ws.on_reconfiguration_request = [&herder](const std::string& c) { herder.request_reconfiguration(c); };
-    ws.on_connector_error = [&herder](const std::string& c, const std::string& m) { herder.connector_error(c, m); };
+    ws.on_reconfiguration_request = [standalone, distributed](const std::string& c) {
+        if (standalone) standalone->request_reconfiguration(c);
+        else distributed->request_reconfiguration(c);
+    };
+    ws.on_connector_error = [standalone, distributed](const std::string& c, const std::string& m) {
+        if (standalone) standalone->connector_error(c, m);
+        else distributed->connector_error(c, m);
+    };
     runtime::worker w(std::move(ws));
-    herder.attach(&w);
+    if (standalone) standalone->attach(&w);
+    else distributed->attach(&w);
     if (auto r = herder.start(); !r) {
         std::fprintf(stderr, "ferry: %s\n", r.error().message.c_str());
         return exit_startup;
@@ -247,6 +321,8 @@ int run_worker(worker_options opts) {
     }
     rest.stop();
     herder.stop();
+    w.stop_all();
+    for (auto& stop : stop_stores) stop();
     if (embedded) embedded->stop();
     logger()->info("Stopped");
     return code;
@@ -268,6 +344,22 @@ int standalone(const args& a) {
     worker_options o;
     o.worker_props = props->to_map();
     o.connector_files.assign(a.begin() + 1, a.end());
+    return run_worker(std::move(o));
+}
+
+int distributed(const args& a) {
+    if (a.size() != 1 || a[0] == "-h" || a[0] == "--help") {
+        std::fprintf(a.empty() ? stderr : stdout, "usage: ferry distributed worker.properties\n");
+        return a.empty() ? exit_usage : 0;
+    }
+    auto props = config::load_properties(a[0]);
+    if (!props) {
+        std::fprintf(stderr, "ferry: %s\n", props.error().message.c_str());
+        return exit_startup;
+    }
+    worker_options o;
+    o.mode = runtime::worker_mode::distributed;
+    o.worker_props = props->to_map();
     return run_worker(std::move(o));
 }
 

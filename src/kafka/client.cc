@@ -429,4 +429,124 @@ result<std::pair<int64_t, int64_t>> admin::watermarks(const tp& partition, int t
     return std::make_pair(lo, hi);
 }
 
+namespace {
+// Runs one admin call and waits for its result event on a private queue.
+template <class Call>
+result<rd_kafka_event_t*> admin_call(rd_kafka_t* rk, rd_kafka_admin_op_t op, int timeout_ms, Call&& call) {
+    char err[512];
+    auto* q = rd_kafka_queue_new(rk);
+    auto* opts = rd_kafka_AdminOptions_new(rk, op);
+    rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, err, sizeof(err));
+    call(opts, q);
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, timeout_ms + 2000);
+    rd_kafka_AdminOptions_destroy(opts);
+    rd_kafka_queue_destroy(q);
+    if (!ev) return fail(errc::timeout, "admin request timed out");
+    if (rd_kafka_event_error(ev)) {
+        std::string msg = rd_kafka_event_error_string(ev);
+        rd_kafka_event_destroy(ev);
+        return fail(errc::unavailable, "{}", msg);
+    }
+    return ev;
+}
+
+// The first error of a group result (group-level or partition-level), if any.
+std::optional<std::string> group_result_error(const rd_kafka_group_result_t* g) {
+    if (auto* e = rd_kafka_group_result_error(g)) return std::string(rd_kafka_error_string(e));
+    if (auto* parts = rd_kafka_group_result_partitions(g))
+        for (int i = 0; i < parts->cnt; i++)
+            if (parts->elems[i].err) return std::string(rd_kafka_err2str(parts->elems[i].err));
+    return std::nullopt;
+}
+} // namespace
+
+result<std::map<tp, int64_t>> admin::group_offsets(const std::string& group, int timeout_ms) {
+    auto ev = admin_call(_rk.get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_ms,
+                         [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                             auto* req = rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr);
+                             rd_kafka_ListConsumerGroupOffsets(_rk.get(), &req, 1, o, q);
+                             rd_kafka_ListConsumerGroupOffsets_destroy(req);
+                         });
+    if (!ev) return fail(ev.error());
+    std::map<tp, int64_t> out;
+    size_t n = 0;
+    auto* res = rd_kafka_event_ListConsumerGroupOffsets_result(*ev);
+    auto** groups = rd_kafka_ListConsumerGroupOffsets_result_groups(res, &n);
+    std::optional<std::string> err;
+    for (size_t i = 0; i < n; i++) {
+        if (auto* e = rd_kafka_group_result_error(groups[i])) {
+            err = rd_kafka_error_string(e);
+            break;
+        }
+        if (auto* parts = rd_kafka_group_result_partitions(groups[i]))
+            for (int j = 0; j < parts->cnt; j++)
+                if (parts->elems[j].offset >= 0) out[{parts->elems[j].topic, parts->elems[j].partition}] = parts->elems[j].offset;
+    }
+    rd_kafka_event_destroy(*ev);
+    if (err) return fail(errc::unavailable, "offsets of group {}: {}", group, *err);
+    return out;
+}
+
+result<> admin::alter_group_offsets(const std::string& group, const std::map<tp, int64_t>& offsets, int timeout_ms) {
+    auto* l = rd_kafka_topic_partition_list_new(int(offsets.size()));
+    for (auto& [t, off] : offsets) rd_kafka_topic_partition_list_add(l, t.topic.c_str(), t.partition)->offset = off;
+    auto ev = admin_call(_rk.get(), RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout_ms,
+                         [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                             auto* req = rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), l);
+                             rd_kafka_AlterConsumerGroupOffsets(_rk.get(), &req, 1, o, q);
+                             rd_kafka_AlterConsumerGroupOffsets_destroy(req);
+                         });
+    rd_kafka_topic_partition_list_destroy(l);
+    if (!ev) return fail(ev.error());
+    size_t n = 0;
+    auto** groups = rd_kafka_AlterConsumerGroupOffsets_result_groups(rd_kafka_event_AlterConsumerGroupOffsets_result(*ev), &n);
+    std::optional<std::string> err;
+    for (size_t i = 0; i < n && !err; i++) err = group_result_error(groups[i]);
+    rd_kafka_event_destroy(*ev);
+    if (err) return fail(errc::unavailable, "altering offsets of group {}: {}", group, *err);
+    return {};
+}
+
+result<> admin::delete_group_offsets(const std::string& group, const std::vector<tp>& partitions, int timeout_ms) {
+    auto* l = to_list(partitions);
+    auto ev = admin_call(_rk.get(), RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS, timeout_ms,
+                         [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                             auto* req = rd_kafka_DeleteConsumerGroupOffsets_new(group.c_str(), l);
+                             rd_kafka_DeleteConsumerGroupOffsets(_rk.get(), &req, 1, o, q);
+                             rd_kafka_DeleteConsumerGroupOffsets_destroy(req);
+                         });
+    rd_kafka_topic_partition_list_destroy(l);
+    if (!ev) return fail(ev.error());
+    size_t n = 0;
+    auto** groups =
+        rd_kafka_DeleteConsumerGroupOffsets_result_groups(rd_kafka_event_DeleteConsumerGroupOffsets_result(*ev), &n);
+    std::optional<std::string> err;
+    for (size_t i = 0; i < n && !err; i++) err = group_result_error(groups[i]);
+    rd_kafka_event_destroy(*ev);
+    if (err) return fail(errc::unavailable, "deleting offsets of group {}: {}", group, *err);
+    return {};
+}
+
+result<> admin::delete_group(const std::string& group, int timeout_ms) {
+    auto ev = admin_call(_rk.get(), RD_KAFKA_ADMIN_OP_DELETEGROUPS, timeout_ms,
+                         [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                             auto* req = rd_kafka_DeleteGroup_new(group.c_str());
+                             rd_kafka_DeleteGroups(_rk.get(), &req, 1, o, q);
+                             rd_kafka_DeleteGroup_destroy(req);
+                         });
+    if (!ev) return fail(ev.error());
+    size_t n = 0;
+    auto** groups = rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(*ev), &n);
+    std::optional<std::string> err;
+    for (size_t i = 0; i < n && !err; i++) {
+        if (auto* e = rd_kafka_group_result_error(groups[i])) {
+            // A group that never existed has no offsets to reset.
+            if (rd_kafka_error_code(e) != RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) err = rd_kafka_error_string(e);
+        }
+    }
+    rd_kafka_event_destroy(*ev);
+    if (err) return fail(errc::conflict, "deleting group {}: {}", group, *err);
+    return {};
+}
+
 } // namespace ferry::kafka

@@ -147,6 +147,12 @@ public:
     result<std::string> cluster_id(int timeout_ms);
     // Low/high watermarks of a partition.
     result<std::pair<int64_t, int64_t>> watermarks(const tp& partition, int timeout_ms);
+    // Consumer group offsets (sink connectors' offsets API). Offsets < 0 are absent.
+    result<std::map<tp, int64_t>> group_offsets(const std::string& group, int timeout_ms);
+    result<> alter_group_offsets(const std::string& group, const std::map<tp, int64_t>& offsets, int timeout_ms);
+    result<> delete_group_offsets(const std::string& group, const std::vector<tp>& partitions, int timeout_ms);
+    // Deletes the group (and its offsets); fails while it has members.
+    result<> delete_group(const std::string& group, int timeout_ms);
     rd_kafka_t* handle() const { return _rk.get(); }
 
 private:

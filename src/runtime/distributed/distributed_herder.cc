@@ -1,0 +1,648 @@
+#include "runtime/distributed/distributed_herder.hpp"
+
+#include "base/log.hpp"
+#include "runtime/validation.hpp"
+
+#include <fmt/format.h>
+
+namespace ferry::runtime {
+
+namespace {
+log::logger_ptr logger() {
+    static auto l = log::get("runtime.herder");
+    return l;
+}
+constexpr auto request_timeout = std::chrono::seconds(90);
+constexpr auto store_timeout = std::chrono::seconds(30);
+error not_found(const std::string& name) { return error(errc::not_found, fmt::format("Connector {} not found", name)); }
+} // namespace
+
+distributed_herder::distributed_herder(distributed_stores stores, std::unique_ptr<group_membership> membership,
+                                       std::string kafka_cluster_id, std::string worker_url)
+    : _stores(std::move(stores)), _membership(std::move(membership)), _cluster_id(std::move(kafka_cluster_id)),
+      _url(std::move(worker_url)) {}
+
+distributed_herder::~distributed_herder() { stop(); }
+
+result<> distributed_herder::start() {
+    if (!_worker) return fail(errc::internal, "distributed herder has no worker");
+    _stores.config->set_listener(this);
+    _thread = std::thread([this] { tick_loop(); });
+    logger()->info("Distributed herder started (worker {})", _url);
+    return {};
+}
+
+void distributed_herder::stop() {
+    {
+        std::lock_guard g(_mu);
+        if (_stop) return;
+        _stop = true;
+    }
+    _cv.notify_all();
+    if (_thread.joinable()) _thread.join();
+    _ready = false;
+    logger()->info("Distributed herder stopped");
+}
+
+template <class T>
+result<T> distributed_herder::run(std::function<result<T>()> fn) {
+    auto task = std::make_shared<std::packaged_task<result<T>()>>(std::move(fn));
+    auto fut = task->get_future();
+    {
+        std::lock_guard g(_mu);
+        if (_stop) return fail(errc::unavailable, "the worker is shutting down");
+        _queue.push_back([task] { (*task)(); });
+    }
+    _cv.notify_all();
+    if (fut.wait_for(request_timeout) != std::future_status::ready)
+        return fail(errc::timeout, "Request timed out");
+    return fut.get();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tick thread
+
+void distributed_herder::tick_loop() {
+    // Start from the config topic's current state, then serve.
+    _snap = _stores.config->snapshot();
+    bool first = true;
+    for (;;) {
+        std::deque<std::function<void()>> work;
+        bool dirty = false;
+        {
+            std::unique_lock l(_mu);
+            _cv.wait_for(l, std::chrono::milliseconds(first ? 0 : 250),
+                         [&] { return _stop || !_queue.empty() || _config_dirty || !_reconfig_requests.empty() ||
+                                      !_restart_requests.empty(); });
+            if (_stop) break;
+            work.swap(_queue);
+            dirty = std::exchange(_config_dirty, false);
+            for (auto& c : _reconfig_requests) _reconfigure.insert(c);
+            _reconfig_requests.clear();
+            for (auto& r : _restart_requests) _restarts.push_back(r);
+            _restart_requests.clear();
+        }
+        first = false;
+        try {
+            if (dirty) apply_config_update();
+            if (auto a = _membership->poll(_snap)) {
+                logger()->info("Assignment (generation {}): {} connector(s), {} task(s); leader: {}", a->generation,
+                               a->connectors.size(), a->tasks.size(), a->leader ? "this worker" : a->leader_url);
+                _assignment = *a;
+            }
+            reconcile();
+            regenerate_task_configs();
+            while (!_restarts.empty()) {
+                process_restart(_restarts.front());
+                _restarts.pop_front();
+            }
+            _ready = true;
+            for (auto& fn : work) fn();
+        } catch (const std::exception& e) {
+            logger()->error("Unexpected error in the herder's tick: {}", e.what());
+        }
+    }
+    // Shutdown: stop everything this worker runs, leave the group.
+    _worker->stop_all();
+    _membership->leave();
+}
+
+void distributed_herder::apply_config_update() {
+    auto prev = std::move(_snap);
+    _snap = _stores.config->snapshot();
+    for (auto& [c, cfg] : prev.connectors) {
+        auto it = _snap.connectors.find(c);
+        if (it == _snap.connectors.end()) continue; // removal: reconcile stops it
+        if (it->second != cfg && _running_connectors.count(c)) {
+            // A new config: restart the connector; it regenerates its tasks.
+            logger()->info("[{}] Connector config updated: restarting the connector", c);
+            _worker->stop_connector(c);
+            _running_connectors.erase(c);
+        }
+    }
+    for (auto& [c, cfg] : _snap.connectors) {
+        auto ts = _snap.target_of(c);
+        if (prev.connectors.count(c) && prev.target_of(c) != ts && _running_connectors.count(c)) {
+            logger()->info("[{}] Target state changed to {}", c, target_state_name(ts));
+            if (ts == target_state::stopped) {
+                _worker->stop_tasks(_worker->tasks_of(c));
+                for (auto& id : _worker->tasks_of(c)) _running_tasks.erase(id);
+                (void)_worker->set_connector_target(c, target_state::stopped);
+            } else {
+                (void)_worker->set_connector_target(c, ts);
+                if (prev.target_of(c) == target_state::stopped) _reconfigure.insert(c);
+            }
+        }
+    }
+    _membership->request_rejoin();
+}
+
+void distributed_herder::reconcile() {
+    // Stop connectors this worker should no longer run.
+    for (auto it = _running_connectors.begin(); it != _running_connectors.end();) {
+        if (!_snap.connectors.count(*it) || !_assignment.connectors.count(*it)) {
+            bool deleted = !_snap.connectors.count(*it);
+            auto name = *it;
+            auto tasks = _worker->tasks_of(name);
+            _worker->stop_tasks(tasks);
+            for (auto& t : tasks) _running_tasks.erase(t);
+            _worker->stop_connector(name);
+            if (deleted) {
+                _stores.status->remove_connector(name);
+                logger()->info("[{}] Connector deleted", name);
+            } else {
+                on_connector_state(name, state::unassigned, "");
+            }
+            it = _running_connectors.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    // Stop tasks no longer assigned, or whose config changed.
+    for (auto it = _running_tasks.begin(); it != _running_tasks.end();) {
+        auto& [id, cfg] = *it;
+        auto tasks = _snap.tasks.find(id.connector);
+        bool keep = _assignment.tasks.count(id) && _snap.connectors.count(id.connector) && tasks != _snap.tasks.end() &&
+                    id.task < (int32_t)tasks->second.size() && tasks->second[id.task] == cfg &&
+                    _snap.target_of(id.connector) != target_state::stopped;
+        if (!keep) {
+            _worker->stop_tasks({id});
+            if (!_snap.connectors.count(id.connector) || tasks == _snap.tasks.end() ||
+                id.task >= (int32_t)tasks->second.size())
+                _stores.status->remove_task(id);
+            it = _running_tasks.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    // Start assigned connectors.
+    for (auto& c : _assignment.connectors) {
+        if (_running_connectors.count(c) || !_snap.connectors.count(c)) continue;
+        auto ts = _snap.target_of(c);
+        if (_worker->start_connector(c, _snap.connectors.at(c), ts == target_state::stopped ? target_state::stopped : ts)) {
+            _running_connectors.insert(c);
+            if (ts != target_state::stopped) _reconfigure.insert(c);
+        } else {
+            _running_connectors.insert(c); // FAILED is reported; a restart request starts it again
+        }
+    }
+    // Start assigned tasks.
+    for (auto& id : _assignment.tasks) {
+        if (_running_tasks.count(id)) continue;
+        auto tasks = _snap.tasks.find(id.connector);
+        if (tasks == _snap.tasks.end() || id.task >= (int32_t)tasks->second.size()) continue;
+        auto ts = _snap.target_of(id.connector);
+        if (ts == target_state::stopped || !_snap.connectors.count(id.connector)) continue;
+        auto& cfg = tasks->second[id.task];
+        (void)_worker->start_task(id, _snap.connectors.at(id.connector), cfg, ts);
+        _running_tasks[id] = cfg;
+    }
+}
+
+void distributed_herder::regenerate_task_configs() {
+    for (auto it = _reconfigure.begin(); it != _reconfigure.end();) {
+        auto c = *it;
+        it = _reconfigure.erase(it);
+        if (!_worker->connector_running(c) || !_snap.connectors.count(c) ||
+            _snap.target_of(c) == target_state::stopped)
+            continue;
+        auto configs = _worker->connector_task_configs(c);
+        if (!configs) continue; // FAILED reported
+        auto current = _snap.tasks.find(c);
+        bool changed = current == _snap.tasks.end() || current->second != *configs || _snap.inconsistent.count(c);
+        if (!changed) continue;
+        if (!_assignment.leader) {
+            logger()->warn("[{}] Task configs changed but this worker is not the leader; forwarding is not "
+                           "available yet",
+                           c);
+            continue;
+        }
+        logger()->info("[{}] Writing {} task config(s)", c, configs->size());
+        if (auto r = _stores.config->put_task_configs(c, *configs); !r) {
+            logger()->error("[{}] Failed to write task configs (will retry): {}", c, r.error().message);
+            std::lock_guard g(_mu);
+            _reconfig_requests.insert(c);
+        }
+    }
+}
+
+void distributed_herder::process_restart(const restart_request& r) {
+    if (!_snap.connectors.count(r.connector)) return;
+    auto conn_status = _stores.status->connector(r.connector);
+    bool restart_conn = _running_connectors.count(r.connector) &&
+                        (!r.only_failed || (conn_status && conn_status->st == state::failed));
+    if (restart_conn) {
+        on_connector_state(r.connector, state::restarting, "");
+        _worker->stop_connector(r.connector);
+        _running_connectors.erase(r.connector);
+    }
+    if (r.include_tasks) {
+        for (auto& [id, e] : _stores.status->tasks(r.connector)) {
+            task_id tid{r.connector, id};
+            if (!_running_tasks.count(tid) || (r.only_failed && e.st != state::failed)) continue;
+            on_task_state(tid, state::restarting, "");
+            _worker->stop_tasks({tid});
+            _running_tasks.erase(tid);
+        }
+    }
+    reconcile();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listeners
+
+void distributed_herder::on_connector_state(const std::string& connector, state s, const std::string& trace) {
+    _stores.status->put_connector(connector, status_entry{s, trace, _worker->worker_id(), _assignment.generation});
+}
+
+void distributed_herder::on_task_state(const task_id& id, state s, const std::string& trace) {
+    _stores.status->put_task(id, status_entry{s, trace, _worker->worker_id(), _assignment.generation});
+}
+
+void distributed_herder::on_connector_config(const std::string&, bool) {
+    {
+        std::lock_guard g(_mu);
+        _config_dirty = true;
+    }
+    _cv.notify_all();
+}
+void distributed_herder::on_task_configs(const std::string& c) { on_connector_config(c, false); }
+void distributed_herder::on_target_state(const std::string& c) { on_connector_config(c, false); }
+
+void distributed_herder::on_restart_request(const restart_request& r) {
+    {
+        std::lock_guard g(_mu);
+        _restart_requests.push_back(r);
+    }
+    _cv.notify_all();
+}
+
+void distributed_herder::request_reconfiguration(const std::string& connector) {
+    {
+        std::lock_guard g(_mu);
+        _reconfig_requests.insert(connector);
+    }
+    _cv.notify_all();
+}
+
+void distributed_herder::connector_error(const std::string& connector, const std::string& message) {
+    on_connector_state(connector, state::failed, "org.apache.kafka.connect.errors.ConnectException: " + message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Herder API
+
+std::string distributed_herder::type_of(const config_map& cfg) const {
+    auto it = cfg.find("connector.class");
+    if (it == cfg.end()) return "unknown";
+    auto info = _worker->plugins().find_connector(it->second);
+    if (!info) return "unknown";
+    return info->type == plugin_type::sink ? "sink" : "source";
+}
+
+connector_info distributed_herder::info_of(const std::string& name) const {
+    connector_info info{name, _snap.connectors.at(name), {}, type_of(_snap.connectors.at(name))};
+    if (auto t = _snap.tasks.find(name); t != _snap.tasks.end())
+        for (int32_t i = 0; i < (int32_t)t->second.size(); i++) info.tasks.push_back({name, i});
+    return info;
+}
+
+result<> distributed_herder::check_exists(const std::string& name) const {
+    if (!_snap.connectors.count(name)) return fail(not_found(name));
+    return {};
+}
+
+std::vector<std::string> distributed_herder::connectors() {
+    auto r = run<std::vector<std::string>>([this]() -> result<std::vector<std::string>> {
+        std::vector<std::string> out;
+        for (auto& [c, _] : _snap.connectors) out.push_back(c);
+        return out;
+    });
+    return r ? *r : std::vector<std::string>{};
+}
+
+result<connector_info> distributed_herder::connector(const std::string& name) {
+    return run<connector_info>([this, name]() -> result<connector_info> {
+        if (auto r = check_exists(name); !r) return fail(r.error());
+        return info_of(name);
+    });
+}
+
+result<config_map> distributed_herder::connector_config(const std::string& name) {
+    return run<config_map>([this, name]() -> result<config_map> {
+        if (auto r = check_exists(name); !r) return fail(r.error());
+        return _snap.connectors.at(name);
+    });
+}
+
+result<herder::put_result> distributed_herder::put_connector_config(const std::string& name, const config_map& config,
+                                                                    bool allow_replace,
+                                                                    std::optional<target_state> initial) {
+    auto infos = validate_connector(_worker->plugins(), _worker->config(), config);
+    if (!infos) return fail(infos.error());
+    if (auto msg = validation_error_message(*infos)) return fail(errc::invalid_argument, "{}", *msg);
+    return run<put_result>([this, name, config, allow_replace, initial]() -> result<put_result> {
+        bool exists = _snap.connectors.count(name) > 0;
+        if (exists && !allow_replace) return fail(errc::already_exists, "Connector {} already exists", name);
+        if (!_assignment.leader) return fail(errc::conflict, "Cannot complete request because of a conflicting "
+                                                             "operation (e.g. worker rebalance)");
+        if (!exists && initial && *initial != target_state::started)
+            if (auto r = _stores.config->put_target_state(name, *initial); !r) return fail(r.error());
+        if (auto r = _stores.config->put_connector_config(name, config); !r) return fail(r.error());
+        if (auto r = _stores.config->read_to_end(store_timeout); !r) return fail(r.error());
+        apply_config_update();
+        reconcile();
+        logger()->info("[{}] Connector config {}", name, exists ? "updated" : "created");
+        put_result out;
+        out.created = !exists;
+        out.info = info_of(name);
+        return out;
+    });
+}
+
+result<connector_info> distributed_herder::patch_connector_config(
+    const std::string& name, const std::map<std::string, std::optional<std::string>>& patch) {
+    auto current = connector_config(name);
+    if (!current) return fail(current.error());
+    auto merged = *current;
+    for (auto& [k, v] : patch) {
+        if (v) merged[k] = *v;
+        else merged.erase(k);
+    }
+    auto r = put_connector_config(name, merged, true, std::nullopt);
+    if (!r) return fail(r.error());
+    return r->info;
+}
+
+result<> distributed_herder::delete_connector(const std::string& name) {
+    auto r = run<bool>([this, name]() -> result<bool> {
+        if (auto r = check_exists(name); !r) return fail(r.error());
+        if (auto r = _stores.config->remove_connector(name); !r) return fail(r.error());
+        if (auto r = _stores.config->read_to_end(store_timeout); !r) return fail(r.error());
+        apply_config_update();
+        reconcile();
+        return true;
+    });
+    if (!r) return fail(r.error());
+    return {};
+}
+
+result<connector_state_info> distributed_herder::connector_status(const std::string& name) {
+    auto st = _stores.status->connector(name);
+    if (!st) return fail(errc::not_found, "No status found for connector {}", name);
+    connector_state_info out;
+    out.name = name;
+    out.connector = {std::string(state_name(st->st)), st->worker_id, st->trace};
+    for (auto& [id, e] : _stores.status->tasks(name)) {
+        task_state_info t;
+        t.id = id;
+        t.state = state_name(e.st);
+        t.worker_id = e.worker_id;
+        t.trace = e.trace;
+        out.tasks.push_back(t);
+    }
+    auto cfg = connector_config(name);
+    out.type = cfg ? type_of(*cfg) : "unknown";
+    return out;
+}
+
+result<task_state_info> distributed_herder::task_status(const task_id& id) {
+    auto e = _stores.status->task(id);
+    if (!e) return fail(errc::not_found, "No status found for task {}", id.to_string());
+    task_state_info t;
+    t.id = id.task;
+    t.state = state_name(e->st);
+    t.worker_id = e->worker_id;
+    t.trace = e->trace;
+    return t;
+}
+
+result<std::vector<task_info>> distributed_herder::task_configs(const std::string& name) {
+    return run<std::vector<task_info>>([this, name]() -> result<std::vector<task_info>> {
+        if (auto r = check_exists(name); !r) return fail(r.error());
+        std::vector<task_info> out;
+        if (auto t = _snap.tasks.find(name); t != _snap.tasks.end())
+            for (int32_t i = 0; i < (int32_t)t->second.size(); i++) out.push_back({{name, i}, t->second[i]});
+        return out;
+    });
+}
+
+result<> distributed_herder::restart_connector(const std::string& name) {
+    auto r = run<bool>([this, name]() -> result<bool> {
+        if (auto r = check_exists(name); !r) return fail(r.error());
+        if (!_assignment.connectors.count(name))
+            return fail(errc::conflict, "Cannot restart connector {}: it is not assigned to this worker", name);
+        _worker->stop_connector(name);
+        _running_connectors.erase(name);
+        reconcile();
+        return true;
+    });
+    if (!r) return fail(r.error());
+    return {};
+}
+
+result<> distributed_herder::restart_task(const task_id& id) {
+    auto r = run<bool>([this, id]() -> result<bool> {
+        if (auto r = check_exists(id.connector); !r) return fail(r.error());
+        auto t = _snap.tasks.find(id.connector);
+        if (t == _snap.tasks.end() || id.task < 0 || id.task >= (int32_t)t->second.size())
+            return fail(errc::not_found, "Task {} not found", id.to_string());
+        if (!_assignment.tasks.count(id))
+            return fail(errc::conflict, "Cannot restart task {}: it is not assigned to this worker", id.to_string());
+        _worker->stop_tasks({id});
+        _running_tasks.erase(id);
+        reconcile();
+        return true;
+    });
+    if (!r) return fail(r.error());
+    return {};
+}
+
+result<connector_state_info> distributed_herder::restart_connector_and_tasks(const std::string& name, bool include_tasks,
+                                                                              bool only_failed) {
+    auto exists = connector_config(name);
+    if (!exists) return fail(exists.error());
+    auto status = connector_status(name);
+    if (!status) return fail(status.error());
+    auto plan = *status;
+    if (!only_failed || plan.connector.state == "FAILED") plan.connector.state = "RESTARTING";
+    if (include_tasks)
+        for (auto& t : plan.tasks)
+            if (!only_failed || t.state == "FAILED") t.state = "RESTARTING";
+    auto r = run<bool>([this, name, include_tasks, only_failed]() -> result<bool> {
+        if (auto w = _stores.config->put_restart_request({name, include_tasks, only_failed}); !w) return fail(w.error());
+        return true;
+    });
+    if (!r) return fail(r.error());
+    return plan;
+}
+
+result<> distributed_herder::pause_connector(const std::string& name) {
+    auto r = run<bool>([this, name]() -> result<bool> {
+        if (auto r = check_exists(name); !r) return fail(r.error());
+        if (auto w = _stores.config->put_target_state(name, target_state::paused); !w) return fail(w.error());
+        return true;
+    });
+    if (!r) return fail(r.error());
+    return {};
+}
+
+result<> distributed_herder::resume_connector(const std::string& name) {
+    auto r = run<bool>([this, name]() -> result<bool> {
+        if (auto r = check_exists(name); !r) return fail(r.error());
+        if (auto w = _stores.config->put_target_state(name, target_state::started); !w) return fail(w.error());
+        return true;
+    });
+    if (!r) return fail(r.error());
+    return {};
+}
+
+result<> distributed_herder::stop_connector(const std::string& name) {
+    auto r = run<bool>([this, name]() -> result<bool> {
+        if (auto r = check_exists(name); !r) return fail(r.error());
+        // An empty task set first, then the target state (spec 1.2).
+        if (auto w = _stores.config->put_task_configs(name, {}); !w) return fail(w.error());
+        if (auto w = _stores.config->put_target_state(name, target_state::stopped); !w) return fail(w.error());
+        if (auto w = _stores.config->read_to_end(store_timeout); !w) return fail(w.error());
+        apply_config_update();
+        reconcile();
+        return true;
+    });
+    if (!r) return fail(r.error());
+    return {};
+}
+
+result<> distributed_herder::require_stopped(const std::string& name) const {
+    auto t = _snap.tasks.find(name);
+    if (_snap.target_of(name) != target_state::stopped || (t != _snap.tasks.end() && !t->second.empty()))
+        return fail(errc::invalid_argument,
+                    "Connectors must be in the STOPPED state before their offsets can be modified. This can be done "
+                    "for the specified connector by issuing a 'PUT' request to the '/connectors/{}/stop' endpoint",
+                    name);
+    return {};
+}
+
+result<std::vector<connector_offset>> distributed_herder::connector_offsets(const std::string& name) {
+    auto cfg = connector_config(name);
+    if (!cfg) return fail(cfg.error());
+    std::vector<connector_offset> out;
+    if (type_of(*cfg) == "sink") {
+        auto admin = kafka::admin::create(_admin_props, "connect-offsets-admin");
+        if (!admin) return fail(admin.error());
+        auto group = cfg->count("consumer.override.group.id") ? cfg->at("consumer.override.group.id") : "connect-" + name;
+        auto offs = (*admin)->group_offsets(group, 30000);
+        if (!offs) return fail(offs.error());
+        for (auto& [tp, off] : *offs) {
+            value::map_type p, o;
+            p.emplace_back(value("kafka_topic"), value(tp.topic));
+            p.emplace_back(value("kafka_partition"), value(int32_t(tp.partition)));
+            o.emplace_back(value("kafka_offset"), value(int64_t(off)));
+            out.push_back({value(std::move(p)), value(std::move(o))});
+        }
+        return out;
+    }
+    (void)_stores.offsets->read_to_end(store_timeout);
+    offset_codec codec(_worker->plugins());
+    for (auto& [k, v] : _stores.offsets->entries()) {
+        try {
+            auto [conn, partition] = codec.decode_key(k);
+            if (conn != name) continue;
+            out.push_back({partition, codec.decode_value(std::string_view(v))});
+        } catch (const std::exception& e) {
+            logger()->warn("Ignoring unreadable offset entry: {}", e.what());
+        }
+    }
+    return out;
+}
+
+namespace {
+// Sink offsets in the offsets API may be numbers or numeric strings (KIP-875).
+std::optional<int64_t> as_long(const value* v) {
+    if (!v) return std::nullopt;
+    if (v->is_integer()) return v->to_int64();
+    if (v->type() == value::kind::string) {
+        try {
+            size_t pos = 0;
+            auto n = std::stoll(v->as_string(), &pos);
+            if (pos == v->as_string().size()) return n;
+        } catch (const std::exception&) {
+        }
+    }
+    return std::nullopt;
+}
+} // namespace
+
+result<std::string> distributed_herder::alter_connector_offsets(const std::string& name,
+                                                                  const std::vector<connector_offset>& offsets) {
+    auto cfg = run<config_map>([this, name]() -> result<config_map> {
+        if (auto r = check_exists(name); !r) return fail(r.error());
+        if (auto r = require_stopped(name); !r) return fail(r.error());
+        return _snap.connectors.at(name);
+    });
+    if (!cfg) return fail(cfg.error());
+    if (type_of(*cfg) == "sink") {
+        std::map<kafka::tp, int64_t> alter;
+        std::vector<kafka::tp> reset;
+        for (auto& o : offsets) {
+            auto topic = o.partition.map_get("kafka_topic");
+            auto part = as_long(o.partition.map_get("kafka_partition"));
+            if (!topic || topic->type() != value::kind::string || !part)
+                return fail(errc::invalid_argument, "Each partition must have a 'kafka_topic' (string) and a "
+                                                    "'kafka_partition' (integer)");
+            kafka::tp tp{topic->as_string(), int32_t(*part)};
+            if (o.offset.is_null()) {
+                reset.push_back(tp);
+                continue;
+            }
+            auto off = as_long(o.offset.map_get("kafka_offset"));
+            if (!off || *off < 0) return fail(errc::invalid_argument, "Each offset must have a non-negative 'kafka_offset'");
+            alter[tp] = *off;
+        }
+        auto admin = kafka::admin::create(_admin_props, "connect-offsets-admin");
+        if (!admin) return fail(admin.error());
+        auto group = cfg->count("consumer.override.group.id") ? cfg->at("consumer.override.group.id") : "connect-" + name;
+        if (!alter.empty())
+            if (auto r = (*admin)->alter_group_offsets(group, alter, 30000); !r) return fail(r.error());
+        if (!reset.empty())
+            if (auto r = (*admin)->delete_group_offsets(group, reset, 30000); !r) return fail(r.error());
+        return std::string("The offsets for this connector have been altered successfully");
+    }
+    offset_codec codec(_worker->plugins());
+    storage::offset_entries entries;
+    for (auto& o : offsets) {
+        if (auto e = offset_codec::validate_map(o.partition, "Partition")) return fail(errc::invalid_argument, "{}", *e);
+        if (auto e = offset_codec::validate_map(o.offset, "Offset")) return fail(errc::invalid_argument, "{}", *e);
+        entries.emplace_back(codec.encode_key(name, o.partition), codec.encode_value(o.offset));
+    }
+    if (auto r = _stores.offsets->set(entries, store_timeout); !r) return fail(r.error());
+    return std::string("The offsets for this connector have been altered successfully");
+}
+
+result<std::string> distributed_herder::reset_connector_offsets(const std::string& name) {
+    auto cfg = run<config_map>([this, name]() -> result<config_map> {
+        if (auto r = check_exists(name); !r) return fail(r.error());
+        if (auto r = require_stopped(name); !r) return fail(r.error());
+        return _snap.connectors.at(name);
+    });
+    if (!cfg) return fail(cfg.error());
+    if (type_of(*cfg) == "sink") {
+        auto admin = kafka::admin::create(_admin_props, "connect-offsets-admin");
+        if (!admin) return fail(admin.error());
+        auto group = cfg->count("consumer.override.group.id") ? cfg->at("consumer.override.group.id") : "connect-" + name;
+        if (auto r = (*admin)->delete_group(group, 30000); !r) return fail(errc::internal, "{}", r.error().message);
+        return std::string("The offsets for this connector have been reset successfully");
+    }
+    auto current = connector_offsets(name);
+    if (!current) return fail(current.error());
+    std::vector<connector_offset> resets;
+    for (auto& o : *current) resets.push_back({o.partition, value()});
+    auto r = alter_connector_offsets(name, resets);
+    if (!r) return fail(r.error());
+    return std::string("The offsets for this connector have been reset successfully");
+}
+
+result<config_infos> distributed_herder::validate_connector_config(const config_map& config) {
+    return validate_connector(_worker->plugins(), _worker->config(), config);
+}
+
+} // namespace ferry::runtime
