@@ -277,7 +277,7 @@ schema_mapping dialect::map_columns(const std::optional<std::string>& schema_nam
 void dialect::column_spec(std::string& out, const sink_column& c) const {
     append_identifier(out, c.name, quote_char(), _quote);
     out.push_back(' ');
-    out += sql_type(*c.schema, c.timestamp_field);
+    out += sql_type(*c.schema, c.timestamp_field, c.key);
     if (c.schema->default_value() && !c.schema->default_value()->is_null()) {
         out += " DEFAULT ";
         out += format_literal(*c.schema, *c.schema->default_value());

@@ -174,7 +174,8 @@ public:
 
     // Sink DDL and DML (Confluent's statements; the fast write paths live in the sessions).
     // Throws connect_error("<name> (<TYPE>) type doesn't have a mapping to the SQL database column type").
-    virtual std::string sql_type(const schema& s, bool timestamp_field) const = 0;
+    // `key`: the column is part of the primary key (MySQL cannot index TEXT).
+    virtual std::string sql_type(const schema& s, bool timestamp_field, bool key = false) const = 0;
     std::string create_table(const table_id& t, const std::vector<const sink_column*>& cols) const;
     virtual std::vector<std::string> alter_table(const table_id& t, const std::vector<const sink_column*>& cols) const;
     virtual std::string insert_sql(const write_plan& p) const;

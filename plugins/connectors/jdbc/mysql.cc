@@ -704,7 +704,7 @@ public:
     std::string_view name() const override { return "MySql"; }
     char quote_char() const override { return '`'; }
 
-    std::string sql_type(const schema& s, bool timestamp_field) const override {
+    std::string sql_type(const schema& s, bool timestamp_field, bool key) const override {
         if (s.name()) {
             auto& n = *s.name();
             if (n == logical::decimal_name) return fmt::format("DECIMAL(65,{})", logical::decimal_scale(s));
@@ -720,7 +720,9 @@ public:
         case schema_type::float32: return "FLOAT";
         case schema_type::float64: return "DOUBLE";
         case schema_type::boolean: return "TINYINT";
-        case schema_type::string: return timestamp_field ? "DATETIME(6)" : "TEXT";
+        // Confluent creates TEXT, which MySQL cannot use in a primary key ("BLOB/TEXT column used in
+        // key specification without a key length"): key strings become VARCHAR(255).
+        case schema_type::string: return timestamp_field ? "DATETIME(6)" : key ? "VARCHAR(255)" : "TEXT";
         case schema_type::bytes: return "VARBINARY(1024)";
         default:
             throw connect_error(fmt::format("{} ({}) type doesn't have a mapping to the SQL database column type",

@@ -944,7 +944,7 @@ public:
         return t;
     }
 
-    std::string sql_type(const schema& s, bool timestamp_field) const override {
+    std::string sql_type(const schema& s, bool timestamp_field, bool) const override {
         if (s.name()) {
             auto& n = *s.name();
             if (n == logical::decimal_name) return "DECIMAL";
@@ -963,7 +963,7 @@ public:
         case schema_type::string: return timestamp_field ? "TIMESTAMP" : "TEXT";
         case schema_type::bytes: return "BYTEA";
         case schema_type::array:
-            if (s.value_schema() && is_primitive(s.value_schema()->type())) return sql_type(*s.value_schema(), false) + "[]";
+            if (s.value_schema() && is_primitive(s.value_schema()->type())) return sql_type(*s.value_schema(), false, false) + "[]";
             [[fallthrough]];
         default:
             throw connect_error(fmt::format("{} ({}) type doesn't have a mapping to the SQL database column type",

@@ -148,6 +148,7 @@ public:
         try {
             write(_batch);
         } catch (const db_error& e) {
+            if (e.what_kind() == db_error::kind::auth) throw connect_error(e.what()); // waiting will not help
             if (e.what_kind() == db_error::kind::data) {
                 if (auto* rep = context().errant_reporter()) return unroll(rep);
                 throw data_error(e.what());
@@ -485,7 +486,7 @@ private:
             throw record_error(fmt::format("No fields found using key and value schemas for table: {}", tname));
         // Every column must have an SQL type (STRUCT/MAP fail here, with Confluent's message).
         for (auto* group : {&plan->keys, &plan->values})
-            for (auto& c : *group) _dialect->sql_type(*c.schema, c.timestamp_field);
+            for (auto& c : *group) _dialect->sql_type(*c.schema, c.timestamp_field, c.key);
         if (_s.insert == insert_mode::upsert && plan->keys.empty())
             throw record_error(fmt::format("Write to table '{}' in UPSERT mode requires key field names to be known, "
                                            "check the primary key configuration",

@@ -384,7 +384,7 @@ public:
     std::string_view name() const override { return "Sqlite"; }
     char quote_char() const override { return '`'; }
 
-    std::string sql_type(const schema& s, bool timestamp_field) const override {
+    std::string sql_type(const schema& s, bool timestamp_field, bool) const override {
         if (s.name()) {
             auto& n = *s.name();
             if (n == logical::decimal_name || n == logical::date_name || n == logical::time_name || n == logical::timestamp_name)
