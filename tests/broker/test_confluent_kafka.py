@@ -159,15 +159,30 @@ class GroupTest(unittest.TestCase):
                               "enable.auto.commit": False, "session.timeout.ms": 6000,
                               "partition.assignment.strategy": strategy})
                 c.subscribe(["work"])
-                while not stop.is_set():
-                    m = c.poll(0.1)
-                    if m is None or m.error():
-                        continue
-                    # Commit each record before counting it as processed: a record is repeated
-                    # only if the broker lost a commit or handed a partition out twice.
-                    c.commit(message=m, asynchronous=False)
-                    processed[idx].append(m.value().decode())
-                c.close()
+                try:
+                    while not stop.is_set():
+                        m = c.poll(0.1)
+                        if m is None or m.error():
+                            continue
+                        # Commit each record before counting it as processed: a record is
+                        # repeated only if the broker lost a commit or handed a partition out
+                        # twice. A commit refused during a rebalance (REBALANCE_IN_PROGRESS,
+                        # ILLEGAL_GENERATION) leaves the record uncounted: seek back so that it
+                        # is delivered again (here, or to the partition's next owner).
+                        try:
+                            c.commit(message=m, asynchronous=False)
+                        except KafkaException as e:
+                            if e.args[0].code() not in (KafkaError.REBALANCE_IN_PROGRESS, KafkaError.ILLEGAL_GENERATION,
+                                                        KafkaError.UNKNOWN_MEMBER_ID):
+                                raise
+                            try:
+                                c.seek(TopicPartition(m.topic(), m.partition(), m.offset()))
+                            except KafkaException:
+                                pass  # no longer ours
+                            continue
+                        processed[idx].append(m.value().decode())
+                finally:
+                    c.close()
 
             threads = [threading.Thread(target=run, args=(0, 0)), threading.Thread(target=run, args=(1, 2.0))]
             for t in threads:
