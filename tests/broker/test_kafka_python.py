@@ -79,14 +79,16 @@ class KafkaPythonTest(unittest.TestCase):
         def run(i):
             c = KafkaConsumer("split", bootstrap_servers=self.bs, group_id="kpg", auto_offset_reset="earliest",
                               enable_auto_commit=False, session_timeout_ms=10000, heartbeat_interval_ms=1000)
-            while not stop.is_set():
-                batch = c.poll(200)
-                assigned[i] = {tp.partition for tp in c.assignment()}
-                for tp, msgs in batch.items():
-                    seen[i].extend(m.value for m in msgs)
-                if batch:
-                    c.commit()
-            c.close()
+            try:
+                while not stop.is_set():
+                    batch = c.poll(200)
+                    assigned[i] = {tp.partition for tp in c.assignment()}
+                    for tp, msgs in batch.items():
+                        seen[i].extend(m.value for m in msgs)
+                    if batch:
+                        c.commit()
+            finally:
+                c.close()
 
         KafkaProducer(bootstrap_servers=self.bs).send("split", value=b"create", partition=0).get(30)
         ts = [threading.Thread(target=run, args=(i,)) for i in (0, 1)]
