@@ -10,6 +10,9 @@
 #include "rest/server.hpp"
 #include "apps/ferry/plugins.hpp"
 #include "runtime/distributed/distributed_herder.hpp"
+#include "runtime/metrics.hpp"
+
+#include <httplib.h>
 #include "runtime/standalone/standalone_herder.hpp"
 #include "storage/kafka_offset_store.hpp"
 #include "runtime/worker.hpp"
@@ -279,6 +282,14 @@ int run_worker(worker_options opts) {
     rc.cors_methods = wc->values.get_string("access.control.allow.methods");
     if (!wc->values.is_null("admin.listeners") && wc->values.get_list("admin.listeners").empty()) rc.admin_enabled = false;
     rest::server rest(rc, herder);
+    if (wc->values.get_bool("metrics.enable")) {
+        broker::broker* b = embedded.get();
+        rest.add_get("/metrics", [&w, &herder, b](const httplib::Request&, httplib::Response& res) {
+            auto text = runtime::render_metrics(w, herder);
+            if (b) text += b->metrics_text(); // the embedded broker's own metrics, same scrape
+            res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
+        });
+    }
     if (auto r = rest.start(); !r) {
         std::fprintf(stderr, "ferry: %s\n", r.error().message.c_str());
         herder.stop();

@@ -337,6 +337,7 @@ void source_task_runner::execute() {
             }
             if (_async_failure) throw connect_error(*_async_failure);
             if (_batch.empty()) {
+                auto poll_start = clock::now();
                 try {
                     _task->poll(_batch);
                 } catch (const retriable_error& e) {
@@ -344,6 +345,13 @@ void source_task_runner::execute() {
                     _batch.clear();
                 }
                 _metrics.records_polled += int64_t(_batch.size());
+                if (!_batch.empty()) {
+                    // poll-batch-avg/max-time-ms count batches that returned records, as Kafka does.
+                    auto us = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - poll_start).count();
+                    _metrics.batches++;
+                    _metrics.batch_time_us_total += us;
+                    if (us > _metrics.batch_time_us_max) _metrics.batch_time_us_max = us;
+                }
                 _batch_pos = 0;
             }
             if (!_batch.empty()) send_batch();
