@@ -284,12 +284,13 @@ void server::process(loop_state& ls, connection& c) {
         }
         size_t need = 4 + static_cast<size_t>(size);
         if (avail < need) {
-            if (c.in.size() - c.rbeg < need) {
-                // Make room for the whole frame.
+            if (c.rbeg > 0 && c.in.size() - c.rbeg < need) {
+                // Move the partial frame to the front. The buffer itself grows only as bytes
+                // arrive (doubling when full), so a size prefix alone cannot make us allocate
+                // socket.request.max.bytes.
                 std::memmove(c.in.data(), c.in.data() + c.rbeg, avail);
                 c.rend = avail;
                 c.rbeg = 0;
-                if (c.in.size() < need) c.in.resize(std::max(need, c.in.size() * 2));
             }
             break;
         }
