@@ -4,6 +4,7 @@
 #include "base/log.hpp"
 #include "rest/json_writer.hpp"
 #include "rest/value_json.hpp"
+#include "runtime/connector_config.hpp"
 
 #include <fmt/format.h>
 #include <httplib.h>
@@ -11,6 +12,9 @@
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <set>
 
 namespace ferry::rest {
 
@@ -93,9 +97,11 @@ void write_config_key(json_writer& w, const config::config_key& k) {
     w.key("group");
     if (k.group.empty()) w.null();
     else w.str(k.group);
-    w.key("order").num(k.order).key("width").str(config::width_name(k.w));
+    w.key("width").str(config::width_name(k.w));
     w.key("display_name").str(k.display_name.empty() ? k.name : k.display_name);
-    w.key("dependents").string_list(k.dependents).end_object();
+    // Jackson writes "order" last: ConfigKeyInfo's creator names it "order_in_group", so the
+    // getter's "order" is not a creator property and follows all of them.
+    w.key("dependents").string_list(k.dependents).key("order").num(k.order).end_object();
 }
 
 void write_config_infos(json_writer& w, const runtime::config_infos& infos) {
@@ -113,8 +119,9 @@ void write_config_infos(json_writer& w, const runtime::config_infos& infos) {
     w.end_array().end_object();
 }
 
-// Parses a JSON object of string values (numbers and booleans are accepted as their text, as
-// Jackson coerces them). Nulls are reported through `nulls` when given, else rejected.
+// Jackson's coercion of a JSON object into Map<String, String>: strings as they are, numbers as
+// their literal text (the body is parsed with kParseNumbersAsStringsFlag), booleans as
+// "true"/"false". Null values are collected in `nulls` when given, else rejected.
 result<config::config_map> parse_string_map(const rapidjson::Value& v, std::vector<std::string>* nulls = nullptr) {
     if (!v.IsObject()) return fail(errc::invalid_argument, "Expected a JSON object of strings");
     config::config_map out;
@@ -123,9 +130,6 @@ result<config::config_map> parse_string_map(const rapidjson::Value& v, std::vect
         auto& x = m.value;
         if (x.IsString()) out[k] = std::string(x.GetString(), x.GetStringLength());
         else if (x.IsBool()) out[k] = x.GetBool() ? "true" : "false";
-        else if (x.IsInt64()) out[k] = std::to_string(x.GetInt64());
-        else if (x.IsUint64()) out[k] = std::to_string(x.GetUint64());
-        else if (x.IsDouble()) out[k] = fmt::format("{}", x.GetDouble());
         else if (x.IsNull() && nulls) nulls->push_back(k);
         else if (x.IsNull()) return fail(errc::invalid_argument, "Configuration value for '{}' must not be null", k);
         else return fail(errc::invalid_argument, "Configuration value for '{}' must be a string", k);
@@ -133,13 +137,33 @@ result<config::config_map> parse_string_map(const rapidjson::Value& v, std::vect
     return out;
 }
 
-result<rapidjson::Document> parse_body(const httplib::Request& req) {
+// Config maps keep numbers as their literal text ("tasks.max": 1.50 stays "1.50", as Jackson
+// does); other bodies (offsets) parse numbers as numbers.
+enum class numbers { as_text, as_numbers };
+
+result<rapidjson::Document> parse_body(const httplib::Request& req, numbers n = numbers::as_numbers) {
     rapidjson::Document d;
-    d.Parse(req.body.c_str(), req.body.size());
-    if (d.HasParseError())
+    if (n == numbers::as_text)
+        d.Parse<rapidjson::kParseNumbersAsStringsFlag>(req.body.c_str(), req.body.size());
+    else
+        d.Parse(req.body.c_str(), req.body.size());
+    if (d.HasParseError()) {
+        if (req.body.find_first_not_of(" \t\r\n") == std::string::npos)
+            return fail(errc::invalid_argument, "Request body is empty; a JSON document is required");
         return fail(errc::invalid_argument, "Request body is not valid JSON: {} at offset {}",
                     rapidjson::GetParseError_En(d.GetParseError()), d.GetErrorOffset());
+    }
     return d;
+}
+
+// The message Connect's validation gives for null values (AbstractHerder), in the 400 body of a
+// create or update.
+std::string null_values_message(size_t n) {
+    std::string msg = fmt::format("Connector configuration is invalid and contains the following {} error(s):", n);
+    for (size_t i = 0; i < n; i++) msg += "\nNull value can not be supplied as the configuration value.";
+    msg += "\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/"
+           "validate`";
+    return msg;
 }
 
 std::string trim(std::string s) {
@@ -148,11 +172,15 @@ std::string trim(std::string s) {
     return s;
 }
 
-bool query_flag(const httplib::Request& req, const char* name) {
-    if (!req.has_param(name)) return false;
-    auto v = req.get_param_value(name);
-    std::transform(v.begin(), v.end(), v.begin(), ::tolower);
-    return v == "true";
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return s;
+}
+
+// Jersey's Boolean query parameters: "true" in any case is true, anything else false.
+bool query_flag(const httplib::Request& req, const char* name, bool dflt = false) {
+    if (!req.has_param(name)) return dflt;
+    return lower(req.get_param_value(name)) == "true";
 }
 
 std::string normalized_plugin_name(std::string s) {
@@ -162,6 +190,47 @@ std::string normalized_plugin_name(std::string s) {
 
 // Connector name in the path (httplib gives it URL-decoded).
 std::string path_name(const httplib::Request& req, int i = 1) { return req.matches[i].str(); }
+
+// A path segment as JAX-RS's UriBuilder.path() encodes it.
+std::string encode_segment(std::string_view s) {
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || std::strchr("-._~!$&'()*+,;=:@", c)) out += char(c);
+        else out += fmt::format("%{:02X}", c);
+    }
+    return out;
+}
+
+// Jersey makes the Location of a 201 absolute, against the base URI the request came in on.
+std::string location(const httplib::Request& req, bool tls, const std::string& name) {
+    auto host = req.get_header_value("Host");
+    auto path = "/connectors/" + encode_segment(name);
+    if (host.empty()) return path;
+    return fmt::format("{}://{}{}", tls ? "https" : "http", host, path);
+}
+
+std::optional<std::string> name_mismatch(const config::config_map& cfg, const std::string& name) {
+    auto it = cfg.find("name");
+    if (it == cfg.end() || it->second == name) return std::nullopt;
+    return fmt::format("Connector name configuration ({}) doesn't match connector name in the URL ({})", it->second,
+                       name);
+}
+
+void write_offsets(json_writer& w, const std::vector<runtime::connector_offset>& offsets) {
+    w.begin_object().key("offsets").begin_array();
+    for (auto& o : offsets) {
+        w.begin_object().key("partition");
+        write_value(w, o.partition);
+        w.key("offset");
+        write_value(w, o.offset);
+        w.end_object();
+    }
+    w.end_array().end_object();
+}
+
+void write_message(json_writer& w, std::string_view message) {
+    w.begin_object().key("message").str(message).end_object();
+}
 
 } // namespace
 
@@ -176,19 +245,42 @@ std::string server::url() const {
 
 void server::add_get(const std::string& pattern, handler h) { _extra_gets.emplace_back(pattern, std::move(h)); }
 
+void server::route(const char* method, const std::string& pattern, handler fn) {
+    // Jersey matches a path with or without a trailing slash (curl .../connectors/ is common).
+    auto p = pattern == "/" ? pattern : pattern + "/?";
+    _routes.emplace_back(method, std::regex(p));
+    auto& s = *_http;
+    std::string_view m = method;
+    if (m == "GET") s.Get(p, std::move(fn));
+    else if (m == "POST") s.Post(p, std::move(fn));
+    else if (m == "PUT") s.Put(p, std::move(fn));
+    else if (m == "PATCH") s.Patch(p, std::move(fn));
+    else if (m == "DELETE") s.Delete(p, std::move(fn));
+}
+
+bool server::path_known(const std::string& path) const {
+    for (auto& [_, re] : _routes)
+        if (std::regex_match(path, re)) return true;
+    return false;
+}
+
 void server::routes() {
     auto& s = *_http;
     herder& h = _herder;
-    for (auto& [pattern, fn] : _extra_gets) s.Get(pattern, fn);
+    const bool tls = !_cfg.tls_cert_file.empty();
+    for (auto& [pattern, fn] : _extra_gets) {
+        _routes.emplace_back("GET", std::regex(pattern));
+        s.Get(pattern, fn);
+    }
 
-    s.Get("/", [this, &h](const httplib::Request&, httplib::Response& res) {
+    route("GET", "/", [this, &h](const httplib::Request&, httplib::Response& res) {
         json_writer w;
         w.begin_object().key("version").str(_cfg.version).key("commit").str(_cfg.commit);
         w.key("kafka_cluster_id").str(h.kafka_cluster_id()).end_object();
         send_json(res, 200, w.take());
     });
 
-    s.Get("/health", [&h](const httplib::Request&, httplib::Response& res) {
+    route("GET", "/health", [&h](const httplib::Request&, httplib::Response& res) {
         json_writer w;
         if (h.ready()) {
             w.begin_object().key("status").str("healthy").key("message")
@@ -200,30 +292,45 @@ void server::routes() {
         }
     });
 
-    s.Get("/connectors", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("GET", "/connectors", [&h](const httplib::Request& req, httplib::Response& res) {
         auto names = h.connectors();
-        bool status = false, info = false;
-        for (size_t i = 0; i < req.get_param_value_count("expand"); i++) {
-            auto v = req.get_param_value("expand", i);
-            if (v == "status") status = true;
-            if (v == "info") info = true;
-        }
         json_writer w;
-        if (!status && !info) {
+        if (!req.has_param("expand")) {
             w.string_list(names);
             return send_json(res, 200, w.take());
         }
+        // Java fills a HashMap per connector in the order the expansions are asked for ("info" and
+        // "status" share a bucket, so that order is what it iterates); unknown ones are ignored and
+        // a connector that disappears meanwhile is left out.
+        std::vector<std::string> expansions;
+        for (size_t i = 0; i < req.get_param_value_count("expand"); i++) {
+            auto v = req.get_param_value("expand", i);
+            if ((v == "status" || v == "info") && std::find(expansions.begin(), expansions.end(), v) == expansions.end())
+                expansions.push_back(v);
+        }
         w.begin_object();
         for (auto& n : names) {
-            w.key(n).begin_object();
-            if (status) {
-                if (auto st = h.connector_status(n)) {
-                    w.key("status");
-                    write_status(w, *st);
+            std::optional<runtime::connector_state_info> st;
+            std::optional<runtime::connector_info> ci;
+            bool gone = false;
+            for (auto& e : expansions) {
+                if (e == "status") {
+                    auto r = h.connector_status(n);
+                    if (r) st = std::move(*r);
+                    else gone = true;
+                } else {
+                    auto r = h.connector(n);
+                    if (r) ci = std::move(*r);
+                    else gone = true;
                 }
             }
-            if (info) {
-                if (auto ci = h.connector(n)) {
+            if (gone) continue;
+            w.key(n).begin_object();
+            for (auto& e : expansions) {
+                if (e == "status") {
+                    w.key("status");
+                    write_status(w, *st);
+                } else {
                     w.key("info");
                     write_connector_info(w, *ci);
                 }
@@ -234,25 +341,25 @@ void server::routes() {
         send_json(res, 200, w.take());
     });
 
-    s.Post("/connectors", [&h](const httplib::Request& req, httplib::Response& res) {
-        auto body = parse_body(req);
+    route("POST", "/connectors", [&h, tls](const httplib::Request& req, httplib::Response& res) {
+        auto body = parse_body(req, numbers::as_text);
         if (!body) return send_error(res, body.error());
         auto& d = *body;
         if (!d.IsObject()) return send_error(res, 400, "Request body must be a JSON object");
+        // CreateConnectorRequest: the name is the top-level "name" only (trimmed; missing = "").
         std::string name;
-        if (d.HasMember("name") && d["name"].IsString()) name = trim(d["name"].GetString());
-        if (!d.HasMember("config") || !d["config"].IsObject())
-            return send_error(res, 400, "Connector config is required (field 'config')");
-        auto cfg = parse_string_map(d["config"]);
-        if (!cfg) return send_error(res, cfg.error());
-        if (name.empty()) {
-            if (auto it = cfg->find("name"); it != cfg->end()) name = trim(it->second);
+        if (d.HasMember("name") && !d["name"].IsNull()) {
+            auto& n = d["name"];
+            if (n.IsString()) name = trim(std::string(n.GetString(), n.GetStringLength()));
+            else if (n.IsBool()) name = n.GetBool() ? "true" : "false";
+            else return send_error(res, 400, "Connector name must be a string");
         }
-        if (name.empty()) return send_error(res, 400, "Connector name must not be empty");
-        if (auto it = cfg->find("name"); it != cfg->end() && it->second != name)
-            return send_error(res, 400, fmt::format("Connector name configuration ({}) doesn't match connector name in "
-                                                    "the URL ({})",
-                                                    it->second, name));
+        if (!d.HasMember("config") || !d["config"].IsObject())
+            return send_error(res, 400, "Connector config is required: the request body must have a 'config' object");
+        std::vector<std::string> nulls;
+        auto cfg = parse_string_map(d["config"], &nulls);
+        if (!cfg) return send_error(res, cfg.error());
+        if (auto msg = name_mismatch(*cfg, name)) return send_error(res, 400, *msg);
         (*cfg)["name"] = name;
         std::optional<runtime::target_state> initial;
         if (d.HasMember("initial_state") && !d["initial_state"].IsNull()) {
@@ -262,17 +369,18 @@ void server::routes() {
             if (st == "RUNNING") initial = runtime::target_state::started;
             else if (st == "PAUSED") initial = runtime::target_state::paused;
             else if (st == "STOPPED") initial = runtime::target_state::stopped;
-            else return send_error(res, 400, fmt::format("Invalid initial state: {}", st));
+            else return send_error(res, 400, fmt::format("Unknown initial state: {}", d["initial_state"].GetString()));
         }
+        if (!nulls.empty()) return send_error(res, 400, null_values_message(nulls.size()));
         auto r = h.put_connector_config(name, *cfg, false, initial);
         if (!r) return send_error(res, r.error());
         json_writer w;
         write_connector_info(w, r->info);
-        res.set_header("Location", "/connectors/" + name);
+        res.set_header("Location", location(req, tls, name));
         send_json(res, 201, w.take());
     });
 
-    s.Get(R"(/connectors/([^/]+))", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("GET", R"(/connectors/([^/]+))", [&h](const httplib::Request& req, httplib::Response& res) {
         auto r = h.connector(path_name(req));
         if (!r) return send_error(res, r.error());
         json_writer w;
@@ -280,13 +388,13 @@ void server::routes() {
         send_json(res, 200, w.take());
     });
 
-    s.Delete(R"(/connectors/([^/]+))", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("DELETE", R"(/connectors/([^/]+))", [&h](const httplib::Request& req, httplib::Response& res) {
         auto r = h.delete_connector(path_name(req));
         if (!r) return send_error(res, r.error());
         res.status = 204;
     });
 
-    s.Get(R"(/connectors/([^/]+)/config)", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("GET", R"(/connectors/([^/]+)/config)", [&h](const httplib::Request& req, httplib::Response& res) {
         auto r = h.connector_config(path_name(req));
         if (!r) return send_error(res, r.error());
         json_writer w;
@@ -294,36 +402,32 @@ void server::routes() {
         send_json(res, 200, w.take());
     });
 
-    s.Put(R"(/connectors/([^/]+)/config)", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("PUT", R"(/connectors/([^/]+)/config)", [&h, tls](const httplib::Request& req, httplib::Response& res) {
         auto name = path_name(req);
-        auto body = parse_body(req);
-        if (!body) return send_error(res, body.error());
-        auto cfg = parse_string_map(*body);
-        if (!cfg) return send_error(res, cfg.error());
-        if (auto it = cfg->find("name"); it != cfg->end() && it->second != name)
-            return send_error(res, 400, fmt::format("Connector name configuration ({}) doesn't match connector name in "
-                                                    "the URL ({})",
-                                                    it->second, name));
-        (*cfg)["name"] = name;
-        auto r = h.put_connector_config(name, *cfg, true, std::nullopt);
-        if (!r) return send_error(res, r.error());
-        json_writer w;
-        write_connector_info(w, r->info);
-        if (r->created) res.set_header("Location", "/connectors/" + name);
-        send_json(res, r->created ? 201 : 200, w.take());
-    });
-
-    s.Patch(R"(/connectors/([^/]+)/config)", [&h](const httplib::Request& req, httplib::Response& res) {
-        auto name = path_name(req);
-        auto body = parse_body(req);
+        auto body = parse_body(req, numbers::as_text);
         if (!body) return send_error(res, body.error());
         std::vector<std::string> nulls;
         auto cfg = parse_string_map(*body, &nulls);
         if (!cfg) return send_error(res, cfg.error());
-        if (auto it = cfg->find("name"); it != cfg->end() && it->second != name)
-            return send_error(res, 400, fmt::format("Connector name configuration ({}) doesn't match connector name in "
-                                                    "the URL ({})",
-                                                    it->second, name));
+        if (auto msg = name_mismatch(*cfg, name)) return send_error(res, 400, *msg);
+        (*cfg)["name"] = name;
+        if (!nulls.empty()) return send_error(res, 400, null_values_message(nulls.size()));
+        auto r = h.put_connector_config(name, *cfg, true, std::nullopt);
+        if (!r) return send_error(res, r.error());
+        json_writer w;
+        write_connector_info(w, r->info);
+        if (r->created) res.set_header("Location", location(req, tls, name));
+        send_json(res, r->created ? 201 : 200, w.take());
+    });
+
+    route("PATCH", R"(/connectors/([^/]+)/config)", [&h](const httplib::Request& req, httplib::Response& res) {
+        auto name = path_name(req);
+        auto body = parse_body(req, numbers::as_text);
+        if (!body) return send_error(res, body.error());
+        std::vector<std::string> nulls;
+        auto cfg = parse_string_map(*body, &nulls);
+        if (!cfg) return send_error(res, cfg.error());
+        if (auto msg = name_mismatch(*cfg, name)) return send_error(res, 400, *msg);
         std::map<std::string, std::optional<std::string>> patch;
         for (auto& [k, v] : *cfg) patch[k] = v;
         for (auto& k : nulls) patch[k] = std::nullopt;
@@ -334,7 +438,7 @@ void server::routes() {
         send_json(res, 200, w.take());
     });
 
-    s.Get(R"(/connectors/([^/]+)/status)", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("GET", R"(/connectors/([^/]+)/status)", [&h](const httplib::Request& req, httplib::Response& res) {
         auto r = h.connector_status(path_name(req));
         if (!r) return send_error(res, r.error());
         json_writer w;
@@ -342,7 +446,7 @@ void server::routes() {
         send_json(res, 200, w.take());
     });
 
-    s.Get(R"(/connectors/([^/]+)/tasks)", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("GET", R"(/connectors/([^/]+)/tasks)", [&h](const httplib::Request& req, httplib::Response& res) {
         auto r = h.task_configs(path_name(req));
         if (!r) return send_error(res, r.error());
         json_writer w;
@@ -355,9 +459,11 @@ void server::routes() {
         send_json(res, 200, w.take());
     });
 
-    s.Get(R"(/connectors/([^/]+)/tasks-config)", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("GET", R"(/connectors/([^/]+)/tasks-config)", [&h](const httplib::Request& req, httplib::Response& res) {
         auto r = h.task_configs(path_name(req));
         if (!r) return send_error(res, r.error());
+        logger()->warn("The 'GET /connectors/{{connector}}/tasks-config' endpoint is deprecated and will be removed in "
+                       "the next major release. Please use the 'GET /connectors/{{connector}}/tasks' endpoint instead.");
         json_writer w;
         w.begin_object();
         for (auto& t : *r) w.key(t.id.to_string()).string_map(t.config);
@@ -365,7 +471,7 @@ void server::routes() {
         send_json(res, 200, w.take());
     });
 
-    s.Get(R"(/connectors/([^/]+)/tasks/(-?\d+)/status)", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("GET", R"(/connectors/([^/]+)/tasks/(-?\d+)/status)", [&h](const httplib::Request& req, httplib::Response& res) {
         runtime::task_id id{path_name(req), std::atoi(req.matches[2].str().c_str())};
         auto r = h.task_status(id);
         if (!r) return send_error(res, r.error());
@@ -376,11 +482,12 @@ void server::routes() {
         send_json(res, 200, w.take());
     });
 
-    s.Post(R"(/connectors/([^/]+)/restart)", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("POST", R"(/connectors/([^/]+)/restart)", [&h](const httplib::Request& req, httplib::Response& res) {
         auto name = path_name(req);
         bool include_tasks = query_flag(req, "includeTasks");
         bool only_failed = query_flag(req, "onlyFailed");
         if (!include_tasks && !only_failed) {
+            // The pre-KIP-745 behaviour: the connector instance only, synchronously, no body.
             auto r = h.restart_connector(name);
             if (!r) return send_error(res, r.error());
             res.status = 204;
@@ -393,82 +500,93 @@ void server::routes() {
         send_json(res, 202, w.take());
     });
 
-    s.Post(R"(/connectors/([^/]+)/tasks/(-?\d+)/restart)", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("POST", R"(/connectors/([^/]+)/tasks/(-?\d+)/restart)", [&h](const httplib::Request& req, httplib::Response& res) {
         runtime::task_id id{path_name(req), std::atoi(req.matches[2].str().c_str())};
         auto r = h.restart_task(id);
         if (!r) return send_error(res, r.error());
         res.status = 204;
     });
 
-    s.Put(R"(/connectors/([^/]+)/pause)", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("PUT", R"(/connectors/([^/]+)/pause)", [&h](const httplib::Request& req, httplib::Response& res) {
         auto r = h.pause_connector(path_name(req));
         if (!r) return send_error(res, r.error());
         res.status = 202;
     });
-    s.Put(R"(/connectors/([^/]+)/resume)", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("PUT", R"(/connectors/([^/]+)/resume)", [&h](const httplib::Request& req, httplib::Response& res) {
         auto r = h.resume_connector(path_name(req));
         if (!r) return send_error(res, r.error());
         res.status = 202;
     });
-    s.Put(R"(/connectors/([^/]+)/stop)", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("PUT", R"(/connectors/([^/]+)/stop)", [&h](const httplib::Request& req, httplib::Response& res) {
         auto r = h.stop_connector(path_name(req));
         if (!r) return send_error(res, r.error());
         res.status = 204;
     });
 
-    s.Get(R"(/connectors/([^/]+)/offsets)", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("GET", R"(/connectors/([^/]+)/topics)", [this, &h](const httplib::Request& req, httplib::Response& res) {
+        if (!_cfg.topic_tracking) return send_error(res, 403, "Topic tracking is disabled.");
+        auto r = h.connector_active_topics(path_name(req));
+        if (!r) return send_error(res, r.error());
+        json_writer w;
+        w.begin_object().key(path_name(req)).begin_object().key("topics").string_list(*r).end_object().end_object();
+        send_json(res, 200, w.take());
+    });
+    route("PUT", R"(/connectors/([^/]+)/topics/reset)", [this, &h](const httplib::Request& req, httplib::Response& res) {
+        if (!_cfg.topic_tracking) return send_error(res, 403, "Topic tracking is disabled.");
+        if (!_cfg.topic_tracking_reset) return send_error(res, 403, "Topic tracking reset is disabled.");
+        auto r = h.reset_connector_active_topics(path_name(req));
+        if (!r) return send_error(res, r.error());
+        res.status = 202;
+    });
+
+    route("GET", R"(/connectors/([^/]+)/offsets)", [&h](const httplib::Request& req, httplib::Response& res) {
         auto r = h.connector_offsets(path_name(req));
         if (!r) return send_error(res, r.error());
         json_writer w;
-        w.begin_object().key("offsets").begin_array();
-        for (auto& o : *r) {
-            w.begin_object().key("partition");
-            write_value(w, o.partition);
-            w.key("offset");
-            write_value(w, o.offset);
-            w.end_object();
-        }
-        w.end_array().end_object();
+        write_offsets(w, *r);
         send_json(res, 200, w.take());
     });
 
-    s.Patch(R"(/connectors/([^/]+)/offsets)", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("PATCH", R"(/connectors/([^/]+)/offsets)", [&h](const httplib::Request& req, httplib::Response& res) {
         auto body = parse_body(req);
         if (!body) return send_error(res, body.error());
         auto& d = *body;
-        if (!d.IsObject() || !d.HasMember("offsets") || !d["offsets"].IsArray() || d["offsets"].Empty())
-            return send_error(res, 400, "The offsets to be altered must be provided in the request body and may not be "
-                                        "empty");
+        if (!d.IsObject()) return send_error(res, 400, "The request body must be a JSON object with an 'offsets' array");
+        if (!d.HasMember("offsets") || d["offsets"].IsNull() || (d["offsets"].IsArray() && d["offsets"].Empty()))
+            return send_error(res, 400, "Partitions / offsets need to be provided for an alter offsets request");
+        if (!d["offsets"].IsArray()) return send_error(res, 400, "'offsets' must be a JSON array");
         std::vector<runtime::connector_offset> offsets;
         for (auto& e : d["offsets"].GetArray()) {
-            if (!e.IsObject() || !e.HasMember("partition"))
-                return send_error(res, 400, "Each entry must have a 'partition' and an 'offset'");
+            if (!e.IsObject())
+                return send_error(res, 400, "Each element of 'offsets' must be an object with 'partition' and 'offset'");
+            for (auto& m : e.GetObject()) {
+                std::string_view k(m.name.GetString(), m.name.GetStringLength());
+                if (k != "partition" && k != "offset")
+                    return send_error(res, 400, fmt::format("Unrecognized field \"{}\" in an element of 'offsets'", k));
+            }
             runtime::connector_offset o;
-            o.partition = read_value(e["partition"]);
+            o.partition = e.HasMember("partition") ? read_value(e["partition"]) : value();
             o.offset = e.HasMember("offset") ? read_value(e["offset"]) : value();
             offsets.push_back(std::move(o));
         }
         auto r = h.alter_connector_offsets(path_name(req), offsets);
         if (!r) return send_error(res, r.error());
         json_writer w;
-        w.begin_object().key("message").str(*r).end_object();
+        write_message(w, *r);
         send_json(res, 200, w.take());
     });
 
-    s.Delete(R"(/connectors/([^/]+)/offsets)", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("DELETE", R"(/connectors/([^/]+)/offsets)", [&h](const httplib::Request& req, httplib::Response& res) {
         auto r = h.reset_connector_offsets(path_name(req));
         if (!r) return send_error(res, r.error());
         json_writer w;
-        w.begin_object().key("message").str(*r).end_object();
+        write_message(w, *r);
         send_json(res, 200, w.take());
     });
 
-    s.Get("/connector-plugins", [&h](const httplib::Request& req, httplib::Response& res) {
-        bool connectors_only = true;
-        if (req.has_param("connectorsOnly")) {
-            auto v = req.get_param_value("connectorsOnly");
-            connectors_only = !(v == "false" || v == "False" || v == "FALSE");
-        }
+    route("GET", "/connector-plugins", [&h](const httplib::Request& req, httplib::Response& res) {
+        bool connectors_only = query_flag(req, "connectorsOnly", true);
+        // Java's order: sinks, sources, transformations, predicates, converters, header converters.
         std::vector<plugin_type> types = {plugin_type::sink, plugin_type::source};
         if (!connectors_only)
             for (auto t : {plugin_type::transformation, plugin_type::predicate, plugin_type::converter,
@@ -479,33 +597,42 @@ void server::routes() {
         for (auto t : types)
             for (auto* p : h.plugins().list(t)) {
                 w.begin_object().key("class").str(p->class_name).key("type").str(plugin_type_name(t));
-                if (!p->version.empty()) w.key("version").str(p->version);
+                if (!p->version.empty() && p->version != "undefined") w.key("version").str(p->version);
                 w.end_object();
             }
         w.end_array();
         send_json(res, 200, w.take());
     });
 
-    s.Get(R"(/connector-plugins/([^/]+)/config)", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("GET", R"(/connector-plugins/([^/]+)/config)", [&h](const httplib::Request& req, httplib::Response& res) {
         auto name = path_name(req);
         const plugin_info* p = nullptr;
-        for (auto t : {plugin_type::source, plugin_type::sink, plugin_type::transformation, plugin_type::predicate,
-                       plugin_type::converter, plugin_type::header_converter})
-            if (!p) p = h.plugins().find(name, t);
+        plugin_type type{};
+        for (auto t : {plugin_type::sink, plugin_type::source, plugin_type::converter, plugin_type::header_converter,
+                       plugin_type::transformation, plugin_type::predicate})
+            if (!p && (p = h.plugins().find(name, t))) type = t;
         if (!p) return send_error(res, 404, fmt::format("Unknown plugin {}.", name));
+        // The plugin's keys, then (connectors) the framework's keys it does not define itself.
         json_writer w;
         w.begin_array();
+        std::set<std::string> seen;
         for (auto& k : p->config_def().keys())
-            if (!k.internal) write_config_key(w, k);
+            if (!k.internal && seen.insert(k.name).second) write_config_key(w, k);
+        if (type == plugin_type::sink || type == plugin_type::source) {
+            auto& base = type == plugin_type::sink ? runtime::sink_connector_def() : runtime::source_connector_def();
+            for (auto& k : base.keys())
+                if (!k.internal && seen.insert(k.name).second) write_config_key(w, k);
+        }
         w.end_array();
         send_json(res, 200, w.take());
     });
 
-    s.Put(R"(/connector-plugins/([^/]+)/config/validate)", [&h](const httplib::Request& req, httplib::Response& res) {
+    route("PUT", R"(/connector-plugins/([^/]+)/config/validate)", [&h](const httplib::Request& req, httplib::Response& res) {
         auto type = path_name(req);
-        auto body = parse_body(req);
+        auto body = parse_body(req, numbers::as_text);
         if (!body) return send_error(res, body.error());
-        auto cfg = parse_string_map(*body);
+        std::vector<std::string> nulls;
+        auto cfg = parse_string_map(*body, &nulls);
         if (!cfg) return send_error(res, cfg.error());
         if (auto it = cfg->find("connector.class"); it != cfg->end()) {
             if (!normalized_plugin_name(it->second).ends_with(normalized_plugin_name(type)))
@@ -514,13 +641,25 @@ void server::routes() {
         }
         auto r = h.validate_connector_config(*cfg);
         if (!r) return send_error(res, r.error());
+        // A null value is an error on its key (AbstractHerder), with or without a definition.
+        for (auto& k : nulls) {
+            auto it = std::find_if(r->configs.begin(), r->configs.end(), [&](auto& c) { return c.value.name == k; });
+            if (it == r->configs.end()) {
+                runtime::config_info_entry e;
+                e.value.name = k;
+                it = r->configs.insert(r->configs.end(), std::move(e));
+            }
+            it->value.value = std::nullopt;
+            it->value.errors.push_back("Null value can not be supplied as the configuration value.");
+            r->error_count++;
+        }
         json_writer w;
         write_config_infos(w, *r);
         send_json(res, 200, w.take());
     });
 
     if (_cfg.admin_enabled) {
-        s.Get("/admin/loggers", [](const httplib::Request&, httplib::Response& res) {
+        route("GET", "/admin/loggers", [](const httplib::Request&, httplib::Response& res) {
             json_writer w;
             w.begin_object();
             for (auto& [name, info] : log::levels()) {
@@ -532,7 +671,7 @@ void server::routes() {
             w.end_object();
             send_json(res, 200, w.take());
         });
-        s.Get(R"(/admin/loggers/(.+))", [](const httplib::Request& req, httplib::Response& res) {
+        route("GET", R"(/admin/loggers/([^/]+))", [](const httplib::Request& req, httplib::Response& res) {
             auto info = log::level_of(path_name(req));
             if (!info) return send_error(res, 404, fmt::format("Logger {} not found.", path_name(req)));
             json_writer w;
@@ -542,31 +681,39 @@ void server::routes() {
             w.end_object();
             send_json(res, 200, w.take());
         });
-        s.Put(R"(/admin/loggers/(.+))", [](const httplib::Request& req, httplib::Response& res) {
-            auto body = parse_body(req);
+        route("PUT", R"(/admin/loggers/([^/]+))", [](const httplib::Request& req, httplib::Response& res) {
+            auto body = parse_body(req, numbers::as_text);
             if (!body) return send_error(res, body.error());
-            auto& d = *body;
-            if (!d.IsObject() || !d.HasMember("level") || !d["level"].IsString())
-                return send_error(res, 400, "The request body must specify a log level");
-            auto scope = req.has_param("scope") ? req.get_param_value("scope") : "worker";
-            auto changed = log::set_level(path_name(req), d["level"].GetString());
-            if (!changed) return send_error(res, 404, fmt::format("invalid log level '{}'.", d["level"].GetString()));
-            if (scope == "cluster") {
+            std::vector<std::string> nulls;
+            auto m = parse_string_map(*body, &nulls);
+            if (!m) return send_error(res, m.error());
+            auto lvl = m->find("level");
+            if (lvl == m->end()) return send_error(res, 400, "Desired 'level' parameter was not specified in request.");
+            // Any scope other than "cluster" is the worker scope (LoggingResource); standalone's
+            // cluster is this worker, so both change the level here.
+            bool cluster = req.has_param("scope") && lower(req.get_param_value("scope")) == "cluster";
+            auto changed = log::set_level(path_name(req), lvl->second);
+            if (!changed) return send_error(res, 404, fmt::format("invalid log level '{}'.", lvl->second));
+            if (cluster) {
                 res.status = 204;
                 return;
             }
+            std::sort(changed->begin(), changed->end());
             json_writer w;
             w.string_list(*changed);
             send_json(res, 200, w.take());
         });
     }
 
-    s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-        if (res.body.empty()) {
-            auto msg = res.status == 404 ? "HTTP 404 Not Found" : res.status == 405 ? "HTTP 405 Method Not Allowed"
-                                                                                    : "HTTP error";
-            res.set_content(error_body(res.status, msg), json_type);
-        }
+    s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return;
+        // httplib answers 404 for any unmatched request; Jersey says 405 when the path exists
+        // under another method.
+        if (res.status == 404 && path_known(req.path)) res.status = 405;
+        auto msg = res.status == 404   ? "HTTP 404 Not Found"
+                   : res.status == 405 ? "HTTP 405 Method Not Allowed"
+                                       : "HTTP " + std::to_string(res.status);
+        res.set_content(error_body(res.status, msg), json_type);
     });
     s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
         std::string msg = "Internal error";

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 #include <map>
+#include <regex>
 
 namespace httplib {
 class Server;
@@ -31,6 +32,8 @@ struct server_config {
     std::string cors_origin;         // access.control.allow.origin
     std::string cors_methods;        // access.control.allow.methods
     bool admin_enabled = true;
+    bool topic_tracking = true;       // topic.tracking.enable
+    bool topic_tracking_reset = true; // topic.tracking.allow.reset
     // HTTPS (listeners=https://...): PEM files.
     std::string tls_cert_file, tls_key_file;
     // Basic authentication: user -> password; empty = no authentication.
@@ -54,12 +57,16 @@ public:
 
 private:
     void routes();
+    // Registers a route (with an optional trailing slash) and remembers it for 405 answers.
+    void route(const char* method, const std::string& pattern, handler fn);
+    bool path_known(const std::string& path) const;
     server_config _cfg;
     runtime::herder& _herder;
     std::unique_ptr<httplib::Server> _http;
     std::thread _thread;
     int _port = 0;
     std::vector<std::pair<std::string, handler>> _extra_gets;
+    std::vector<std::pair<std::string, std::regex>> _routes;
 };
 
 // Renders the error body of the Connect REST API.

@@ -15,7 +15,8 @@ config_def build_common() {
     config_def d;
     const std::string common = "Common", transforms = "Transforms", predicates = "Predicates",
                       errors = "Error Handling";
-    d.define({.name = "name", .type = config_type::string, .def = no_default, .valid = validators::non_empty_string(),
+    d.define({.name = "name", .type = config_type::string, .def = no_default,
+              .valid = validators::non_empty_string_without_control_chars(),
               .imp = importance::high, .doc = "Globally unique name to use for this connector.", .group = common,
               .order = 1, .w = width::medium, .display_name = "Connector name"})
         .define({.name = "connector.class", .type = config_type::string, .def = no_default, .imp = importance::high,
@@ -43,12 +44,12 @@ config_def build_common() {
         .define({.name = "config.action.reload", .type = config_type::string, .def = "restart",
                  .valid = validators::one_of({"none", "restart"}, false), .imp = importance::low,
                  .doc = "What to do when a config provider's value changes: none or restart.", .group = common,
-                 .order = 8, .w = width::medium, .display_name = "Reload action"})
+                 .order = 10, .w = width::medium, .display_name = "Reload Action"})
         .define({.name = "transforms", .type = config_type::list, .def = "", .imp = importance::low,
                  .doc = "Aliases for the transformations to be applied to records.", .group = transforms,
-                 .order = 1, .w = width::long_, .display_name = "Transforms"})
+                 .order = 8, .w = width::long_, .display_name = "Transforms"})
         .define({.name = "predicates", .type = config_type::list, .def = "", .imp = importance::low,
-                 .doc = "Aliases for the predicates used by transformations.", .group = predicates, .order = 1,
+                 .doc = "Aliases for the predicates used by transformations.", .group = predicates, .order = 9,
                  .w = width::long_, .display_name = "Predicates"})
         .define({.name = "errors.retry.timeout", .type = config_type::long_, .def = "0", .imp = importance::medium,
                  .doc = "Maximum duration in milliseconds that a failed operation will be reattempted. 0 = no "

@@ -118,6 +118,15 @@ public:
     virtual result<std::string> reset_connector_offsets(const std::string& name) = 0;
 
     virtual result<config_infos> validate_connector_config(const config_map& config) = 0;
+
+    // Topics the connector's tasks have used since the last reset (topic.tracking.enable, KIP-558).
+    // The defaults say the herder does not track topics (REST 500).
+    virtual result<std::vector<std::string>> connector_active_topics(const std::string& name) {
+        return fail(errc::internal, "Topic tracking is not available for connector {}", name);
+    }
+    virtual result<> reset_connector_active_topics(const std::string& name) {
+        return fail(errc::internal, "Topic tracking is not available for connector {}", name);
+    }
 };
 
 } // namespace ferry::runtime

@@ -78,12 +78,17 @@ public:
     // Which kind of connector a config names (throws connect_error if unknown).
     plugin_type connector_type(const config_map& cfg) const;
 
+    // Client settings of a connector's sink consumers and admin clients (framework defaults, worker
+    // prefixes, the connector's overrides under the policy), for the offsets API too.
+    kafka::properties consumer_props(const std::string& connector, int32_t task, const config_map& cc) const;
+    kafka::properties admin_props(const config_map& cc) const;
+    // A raw config with its config-provider references resolved.
+    config_map resolved(const config_map& raw) const { return resolve(raw); }
+
 private:
     class connector_holder;
     task_plugins make_task_plugins(const config_map& connector_config);
     kafka::properties producer_props(const std::string& connector, int32_t task, const config_map& cc) const;
-    kafka::properties consumer_props(const std::string& connector, int32_t task, const config_map& cc) const;
-    kafka::properties admin_props(const config_map& cc) const;
     config_map resolve(const config_map& c) const { return _s.resolve ? _s.resolve(c) : c; }
 
     worker_settings _s;

@@ -1,6 +1,7 @@
 #include "runtime/standalone/standalone_herder.hpp"
 
 #include "base/log.hpp"
+#include "runtime/sink_offsets.hpp"
 #include "runtime/validation.hpp"
 
 #include <fmt/format.h>
@@ -13,6 +14,11 @@ log::logger_ptr logger() {
     return l;
 }
 error not_found(const std::string& name) { return error(errc::not_found, fmt::format("Connector {} not found", name)); }
+// The wording of AbstractHerder's pause/resume and of the distributed herder's stop.
+error unknown_connector(const std::string& name) {
+    return error(errc::not_found, fmt::format("Unknown connector {}", name));
+}
+constexpr int offsets_timeout_ms = 30000;
 } // namespace
 
 standalone_herder::standalone_herder(std::shared_ptr<status_store> statuses,
@@ -78,6 +84,26 @@ void standalone_herder::on_connector_state(const std::string& connector, state s
 
 void standalone_herder::on_task_state(const task_id& id, state s, const std::string& trace) {
     _statuses->put_task(id, status_entry{s, trace, _worker->worker_id(), 0});
+}
+
+void standalone_herder::on_topic_active(const task_id& id, const std::string& topic) {
+    std::lock_guard g(_topics_mu);
+    if (_topics[id.connector].insert(topic).second)
+        logger()->debug("[{}] Topic {} is now active for the connector", id.connector, topic);
+}
+
+// Like Java, an unknown connector simply has no active topics.
+result<std::vector<std::string>> standalone_herder::connector_active_topics(const std::string& name) {
+    std::lock_guard g(_topics_mu);
+    auto it = _topics.find(name);
+    if (it == _topics.end()) return std::vector<std::string>{};
+    return std::vector<std::string>(it->second.begin(), it->second.end());
+}
+
+result<> standalone_herder::reset_connector_active_topics(const std::string& name) {
+    std::lock_guard g(_topics_mu);
+    _topics.erase(name);
+    return {};
 }
 
 std::string standalone_herder::type_of(const config_map& cfg) const {
@@ -217,6 +243,7 @@ result<> standalone_herder::delete_connector(const std::string& name) {
     stop_connector_and_tasks_locked(name);
     _conns.erase(name);
     _statuses->remove_connector(name);
+    (void)reset_connector_active_topics(name);
     logger()->info("[{}] Connector deleted", name);
     return {};
 }
@@ -296,8 +323,8 @@ result<connector_state_info> standalone_herder::restart_connector_and_tasks(cons
     auto status = connector_status(name);
     std::lock_guard g(_mu);
     auto it = _conns.find(name);
-    if (it == _conns.end()) return fail(not_found(name));
-    if (!status) return fail(status.error());
+    if (it == _conns.end()) return fail(errc::not_found, "Unknown connector: {}", name);
+    if (!status) return fail(errc::not_found, "Status for connector {} not found", name);
     auto plan = *status;
     bool restart_conn = !only_failed || plan.connector.state == "FAILED";
     std::vector<int32_t> restart_tasks;
@@ -329,7 +356,7 @@ result<connector_state_info> standalone_herder::restart_connector_and_tasks(cons
 result<> standalone_herder::pause_connector(const std::string& name) {
     std::lock_guard g(_mu);
     auto it = _conns.find(name);
-    if (it == _conns.end()) return fail(not_found(name));
+    if (it == _conns.end()) return fail(unknown_connector(name));
     auto prev = it->second.target;
     it->second.target = target_state::paused;
     if (prev == target_state::stopped) {
@@ -343,7 +370,7 @@ result<> standalone_herder::pause_connector(const std::string& name) {
 result<> standalone_herder::resume_connector(const std::string& name) {
     std::lock_guard g(_mu);
     auto it = _conns.find(name);
-    if (it == _conns.end()) return fail(not_found(name));
+    if (it == _conns.end()) return fail(unknown_connector(name));
     auto prev = it->second.target;
     it->second.target = target_state::started;
     if (prev == target_state::stopped || !_worker->connector_running(name)) {
@@ -358,7 +385,7 @@ result<> standalone_herder::resume_connector(const std::string& name) {
 result<> standalone_herder::stop_connector(const std::string& name) {
     std::lock_guard g(_mu);
     auto it = _conns.find(name);
-    if (it == _conns.end()) return fail(not_found(name));
+    if (it == _conns.end()) return fail(unknown_connector(name));
     it->second.target = target_state::stopped;
     stop_connector_and_tasks_locked(name);
     it->second.tasks.clear();
@@ -375,8 +402,11 @@ result<std::vector<connector_offset>> standalone_herder::connector_offsets(const
         if (it == _conns.end()) return fail(not_found(name));
         cfg = it->second.config;
     }
-    if (type_of(cfg) != "source")
-        return fail(errc::internal, "Offsets of sink connectors are not available in standalone mode yet");
+    if (type_of(cfg) == "sink") {
+        auto cc = _worker->resolved(cfg);
+        return read_sink_offsets(_worker->admin_props(cc), _worker->consumer_props(name, 0, cc)["group.id"], name,
+                                 offsets_timeout_ms);
+    }
     offset_codec codec(_worker->plugins());
     std::vector<connector_offset> out;
     for (auto& [k, v] : _offsets->entries()) {
@@ -393,6 +423,15 @@ result<std::vector<connector_offset>> standalone_herder::connector_offsets(const
 
 result<std::string> standalone_herder::alter_connector_offsets(const std::string& name,
                                                                const std::vector<connector_offset>& offsets) {
+    if (offsets.empty()) return fail(errc::internal, "The offsets to be altered may not be null or empty");
+    return modify_offsets(name, &offsets);
+}
+
+result<std::string> standalone_herder::reset_connector_offsets(const std::string& name) {
+    return modify_offsets(name, nullptr);
+}
+
+result<std::string> standalone_herder::modify_offsets(const std::string& name, const std::vector<connector_offset>* offsets) {
     std::lock_guard g(_mu);
     auto it = _conns.find(name);
     if (it == _conns.end()) return fail(not_found(name));
@@ -401,28 +440,83 @@ result<std::string> standalone_herder::alter_connector_offsets(const std::string
                     "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for "
                     "the specified connector by issuing a 'PUT' request to the '/connectors/{}/stop' endpoint",
                     name);
-    if (type_of(it->second.config) != "source")
-        return fail(errc::internal, "Altering offsets of sink connectors is not available in standalone mode yet");
+    const bool reset = offsets == nullptr;
+    auto cc = _worker->resolved(it->second.config);
+    std::unique_ptr<ferry::connector> conn;
+    try {
+        conn = _worker->plugins().make_connector(cc.count("connector.class") ? cc.at("connector.class") : "");
+    } catch (const std::exception& e) {
+        return fail(errc::internal, "{}", e.what());
+    }
+    // The connector's alterOffsets() hook (KIP-875). A connector that does not implement it answers
+    // like Java's default (false: the framework's offsets change, external ones are not touched).
+    bool connector_managed = false;
+    auto modified = [&] {
+        auto verb = reset ? "reset" : "altered";
+        if (connector_managed) return fmt::format("The offsets for this connector have been {} successfully", verb);
+        return fmt::format("The Connect framework-managed offsets for this connector have been {0} successfully. "
+                           "However, if this connector manages offsets externally, they will need to be manually {0} "
+                           "in the system that the connector uses.",
+                           verb);
+    };
+
+    if (auto* sink = dynamic_cast<sink_connector*>(conn.get())) {
+        auto group = _worker->consumer_props(name, 0, cc)["group.id"];
+        auto admin = _worker->admin_props(cc);
+        sink_offsets parsed;
+        if (reset) {
+            auto current = read_sink_offsets(admin, group, name, offsets_timeout_ms);
+            if (!current)
+                return fail(errc::internal, "Failed to list offsets prior to resetting offsets for sink connector {}: {}",
+                            name, current.error().message);
+            auto all = parse_sink_offsets(*current);
+            if (!all) return fail(all.error());
+            for (auto& [tp, _] : *all) parsed[tp] = std::nullopt;
+        } else {
+            auto p = parse_sink_offsets(*offsets);
+            if (!p) return fail(p.error());
+            parsed = std::move(*p);
+        }
+        try {
+            connector_managed = sink->alter_offsets(cc, parsed).value_or(false);
+        } catch (const std::exception& e) {
+            return fail(errc::internal, "{}", e.what());
+        }
+        auto r = reset ? reset_sink_offsets(admin, group, name, offsets_timeout_ms)
+                       : alter_sink_offsets(admin, group, parsed, name, offsets_timeout_ms);
+        if (!r) return fail(r.error());
+        logger()->info("[{}] Consumer group {} offsets {}", name, group, reset ? "reset" : "altered");
+        return modified();
+    }
+
+    auto* source = dynamic_cast<source_connector*>(conn.get());
+    if (!source) return fail(errc::internal, "Connector {} is neither a source nor a sink connector", name);
+    partition_offsets changes;
+    if (reset) {
+        auto current = connector_offsets(name);
+        if (!current) return fail(current.error());
+        for (auto& o : *current) changes.emplace_back(o.partition, value());
+    } else {
+        for (auto& o : *offsets) {
+            if (o.partition.is_null()) return fail(errc::invalid_argument, "Partition objects cannot be null");
+            if (auto e = offset_codec::validate_map(o.partition, "Partition")) return fail(errc::invalid_argument, "{}", *e);
+            if (auto e = offset_codec::validate_map(o.offset, "Offset")) return fail(errc::invalid_argument, "{}", *e);
+            changes.emplace_back(o.partition, o.offset);
+        }
+    }
+    try {
+        connector_managed = source->alter_offsets(cc, changes).value_or(false);
+    } catch (const std::exception& e) {
+        return fail(errc::internal, "{}", e.what());
+    }
+    if (changes.empty()) return modified(); // nothing stored yet, or already reset
     offset_codec codec(_worker->plugins());
     storage::offset_entries entries;
-    for (auto& o : offsets) {
-        if (auto e = offset_codec::validate_map(o.partition, "Partition")) return fail(errc::invalid_argument, "{}", *e);
-        if (auto e = offset_codec::validate_map(o.offset, "Offset")) return fail(errc::invalid_argument, "{}", *e);
-        entries.emplace_back(codec.encode_key(name, o.partition), codec.encode_value(o.offset));
-    }
-    auto r = _offsets->set(entries, std::chrono::seconds(30));
-    if (!r) return fail(r.error());
-    return std::string("The offsets for this connector have been altered successfully");
-}
-
-result<std::string> standalone_herder::reset_connector_offsets(const std::string& name) {
-    auto current = connector_offsets(name);
-    if (!current) return fail(current.error());
-    std::vector<connector_offset> resets;
-    for (auto& o : *current) resets.push_back({o.partition, value()});
-    auto r = alter_connector_offsets(name, resets);
-    if (!r) return fail(r.error());
-    return std::string("The offsets for this connector have been reset successfully");
+    for (auto& [partition, offset] : changes) entries.emplace_back(codec.encode_key(name, partition), codec.encode_value(offset));
+    if (auto r = _offsets->set(entries, std::chrono::milliseconds(offsets_timeout_ms)); !r)
+        return fail(errc::internal, "Failed to modify offsets for source connector {}: {}", name, r.error().message);
+    logger()->info("[{}] Source offsets {} ({} partition(s))", name, reset ? "reset" : "altered", entries.size());
+    return modified();
 }
 
 result<config_infos> standalone_herder::validate_connector_config(const config_map& config) {

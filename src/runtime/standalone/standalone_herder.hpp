@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace ferry::runtime {
@@ -59,10 +60,13 @@ public:
     result<std::string> alter_connector_offsets(const std::string& name, const std::vector<connector_offset>& offsets) override;
     result<std::string> reset_connector_offsets(const std::string& name) override;
     result<config_infos> validate_connector_config(const config_map& config) override;
+    result<std::vector<std::string>> connector_active_topics(const std::string& name) override;
+    result<> reset_connector_active_topics(const std::string& name) override;
 
     // status_listener
     void on_connector_state(const std::string& connector, state s, const std::string& trace) override;
     void on_task_state(const task_id& id, state s, const std::string& trace) override;
+    void on_topic_active(const task_id& id, const std::string& topic) override;
 
     // Called by the worker (any thread).
     void request_reconfiguration(const std::string& connector);
@@ -80,6 +84,8 @@ private:
     void start_connector_and_tasks_locked(const std::string& name);
     void stop_connector_and_tasks_locked(const std::string& name);
     void reconfigure_locked(const std::string& name);
+    // KIP-875 alter (offsets given) or reset (nullptr) of a STOPPED connector's offsets.
+    result<std::string> modify_offsets(const std::string& name, const std::vector<connector_offset>* offsets);
     std::vector<config_map> reverse_transform(const config_map& raw, std::vector<config_map> tasks) const;
     void background_loop();
 
@@ -91,6 +97,10 @@ private:
 
     std::recursive_mutex _mu;
     std::map<std::string, conn> _conns;
+
+    // Active topics per connector (KIP-558); kept in memory like the statuses.
+    std::mutex _topics_mu;
+    std::map<std::string, std::set<std::string>> _topics;
 
     std::mutex _qmu;
     std::condition_variable _qcv;
