@@ -322,6 +322,7 @@ void sink_task_runner::convert_messages(std::vector<kafka::message_ptr>& msgs) {
     for (auto& m : msgs) {
         describe(m.get(), cr);
         const char* topic = rd_kafka_topic_name(m->rkt);
+        record_active_topic(topic);
         rd_kafka_timestamp_type_t tstype;
         int64_t ts = rd_kafka_message_timestamp(m.get(), &tstype);
         topic_partition tp{topic, m->partition};

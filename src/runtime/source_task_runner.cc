@@ -145,6 +145,7 @@ void source_task_runner::on_delivery(slot* s, rd_kafka_resp_err_t err, int32_t p
         return;
     }
     _metrics.records_written++;
+    record_active_topic(s->record.topic);
     record_metadata md{s->record.topic, partition, offset, ts};
     try {
         _task->commit_record(s->record, &md);

@@ -21,6 +21,9 @@ public:
     virtual ~status_listener() = default;
     virtual void on_connector_state(const std::string& connector, state s, const std::string& trace) = 0;
     virtual void on_task_state(const task_id& id, state s, const std::string& trace) = 0;
+    // A task used a topic for the first time since it started (KIP-558 topic tracking: a source
+    // task's record was acknowledged there, a sink task consumed from it).
+    virtual void on_topic_active(const task_id&, const std::string& /*topic*/) {}
 };
 
 class status_store {

@@ -96,4 +96,11 @@ void worker_task::report(state s, const std::string& trace) {
     _listener.on_task_state(_id, s, trace);
 }
 
+void worker_task::note_active_topic(std::string_view topic) {
+    _last_active_topic = topic;
+    if (_active_topics.count(topic)) return;
+    _active_topics.emplace(topic);
+    if (!_cancelled) _listener.on_topic_active(_id, std::string(topic));
+}
+
 } // namespace ferry::runtime

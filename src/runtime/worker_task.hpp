@@ -20,6 +20,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -66,6 +67,10 @@ protected:
     // Blocks while paused (reporting PAUSED once). Returns false if stopping.
     bool await_unpaused();
     void report(state s, const std::string& trace = {});
+    // Reports the topic to the listener the first time this task uses it (task thread only).
+    void record_active_topic(std::string_view topic) {
+        if (topic != _last_active_topic) note_active_topic(topic);
+    }
     void wait_for(std::chrono::milliseconds d); // interruptible sleep
 
     task_id _id;
@@ -75,7 +80,10 @@ protected:
 
 private:
     void run();
+    void note_active_topic(std::string_view topic);
     status_listener& _listener;
+    std::set<std::string, std::less<>> _active_topics;
+    std::string _last_active_topic;
     mutable std::mutex _mu;
     std::condition_variable _cv;
     target_state _target;
