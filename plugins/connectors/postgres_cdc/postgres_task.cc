@@ -70,7 +70,6 @@ void split_copy_line(std::string_view line, std::vector<std::optional<std::strin
     scratch.clear();
     if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
     size_t i = 0;
-    std::vector<bool> nulls;
     while (true) {
         size_t start = scratch.size();
         bool is_null = false;
@@ -590,6 +589,7 @@ private:
                 if (r.status() != PGRES_COPY_OUT)
                     throw connect_error(fmt::format("{} Snapshot of table '{}' failed: {}", _tag, t.schema->id, r.error()));
                 _copy_active = true;
+                _snap_source = value();
                 _table_rows = 0;
                 _table_started = clock_type::now();
                 _table_ts_us = now_ns() / 1000;
@@ -651,16 +651,20 @@ private:
         else if (h.first_in_table && first_table) marker = "first";
         else if (last_in_table) marker = "last_in_data_collection";
         else if (h.first_in_table) marker = "first_in_data_collection";
-        set_snapshot_marker(h.rec, marker);
+        if (std::string_view(marker) != "true") set_snapshot_marker(h.rec, marker);
         if (_held_final) out.push_back(std::move(*_held_final));
         _held_final = std::move(h.rec);
         _held.reset();
     }
 
+    // Snapshot rows of a table share one source struct (structs are immutable once in a record);
+    // the few rows with another marker get their own copy.
     void set_snapshot_marker(source_record& r, const char* marker) {
         auto& env = r.val.as_struct();
-        auto& src = env->get(2).as_struct();
-        src->put_unchecked(4, value(std::string(marker)));
+        const auto& src = env->get(2).as_struct();
+        auto copy = std::make_shared<struct_value>(*src);
+        copy->put_unchecked(4, value(std::string(marker)));
+        env->put_unchecked(2, value(std::move(copy)));
     }
 
     void make_snapshot_record(const snapshot_table& t, bool first_in_table) {
@@ -681,16 +685,20 @@ private:
             r.key_schema = ts.key_schema;
             r.key = value(std::move(key));
         }
-        auto src = source_struct(ts.schema_name, ts.table_name, "true", _table_ts_us);
+        if (_snap_source.is_null()) {
+            _snap_source = source_struct(ts.schema_name, ts.table_name, "true", _table_ts_us);
+            _snap_offset = snapshot_offset(false);
+        }
         r.value_schema = ts.envelope_schema;
-        r.val = envelope(ts, nullptr, std::move(after), std::move(src), 'r');
-        r.source_offset = snapshot_offset(false);
+        r.val = envelope(ts, nullptr, std::move(after), _snap_source, 'r');
+        r.source_offset = _snap_offset;
         add_context_headers(r);
         _held = held_record{std::move(r), _table_index, first_in_table};
     }
 
     value snapshot_offset(bool last) {
         value::map_type m;
+        m.reserve(6);
         m.emplace_back(value("ts_usec"), value(_table_ts_us ? _table_ts_us : _pos.ts_usec.value_or(0)));
         if (_pos.txid) m.emplace_back(value("txId"), value(*_pos.txid));
         if (_pos.lsn) m.emplace_back(value("lsn"), value(int64_t(*_pos.lsn)));
@@ -1426,6 +1434,7 @@ private:
     std::optional<held_record> _held;
     std::optional<source_record> _held_final;
     bool _snapshot_done = false;
+    value _snap_source, _snap_offset;
     std::vector<std::optional<std::string_view>> _fields;
     std::vector<std::pair<size_t, size_t>> _spans;
     std::string _scratch;

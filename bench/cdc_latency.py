@@ -1,0 +1,45 @@
+#!/usr/bin/python3
+"""End-to-end latency of the PostgreSQL connector: a Kafka consumer reads the table topic while a
+workload commits changes at a steady rate, and takes, for every change, the time it was received
+minus its commit time (source.ts_us; PostgreSQL runs on the same machine, so one clock).
+
+usage: cdc_latency.py BOOTSTRAP TOPIC SECONDS WARMUP_SECONDS
+Prints the count, the achieved rate and p50/p90/p99/max latency in milliseconds.
+"""
+import json
+import sys
+import time
+
+from confluent_kafka import Consumer
+
+bootstrap, topic, seconds, warmup = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"lat-{time.time_ns()}", "auto.offset.reset": "earliest",
+              "enable.auto.commit": False, "fetch.wait.max.ms": 10, "fetch.error.backoff.ms": 10})
+c.subscribe([topic])
+lat = []
+first = None
+deadline = time.time() + seconds + 60
+while time.time() < deadline:
+    msgs = c.consume(10000, timeout=0.002)
+    now = time.time() * 1e6
+    for m in msgs:
+        if m.error() or m.value() is None:
+            continue
+        v = json.loads(m.value())
+        commit = v["source"]["ts_us"]
+        if first is None:
+            first = commit
+        if commit - first < warmup * 1e6:
+            continue
+        if commit - first > seconds * 1e6:
+            deadline = 0
+            break
+        lat.append((now - commit) / 1000.0)
+c.close()
+lat.sort()
+if not lat:
+    sys.exit("no records")
+q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
+span = seconds - warmup
+print(f"records measured: {len(lat)} in {span:.0f} s ({len(lat) / span:.0f}/s)")
+print(f"latency ms: p50 {q(0.5):.1f}  p90 {q(0.9):.1f}  p99 {q(0.99):.1f}  max {lat[-1]:.1f}")
