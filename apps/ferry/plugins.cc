@@ -12,6 +12,7 @@ void register_number(plugin_registry& r);
 void register_simple_header(plugin_registry& r);
 void register_transforms(plugin_registry& r);
 void register_jdbc(plugin_registry& r);
+void register_postgres_cdc(plugin_registry& r);
 } // namespace ferry
 
 namespace ferry::runtime {
@@ -27,6 +28,7 @@ void register_all_plugins(plugin_registry& r) {
     register_simple_header(r);
     register_transforms(r);
     register_jdbc(r);
+    register_postgres_cdc(r);
 }
 
 } // namespace ferry::runtime
