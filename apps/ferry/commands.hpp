@@ -14,5 +14,6 @@ int dev(const args& a);            // ferry dev [--examples dir] [--data-dir dir
 int embedded_kafka(const args& a); // ferry embedded-kafka [--listener host:port] [--data-dir dir]
 int plugins(const args& a);        // ferry plugins
 int version(const args& a);        // ferry version
+int ctl(const args& a);            // ferry ctl [--url URL] [-o json] connectors|plugins|loggers ...
 
 } // namespace ferry::app

@@ -26,6 +26,8 @@ void usage(FILE* out) {
                  "  embedded-kafka [--listener HOST:PORT] [--data-dir DIR]\n"
                  "                     only the embedded broker, in its own process\n"
                  "  plugins            list the built-in connectors, converters, transforms, predicates\n"
+                 "  ctl [--url URL] [-o json] connectors|plugins|loggers ...\n"
+                 "                     REST client of a worker (ferry ctl --help)\n"
                  "  version            print the version\n");
 }
 
@@ -45,6 +47,7 @@ int main(int argc, char** argv) {
     if (cmd == "broker") return ferry::broker::broker_main(rest);
     if (cmd == "embedded-kafka") return ferry::app::embedded_kafka(rest);
     if (cmd == "plugins") return ferry::app::plugins(rest);
+    if (cmd == "ctl") return ferry::app::ctl(rest);
     if (cmd == "version" || cmd == "--version") return ferry::app::version(rest);
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
         usage(stdout);
