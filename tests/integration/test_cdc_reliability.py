@@ -57,7 +57,11 @@ class ReliabilityTest(CdcTestCase):
             f.write(WORKLOAD)
         load = self.spawn(["psql", "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres", "-d", "postgres",
                            "-v", "ON_ERROR_STOP=1", "-q", "-f", script], "workload")
-        wait_until(lambda: end_offset(self.broker.bootstrap, TOPIC) >= 40000, timeout=180, what="40,000 changes in Kafka")
+        # Kill once at least 40,000 changes are in Kafka and the worker has committed an offset (it
+        # flushes every second; on a fast machine 40,000 changes can arrive before the first flush).
+        wait_until(lambda: end_offset(self.broker.bootstrap, TOPIC) >= 40000
+                   and committed_offset(self.path("connect.offsets")) is not None,
+                   timeout=180, what="40,000 changes in Kafka and an offset committed")
         self.worker.kill(signal.SIGKILL)
         before_kill = end_offset(self.broker.bootstrap, TOPIC)
         committed = committed_offset(self.path("connect.offsets"))
