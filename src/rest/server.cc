@@ -733,24 +733,30 @@ void server::routes() {
         });
         s.Options(R"(.*)", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
     }
-    if (!_cfg.basic_auth.empty()) {
-        auto users = _cfg.basic_auth;
-        s.set_pre_routing_handler([users](const httplib::Request& req, httplib::Response& res) {
-            auto h = req.get_header_value("Authorization");
-            if (h.rfind("Basic ", 0) == 0) {
-                auto decoded = base64_decode(h.substr(6)).value_or("");
-                auto colon = decoded.find(':');
-                if (colon != std::string::npos) {
-                    auto it = users.find(decoded.substr(0, colon));
-                    if (it != users.end() && it->second == decoded.substr(colon + 1))
-                        return httplib::Server::HandlerResponse::Unhandled;
-                }
+    auto users = _cfg.basic_auth;
+    s.set_pre_routing_handler([users](const httplib::Request& req, httplib::Response& res) {
+        // HTTP/1.1: a request with neither Content-Length nor Transfer-Encoding has no body. curl
+        // sends `curl -X POST .../tasks/0/restart` that way; cpp-httplib 0.11 would wait for a body
+        // until the read timeout and answer 400, so say explicitly that there is none. (The
+        // request object is not const in httplib; only this callback's view of it is.)
+        if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE") &&
+            !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding"))
+            const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
+        if (users.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        auto h = req.get_header_value("Authorization");
+        if (h.rfind("Basic ", 0) == 0) {
+            auto decoded = base64_decode(h.substr(6)).value_or("");
+            auto colon = decoded.find(':');
+            if (colon != std::string::npos) {
+                auto it = users.find(decoded.substr(0, colon));
+                if (it != users.end() && it->second == decoded.substr(colon + 1))
+                    return httplib::Server::HandlerResponse::Unhandled;
             }
-            res.set_header("WWW-Authenticate", "Basic realm=\"Ferry\"");
-            send_error(res, 401, "Unauthorized");
-            return httplib::Server::HandlerResponse::Handled;
-        });
-    }
+        }
+        res.set_header("WWW-Authenticate", "Basic realm=\"Ferry\"");
+        send_error(res, 401, "Unauthorized");
+        return httplib::Server::HandlerResponse::Handled;
+    });
 }
 
 result<> server::start() {
