@@ -447,9 +447,23 @@ public:
         return {secs, nanos};
     }
 
+    // InnoDB's trx_started is the server's local time (localtime_r) with second precision; the
+    // floor keeps the bound at or below the real start. Read-only transactions (Ferry's own
+    // readers among them) cannot commit rows and are ignored. Needs the PROCESS privilege.
+    std::optional<instant> oldest_open_transaction() override {
+        auto rs = rows("SELECT UNIX_TIMESTAMP(CONVERT_TZ(MIN(trx_started), 'SYSTEM', '+00:00')) FROM "
+                       "information_schema.INNODB_TRX WHERE trx_mysql_thread_id <> CONNECTION_ID() AND trx_is_read_only = 0");
+        if (rs.empty() || !rs[0][0]) return std::nullopt;
+        int64_t secs = 0;
+        auto& v = *rs[0][0];
+        std::from_chars(v.data(), v.data() + v.size(), secs);
+        return instant{secs, 0};
+    }
+
     std::unique_ptr<cursor> query(const std::string& sql, const std::vector<query_param>& params, int fetch_size) override {
         (void)fetch_size; // rows stream from the server unbuffered
         end_query();
+        exec("START TRANSACTION READ ONLY"); // one snapshot; invisible to other tasks' late-commit guards
         _query = stmt_ptr(mysql_stmt_init(_m));
         if (mysql_stmt_prepare(_query.s, sql.data(), (unsigned long)sql.size())) throw fail(stmt_error(_query.s, "prepare"));
         std::vector<MYSQL_BIND> binds(params.size());

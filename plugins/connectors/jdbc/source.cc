@@ -699,8 +699,19 @@ private:
         if (q.uses_ts()) {
             instant end = _session->current_time();
             end = instant::from_millis(end.millis() - _s.timestamp_delay_ms);
-            if (_s.late_commit_guard) {
-                if (auto oldest = _session->oldest_open_transaction(); oldest && *oldest < end) {
+            if (_s.late_commit_guard && !_guard_unavailable) {
+                std::optional<instant> oldest;
+                try {
+                    oldest = _session->oldest_open_transaction();
+                } catch (const db_error& e) {
+                    if (e.retriable()) throw;
+                    // Typically a missing privilege: poll with Confluent's bound rather than not at all.
+                    _guard_unavailable = true;
+                    _log->warn("[{}] The late-commit guard is off for this task: cannot read the open transactions "
+                               "({}). Grant PROCESS (MariaDB/MySQL) or pg_read_all_stats (PostgreSQL) to this user.",
+                               _tag, e.what());
+                }
+                if (oldest && *oldest < end) {
                     if (now_ms() - _last_guard_log > 60000 && end.millis() - oldest->millis() > 60000) {
                         _last_guard_log = now_ms();
                         _log->info("[{}] Holding timestamp polls of {} below {} ms: a transaction open since then may "
@@ -951,6 +962,7 @@ private:
     log::logger_ptr _log;
     std::string _tag;
     bool _guard_checked = false;
+    bool _guard_unavailable = false;
     int64_t _last_guard_log = 0;
 };
 
