@@ -30,12 +30,18 @@ class MariaDbServer:
                 "--bind-address=127.0.0.1", f"--socket={self.socket}", "--log-bin=binlog", "--binlog-format=ROW",
                 "--server-id=1", "--innodb-flush-log-at-trx-commit=2", "--skip-name-resolve",
                 f"--pid-file={os.path.join(self.dir, 'mysqld.pid')}", *run_as]
-        self.process = Process(args, os.path.join(self.dir, "server.log"))
-        wait_until(self._ready, timeout=90, what="MariaDB ready")
+        self._args = args
+        self.process = None
+        self.start()
         self.sql(f"CREATE USER '{self.user}'@'%' IDENTIFIED BY '{self.password}'; "
                  f"GRANT ALL ON *.* TO '{self.user}'@'%' WITH GRANT OPTION; "
                  f"CREATE USER '{self.user}'@'localhost' IDENTIFIED BY '{self.password}'; "
                  f"GRANT ALL ON *.* TO '{self.user}'@'localhost' WITH GRANT OPTION; FLUSH PRIVILEGES;")
+
+    def start(self):
+        """Starts mariadbd on the same data directory and port (again, after stop() or kill())."""
+        self.process = Process(self._args, os.path.join(self.dir, "server.log"))
+        wait_until(self._ready, timeout=90, what="MariaDB ready")
 
     def _ready(self):
         if not self.process.alive():

@@ -95,6 +95,57 @@ class JdbcBadInputTest(JdbcTestCase):
         self.assertIn(f"Couldn't connect to PostgreSQL at 127.0.0.1:{port}/db", trace)
         self.assertIn("Unable to connect to database on attempt 1/2. Will retry in 200 ms.", self.log())
 
+    def test_mariadb_wrong_password_and_missing_tables(self):
+        db = self.start_mariadb()
+        db.sql("CREATE DATABASE shop")
+        self.start_pipeline()
+        url = f"jdbc:mariadb://127.0.0.1:{db.port}/shop"
+        self.create("src", {"connector.class": SOURCE, "connection.url": url, "connection.user": db.user,
+                            "connection.password": SECRET, "mode": "bulk", "topic.prefix": "x-"})
+        trace = self.wait_task_failed("src")
+        self.assertIn(f"Couldn't connect to MariaDB/MySQL at 127.0.0.1:{db.port}/shop as user 'ferry'", trace)
+        self.assertIn("Access denied for user 'ferry'", trace)
+        self.assertNotIn(SECRET, trace)
+        self.create("src-url", {"connector.class": SOURCE, "connection.url": f"{url}?user=ferry&password={SECRET}",
+                                "mode": "bulk", "topic.prefix": "y-"})
+        trace = self.wait_task_failed("src-url")
+        self.assertIn("Access denied for user 'ferry'", trace)
+        self.assertNotIn(SECRET, trace)
+        schema = struct_schema("v", [("id", "int32", False)])
+        produce(self.broker.bootstrap, "absent", [(None, connect_json(schema, {"id": 1}))])
+        self.create("sink", {"connector.class": SINK, "topics": "absent", "connection.url": url,
+                             "connection.user": db.user, "connection.password": SECRET})
+        trace = self.wait_task_failed("sink")
+        self.assertIn("Access denied for user 'ferry'", trace)
+        # With the right password the missing table is the problem: Confluent's message.
+        self.put_config("sink", {"connector.class": SINK, "topics": "absent", "connection.url": url,
+                                 "connection.user": db.user, "connection.password": db.password})
+        trace = self.wait_task_failed("sink")
+        self.assertIn("Table `shop`.`absent` is missing and auto-creation is disabled", trace)
+        self.create("src-missing", {"connector.class": SOURCE, "connection.url": url, "connection.user": db.user,
+                                    "connection.password": db.password, "mode": "incrementing",
+                                    "table.whitelist": "nope", "topic.prefix": "m-"})
+        trace = self.wait_task_failed("src-missing")
+        self.assertIn("Task is being killed because it was not assigned a table nor a query to execute", trace)
+        log = self.log()
+        self.assertNotIn(SECRET, log)
+        self.assertNotIn(db.password, log)
+
+    def test_sqlite_file_that_cannot_be_opened_and_missing_table(self):
+        self.start_pipeline()
+        bad = self.path("no-such-dir", "x.db")
+        self.create("src", {"connector.class": SOURCE, "connection.url": f"jdbc:sqlite:{bad}", "mode": "bulk",
+                            "topic.prefix": "x-", "connection.attempts": "1"})
+        trace = self.wait_task_failed("src")
+        self.assertIn(f"Couldn't open SQLite database {bad}", trace)
+        self.assertIn("unable to open database file", trace)
+        path = self.path("empty.db")
+        schema = struct_schema("v", [("id", "int32", False)])
+        produce(self.broker.bootstrap, "missing", [(None, connect_json(schema, {"id": 1}))])
+        self.create("sink", {"connector.class": SINK, "topics": "missing", "connection.url": f"jdbc:sqlite:{path}"})
+        trace = self.wait_task_failed("sink")
+        self.assertIn("Table `missing` is missing and auto-creation is disabled", trace)
+
 
 if __name__ == "__main__":
     unittest.main()

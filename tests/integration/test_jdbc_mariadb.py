@@ -1,15 +1,26 @@
-"""JDBC source and sink on MariaDB (mariadbd in a temp datadir): modes, offsets and partitions
-(`db.table`), the MySQL type mapping, multi-row INSERT ... ON DUPLICATE KEY UPDATE upserts,
-updates, deletes, auto.create/auto.evolve and NOT NULL violations."""
+"""JDBC source and sink on MariaDB (mariadbd in a temp datadir): every source mode, offsets and
+partitions (`db.table`), the MySQL type mapping and time zones, the late-commit guard (InnoDB's
+open transactions), new tables, restarts; multi-row INSERT ... ON DUPLICATE KEY UPDATE upserts,
+every insert.mode x pk.mode, deletes, auto.create/auto.evolve, NOT NULL violations (task failure
+or DLQ) and a server that is down for 20 seconds."""
 import base64
+import json
 import os
+import subprocess
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from test_jdbc_support import (JdbcTestCase, SINK, SOURCE, connect_json, http, produce, struct_schema,  # noqa: E402
-                               wait_until)
+from test_jdbc_support import (JdbcTestCase, SINK, SOURCE, connect_json, end_offset, http, kcat_consume,  # noqa: E402
+                               produce, struct_schema, wait_until)
+
+KEY = struct_schema(None, [("id", "int64", False)])
+VALUE = struct_schema("person", [("id", "int64", False), ("name", "string", True), ("score", "int32", True)])
+
+
+def person(i, name, score=None):
+    return (connect_json(KEY, {"id": i}), connect_json(VALUE, {"id": i, "name": name, "score": score}))
 
 
 class MariaDbTest(JdbcTestCase):
@@ -86,7 +97,8 @@ class MariaDbTest(JdbcTestCase):
             "poll.interval.ms": "300"}))
         self.wait_running("tsinc")
         vals = self.payloads("msk-items", 2)
-        self.assertEqual(vals[0]["created"], 1705314600123 - 3 * 3600 * 1000)
+        self.assertEqual(vals[0]["created"], 1705314600123 - 3 * 3600 * 1000)  # DATETIME: Moscow wall clock
+        self.assertEqual(vals[0]["stamp"], 1705314600654)  # TIMESTAMP: an instant, whatever db.timezone says
         self.db.sql("UPDATE items SET name = 'changed', created = '2024-01-15 11:00:00' WHERE id = 1", db="shop")
         vals = self.payloads("msk-items", 3)
         self.assertEqual(vals[2]["name"], "changed")
@@ -168,6 +180,202 @@ class MariaDbTest(JdbcTestCase):
         # DATETIME(6) -> Connect Timestamp keeps milliseconds
         trunc = lambda s: "\n".join(line[:-3] + "000" for line in s.splitlines())  # noqa: E731
         self.assertEqual(trunc(a), b.rstrip("\n"))
+
+    def offsets(self, name):
+        return http("GET", f"{self.worker.url}/connectors/{name}/offsets")[1]["offsets"]
+
+    def client(self):
+        """An interactive mariadb client on database shop, fed through stdin (for open transactions)."""
+        p = subprocess.Popen(["mariadb", "--no-defaults", "-h", "127.0.0.1", "-P", str(self.db.port), "-u", "root",
+                              "-D", "shop", "-N", "-B"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, text=True)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        return p
+
+    def test_bulk_timestamp_and_query_modes(self):
+        self.db.sql("CREATE TABLE ev(id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(20) NOT NULL, "
+                    "ts DATETIME(6) NOT NULL)", db="shop")
+        self.db.sql("INSERT INTO ev(name, ts) VALUES ('a', '2024-01-15 10:30:00.123456'), "
+                    "('b', '2024-01-15 10:30:00.123456'), ('c', '2024-01-15 10:31:00.5')", db="shop")
+        self.create("bulk", dict(self.common(), **{"connector.class": SOURCE, "mode": "bulk", "table.whitelist": "ev",
+                                                   "topic.prefix": "bulk-", "poll.interval.ms": "500"}))
+        self.create("ts", dict(self.common(), **{"connector.class": SOURCE, "mode": "timestamp", "table.whitelist": "ev",
+                                                 "timestamp.column.name": "ts", "topic.prefix": "ts-",
+                                                 "poll.interval.ms": "300"}))
+        self.create("q", dict(self.common(), **{"connector.class": SOURCE, "mode": "incrementing",
+                                                "incrementing.column.name": "id", "query": "SELECT id, name FROM ev",
+                                                "query.suffix": "LIMIT 2", "topic.prefix": "evq",
+                                                "poll.interval.ms": "300"}))
+        for n in ("bulk", "ts", "q"):
+            self.wait_running(n)
+        # bulk: the whole table at every poll, no offsets
+        vals = self.payloads("bulk-ev", 6)
+        self.assertEqual([v["name"] for v in vals[:6]], ["a", "b", "c", "a", "b", "c"])
+        self.assertEqual(self.offsets("bulk"), [])
+        # timestamp: rows in timestamp order, offsets with nanos, partition db.table
+        vals = self.payloads("ts-ev", 3)
+        self.assertEqual([(v["name"], v["ts"]) for v in vals], [("a", 1705314600123), ("b", 1705314600123),
+                                                                ("c", 1705314660500)])
+        wait_until(lambda: self.offsets("ts") == [{"partition": {"protocol": "1", "table": "shop.ev"},
+                                                   "offset": {"timestamp": 1705314660500, "timestamp_nanos": 500000000}}],
+                   what="timestamp offsets")
+        self.db.sql("UPDATE ev SET name = 'a2', ts = '2024-01-15 10:32:00' WHERE id = 1", db="shop")
+        self.assertEqual(self.payloads("ts-ev", 4)[3]["name"], "a2")
+        # custom query + suffix: batches of 2 until every row was read; unnamed schema, query partition
+        vals = self.values("evq", 3)
+        self.assertEqual([v["payload"]["id"] for v in vals], [1, 2, 3])
+        self.assertNotIn("name", vals[0]["schema"])
+        wait_until(lambda: self.offsets("q") == [{"partition": {"query": "query"}, "offset": {"incrementing": 3}}],
+                   what="query offsets")
+        self.assertIn("SELECT id, name FROM ev WHERE `id` > ? ORDER BY `id` ASC LIMIT 2", self.log())
+
+    def test_late_committing_transaction_is_not_missed(self):
+        self.db.sql("CREATE TABLE events(id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(20), "
+                    "ts DATETIME(6) NOT NULL DEFAULT NOW(6))", db="shop")
+        base = {"connector.class": SOURCE, "mode": "timestamp", "timestamp.column.name": "ts",
+                "table.whitelist": "events", "poll.interval.ms": "300"}
+        self.create("guarded", dict(self.common(), **base, **{"topic.prefix": "guarded-"}))
+        self.create("plain", dict(self.common(), **base, **{"topic.prefix": "plain-",
+                                                            "timestamp.late.commit.guard": "false"}))
+        self.wait_running("guarded")
+        self.wait_running("plain")
+        # A long transaction takes its timestamp (NOW(6) of its INSERT) and commits later ...
+        late = self.client()
+        late.stdin.write("BEGIN;\nINSERT INTO events(name) VALUES ('late');\n")
+        late.stdin.flush()
+        wait_until(lambda: self.db.sql("SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE "
+                                       "trx_rows_modified > 0").strip() == "1", what="open transaction")
+        time.sleep(1.2)
+        # ... while others commit rows with later timestamps.
+        self.db.sql("INSERT INTO events(name) VALUES ('after-1')", db="shop")
+        self.db.sql("INSERT INTO events(name) VALUES ('after-2')", db="shop")
+        self.assertEqual([v["name"] for v in self.payloads("plain-events", 2)], ["after-1", "after-2"])
+        time.sleep(2)
+        self.assertEqual(end_offset(self.broker.bootstrap, "guarded-events"), 0)
+        late.stdin.write("COMMIT;\n")
+        late.stdin.close()
+        late.wait(timeout=30)
+        self.assertEqual([v["name"] for v in self.payloads("guarded-events", 3)], ["late", "after-1", "after-2"])
+        time.sleep(2)
+        self.assertEqual([v["name"] for v in self.payloads("plain-events")], ["after-1", "after-2"])
+        self.assertEqual(len(self.payloads("guarded-events")), 3)
+
+    def test_new_tables_are_discovered_and_a_restart_resumes_from_the_offset(self):
+        self.db.sql("CREATE TABLE a(id BIGINT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(40) NOT NULL)", db="shop")
+        self.db.sql("INSERT INTO a(v) SELECT CONCAT('a', seq) FROM seq_1_to_3000", db="shop")
+        cfg = dict(self.common(), **{"connector.class": SOURCE, "mode": "incrementing", "topic.prefix": "disc-",
+                                     "tasks.max": "2", "table.poll.interval.ms": "1000", "poll.interval.ms": "300",
+                                     "batch.max.rows": "500"})
+        self.create("disc", cfg)
+        self.wait_running("disc", tasks=1)
+        self.assertEqual(len(self.payloads("disc-a", 3000)), 3000)
+        self.db.sql("CREATE TABLE b(id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(40))", db="shop")
+        self.db.sql("INSERT INTO b(v) VALUES ('b1'), ('b2')", db="shop")
+        self.wait_running("disc", tasks=2)
+        self.assertEqual([v["v"] for v in self.payloads("disc-b", 2)], ["b1", "b2"])
+        status, tasks = http("GET", f"{self.worker.url}/connectors/disc/tasks")
+        self.assertEqual(sorted(t["config"]["tables"] for t in tasks), ["`shop`.`a`", "`shop`.`b`"])
+        expected = [{"partition": {"protocol": "1", "table": "shop.a"}, "offset": {"incrementing": 3000}},
+                    {"partition": {"protocol": "1", "table": "shop.b"}, "offset": {"incrementing": 2}}]
+        key = lambda o: o["partition"]["table"]  # noqa: E731
+        got = wait_until(lambda: (lambda o: o if sorted(o, key=key) == expected else None)(self.offsets("disc")),
+                         what="offsets of both tables")
+        self.assertEqual(sorted(got, key=key), expected)
+        # Stop the worker, add rows, start again: the task resumes after the stored offsets.
+        self.restart_worker()
+        self.db.sql("INSERT INTO a(v) SELECT CONCAT('a', seq) FROM seq_3001_to_4500", db="shop")
+        self.db.sql("INSERT INTO b(v) VALUES ('b3')", db="shop")
+        self.create("disc", cfg)
+        self.wait_running("disc", tasks=2)
+        self.payloads("disc-a", 4500)
+        self.payloads("disc-b", 3)
+        time.sleep(1.5)
+        # INSERT ... SELECT reserves AUTO_INCREMENT values in blocks, so the ids have gaps: compare
+        # with the table, every row exactly once and in order.
+        ids = [int(r[0]) for r in self.rows("SELECT id FROM a ORDER BY id")]
+        self.assertEqual(len(ids), 4500)
+        self.assertEqual([v["id"] for v in self.payloads("disc-a")], ids)
+        self.assertEqual([v["v"] for v in self.payloads("disc-b")], ["b1", "b2", "b3"])
+        self.assertIn("Partition offset for 'shop.a' is not null. Using existing offset.", self.log())
+
+    def test_sink_every_insert_mode_and_pk_mode(self):
+        records = [person(1, "a", 1), person(2, "b", 2), person(1, "a2", 3)]
+        combos = [("insert", "none", ""), ("insert", "kafka", ""), ("insert", "record_key", ""),
+                  ("insert", "record_value", "id"), ("upsert", "kafka", ""), ("upsert", "record_key", ""),
+                  ("upsert", "record_value", "id")]
+        for mode, pk, fields in combos:
+            topic = f"t_{mode}_{pk}"
+            unique = mode == "insert" and pk in ("record_key", "record_value")
+            produce(self.broker.bootstrap, topic, records[:2] if unique else records)
+            self.create(topic, dict(self.common(), **{"connector.class": SINK, "topics": topic, "insert.mode": mode,
+                                                      "pk.mode": pk, "pk.fields": fields, "auto.create": "true"}))
+        self.db.sql("CREATE TABLE t_update(id BIGINT PRIMARY KEY, name TEXT, score INT)", db="shop")
+        self.db.sql("INSERT INTO t_update VALUES (1, 'one', 1), (2, 'two', 2)", db="shop")
+        produce(self.broker.bootstrap, "upd_key", [person(1, "uno", 10), person(3, "tres", 30), person(1, "ein", 11)])
+        self.create("upd_key", dict(self.common(), **{"connector.class": SINK, "topics": "upd_key", "insert.mode": "update",
+                                                      "pk.mode": "record_key", "table.name.format": "t_update"}))
+        self.wait_rows("SELECT id, name, score FROM t_insert_none ORDER BY score",
+                       [["1", "a", "1"], ["2", "b", "2"], ["1", "a2", "3"]])
+        self.wait_rows("SELECT __connect_topic, __connect_partition, __connect_offset, id, name FROM t_insert_kafka "
+                       "ORDER BY 3", [["t_insert_kafka", "0", "0", "1", "a"], ["t_insert_kafka", "0", "1", "2", "b"],
+                                      ["t_insert_kafka", "0", "2", "1", "a2"]])
+        self.wait_rows("SELECT id, name FROM t_insert_record_key ORDER BY id", [["1", "a"], ["2", "b"]])
+        self.wait_rows("SELECT id, name FROM t_insert_record_value ORDER BY id", [["1", "a"], ["2", "b"]])
+        self.wait_rows("SELECT COUNT(*) FROM t_upsert_kafka", [["3"]])
+        self.wait_rows("SELECT id, name, score FROM t_upsert_record_key ORDER BY id", [["1", "a2", "3"], ["2", "b", "2"]])
+        self.wait_rows("SELECT id, name, score FROM t_upsert_record_value ORDER BY id", [["1", "a2", "3"], ["2", "b", "2"]])
+        self.wait_rows("SELECT id, name, score FROM t_update ORDER BY id", [["1", "ein", "11"], ["2", "two", "2"]])
+        keys = self.rows("SELECT TABLE_NAME, GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION) FROM "
+                         "information_schema.COLUMNS WHERE TABLE_SCHEMA = 'shop' AND COLUMN_KEY = 'PRI' "
+                         "GROUP BY TABLE_NAME ORDER BY TABLE_NAME")
+        self.assertEqual(keys, [["t_insert_kafka", "__connect_topic,__connect_partition,__connect_offset"],
+                                ["t_insert_record_key", "id"], ["t_insert_record_value", "id"],
+                                ["t_update", "id"], ["t_upsert_kafka", "__connect_topic,__connect_partition,__connect_offset"],
+                                ["t_upsert_record_key", "id"], ["t_upsert_record_value", "id"]])
+        # __connect_topic is a key column: VARCHAR(255), not TEXT (MySQL cannot index TEXT)
+        self.assertEqual(self.rows("SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'shop' AND "
+                                   "TABLE_NAME = 't_upsert_kafka' AND COLUMN_NAME = '__connect_topic'"), [["varchar(255)"]])
+        # A plain insert of an existing key fails the task, naming the table and the key.
+        produce(self.broker.bootstrap, "t_insert_record_key", [person(1, "dup")])
+        trace = self.wait_task_failed("t_insert_record_key")
+        self.assertIn("`shop`.`t_insert_record_key`", trace)
+        self.assertIn("Duplicate entry '1' for key 'PRIMARY'", trace)
+
+    def test_not_null_violation_goes_to_the_dead_letter_queue(self):
+        self.db.sql("CREATE TABLE strict(id BIGINT PRIMARY KEY, name VARCHAR(20) NOT NULL, score INT)", db="shop")
+        produce(self.broker.bootstrap, "strict", [person(1, "ok-1"), person(2, None), person(3, "ok-3")])
+        self.create("dlq", dict(self.common(), **{
+            "connector.class": SINK, "topics": "strict", "insert.mode": "upsert", "pk.mode": "record_value",
+            "pk.fields": "id", "errors.tolerance": "all", "errors.deadletterqueue.topic.name": "strict-dlq",
+            "errors.deadletterqueue.topic.replication.factor": "1",
+            "errors.deadletterqueue.context.headers.enable": "true"}))
+        self.wait_rows("SELECT id, name FROM strict ORDER BY id", [["1", "ok-1"], ["3", "ok-3"]])
+        out = wait_until(lambda: kcat_consume(self.broker.bootstrap, "strict-dlq", fmt="%s\\t%h\\n") or None,
+                         what="DLQ record")
+        value, headers = out.decode().rstrip("\n").split("\t", 1)
+        self.assertEqual(json.loads(value)["payload"]["id"], 2)
+        self.assertIn("__connect.errors.offset=1", headers)
+        self.assertIn("`shop`.`strict`", headers)
+        self.assertIn("Column 'name' cannot be null", headers)
+        self.assertEqual(self.status("dlq")["tasks"][0]["state"], "RUNNING")
+        # Later records still flow.
+        produce(self.broker.bootstrap, "strict", [person(4, "ok-4")])
+        self.wait_rows("SELECT id FROM strict ORDER BY id", [["1"], ["3"], ["4"]])
+
+    def test_server_down_for_20_seconds_then_everything_is_delivered(self):
+        produce(self.broker.bootstrap, "outage", [person(i, f"n{i}") for i in range(1, 51)])
+        self.create("outage", dict(self.common(), **{"connector.class": SINK, "topics": "outage", "insert.mode": "upsert",
+                                                     "pk.mode": "record_key", "auto.create": "true"}))
+        self.wait_rows("SELECT COUNT(*) FROM outage", [["50"]])
+        self.db.stop()
+        produce(self.broker.bootstrap, "outage", [person(i, f"n{i}") for i in range(51, 201)])
+        time.sleep(20)
+        self.assertEqual(self.status("outage")["tasks"][0]["state"], "RUNNING")
+        self.db.start()
+        self.wait_rows("SELECT COUNT(*), MIN(id), MAX(id) FROM outage", [["200", "1", "200"]], timeout=90)
+        log = self.log()
+        self.assertIn("RetriableException from SinkTask", log)
+        self.assertIn("remainingRetries=", log)
 
 
 if __name__ == "__main__":
