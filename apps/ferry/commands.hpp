@@ -1,6 +1,8 @@
 #pragma once
 // The subcommands of the ferry binary. Each returns the process exit code.
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,5 +17,11 @@ int embedded_kafka(const args& a); // ferry embedded-kafka [--listener host:port
 int plugins(const args& a);        // ferry plugins
 int version(const args& a);        // ferry version
 int ctl(const args& a);            // ferry ctl [--url URL] [-o json] connectors|plugins|loggers ...
+int schema_registry(const args& a); // ferry schema-registry registry.properties
+
+// The Schema Registry embedded in `ferry dev` (127.0.0.1:8081 unless schema.registry.listeners says
+// otherwise); nullptr when disabled or when it could not start (logged). Destroying it stops it.
+std::shared_ptr<void> start_dev_schema_registry(const std::string& bootstrap,
+                                                const std::map<std::string, std::string>& worker_props);
 
 } // namespace ferry::app

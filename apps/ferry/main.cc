@@ -25,6 +25,8 @@ void usage(FILE* out) {
                  "                     Ferry's single-node Kafka-protocol broker\n"
                  "  embedded-kafka [--listener HOST:PORT] [--data-dir DIR]\n"
                  "                     only the embedded broker, in its own process\n"
+                 "  schema-registry registry.properties\n"
+                 "                     Confluent-compatible Schema Registry (state in the _schemas topic)\n"
                  "  plugins            list the built-in connectors, converters, transforms, predicates\n"
                  "  ctl [--url URL] [-o json] connectors|plugins|loggers ...\n"
                  "                     REST client of a worker (ferry ctl --help)\n"
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
     if (cmd == "dev") return ferry::app::dev(rest);
     if (cmd == "broker") return ferry::broker::broker_main(rest);
     if (cmd == "embedded-kafka") return ferry::app::embedded_kafka(rest);
+    if (cmd == "schema-registry") return ferry::app::schema_registry(rest);
     if (cmd == "plugins") return ferry::app::plugins(rest);
     if (cmd == "ctl") return ferry::app::ctl(rest);
     if (cmd == "version" || cmd == "--version") return ferry::app::version(rest);

@@ -296,6 +296,7 @@ int run_worker(worker_options opts) {
         return exit_startup;
     }
 
+    auto schema_registry = opts.dev ? start_dev_schema_registry(bootstrap, resolved.config) : nullptr;
     int code = 0;
     for (auto& f : opts.connector_files) {
         auto def = config::load_connector_file(f);
@@ -334,6 +335,7 @@ int run_worker(worker_options opts) {
     herder.stop();
     w.stop_all();
     for (auto& stop : stop_stores) stop();
+    schema_registry.reset();
     if (embedded) embedded->stop();
     logger()->info("Stopped");
     return code;
