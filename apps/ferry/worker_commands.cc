@@ -10,6 +10,7 @@
 #include "rest/server.hpp"
 #include "apps/ferry/plugins.hpp"
 #include "runtime/distributed/distributed_herder.hpp"
+#include "runtime/distributed/kafka_membership.hpp"
 #include "runtime/metrics.hpp"
 
 #include <httplib.h>
@@ -234,8 +235,32 @@ int run_worker(worker_options opts) {
         offsets = stores.offsets;
         stop_stores = {[s = stores.config] { s->stop(); }, [s = stores.status] { s->stop(); },
                        [s = stores.offsets] { s->stop(); }};
-        auto h = std::make_unique<runtime::distributed_herder>(
-            stores, std::make_unique<runtime::solo_membership>(worker_url), cluster_id, worker_url);
+        runtime::kafka_membership_config mc;
+        mc.group_id = group;
+        mc.url = worker_url;
+        mc.bootstrap_servers = bootstrap;
+        auto sec = kafka::group::security_config::from(wc->connection_props());
+        if (!sec) {
+            std::fprintf(stderr, "ferry: %s\n", sec.error().message.c_str());
+            return exit_startup;
+        }
+        mc.security = *sec;
+        mc.client_id = client_id("");
+        mc.protocol = v.get_string("connect.protocol");
+        for (auto& ch : mc.protocol) ch = char(std::tolower((unsigned char)ch));
+        mc.session_timeout_ms = v.get_int("session.timeout.ms");
+        mc.heartbeat_interval_ms = v.get_int("heartbeat.interval.ms");
+        mc.rebalance_timeout_ms = v.get_int("rebalance.timeout.ms");
+        mc.scheduled_rebalance_max_delay_ms = v.get_int("scheduled.rebalance.max.delay.ms");
+        mc.retry_backoff_ms = v.get_long("retry.backoff.ms");
+        // The membership calls back into the herder, which owns it: a shared slot breaks the cycle.
+        auto hp = std::make_shared<std::atomic<runtime::distributed_herder*>>(nullptr);
+        auto membership = std::make_unique<runtime::kafka_membership>(
+            mc, [hp] { if (auto* h = hp->load()) h->wake(); },
+            [hp, cfg = stores.config]() { return hp->load() ? hp->load()->refresh_snapshot() : cfg->snapshot(); });
+        auto h = std::make_unique<runtime::distributed_herder>(stores, std::move(membership), cluster_id, worker_url);
+        hp->store(h.get());
+        h->set_key_ttl_ms(v.get_int("inter.worker.key.ttl.ms"));
         auto admin_props = client_props;
         for (auto& [k, val] : v.originals_with_prefix("admin.")) admin_props[k] = val;
         h->set_admin_props(admin_props);

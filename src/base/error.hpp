@@ -13,8 +13,10 @@ namespace ferry {
 enum class errc {
     invalid_argument, // bad input from a user: config, request body, file content (REST 400)
     not_found,        // REST 404
+    forbidden,        // REST 403 (a bad inter-worker signature, a disabled feature)
     already_exists,   // REST 409
     conflict,         // state does not allow the operation now, e.g. rebalance (REST 409)
+    not_leader,       // another worker must do it; the message is that worker's REST URL (REST forwards)
     io,               // file or network failure
     timeout,
     unavailable,      // a dependency (broker, database) cannot be reached now; worth retrying

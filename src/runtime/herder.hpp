@@ -127,6 +127,16 @@ public:
     virtual result<> reset_connector_active_topics(const std::string& name) {
         return fail(errc::internal, "Topic tracking is not available for connector {}", name);
     }
+
+    // Internal (distributed): a follower hands the leader the task configs its connector generated
+    // (POST /connectors/{c}/tasks). The raw body and the X-Connect-Authorization /
+    // X-Connect-Request-Signature-Algorithm headers are checked against the session key.
+    virtual result<> accept_task_configs(const std::string& connector, const std::vector<config_map>& configs,
+                                         const std::string& raw_body, const std::optional<std::string>& signature,
+                                         const std::optional<std::string>& algorithm) {
+        (void)connector, (void)configs, (void)raw_body, (void)signature, (void)algorithm;
+        return fail(errc::not_found, "Not found");
+    }
 };
 
 } // namespace ferry::runtime

@@ -1,9 +1,15 @@
 #include "runtime/distributed/distributed_herder.hpp"
 
+#include "base/json_writer.hpp"
 #include "base/log.hpp"
+#include "ferry/data/base64.hpp"
 #include "runtime/validation.hpp"
 
 #include <fmt/format.h>
+#include <httplib.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <rapidjson/document.h>
 
 namespace ferry::runtime {
 
@@ -28,6 +34,7 @@ result<> distributed_herder::start() {
     if (!_worker) return fail(errc::internal, "distributed herder has no worker");
     _stores.config->set_listener(this);
     _thread = std::thread([this] { tick_loop(); });
+    _forwarder = std::thread([this] { forward_loop(); });
     logger()->info("Distributed herder started (worker {})", _url);
     return {};
 }
@@ -39,9 +46,31 @@ void distributed_herder::stop() {
         _stop = true;
     }
     _cv.notify_all();
+    _outbox_cv.notify_all();
     if (_thread.joinable()) _thread.join();
+    if (_forwarder.joinable()) _forwarder.join();
     _ready = false;
     logger()->info("Distributed herder stopped");
+}
+
+void distributed_herder::wake() { _cv.notify_all(); }
+
+config_snapshot distributed_herder::refresh_snapshot() {
+    if (auto r = _stores.config->read_to_end(store_timeout); !r)
+        logger()->warn("Could not read the config topic to its end: {}", r.error().message);
+    return _stores.config->snapshot();
+}
+
+result<> distributed_herder::require_leader() const {
+    if (_membership->rebalancing())
+        return fail(errc::conflict, "Cannot complete request because of a conflicting operation (e.g. worker rebalance)");
+    if (!_assignment.leader) {
+        if (_assignment.leader_url.empty())
+            return fail(errc::conflict, "Cannot complete request because of a conflicting operation (e.g. worker "
+                                        "rebalance)");
+        return fail(errc::not_leader, "{}", _assignment.leader_url);
+    }
+    return {};
 }
 
 template <class T>
@@ -90,6 +119,7 @@ void distributed_herder::tick_loop() {
                                a->connectors.size(), a->tasks.size(), a->leader ? "this worker" : a->leader_url);
                 _assignment = *a;
             }
+            if (_assignment.leader) rotate_session_key();
             reconcile();
             regenerate_task_configs();
             while (!_restarts.empty()) {
@@ -134,7 +164,17 @@ void distributed_herder::apply_config_update() {
             }
         }
     }
-    _membership->request_rejoin();
+    // New or deleted connectors and new task sets need a new assignment; target states do not.
+    bool structural = prev.connectors.size() != _snap.connectors.size();
+    for (auto& [c, _] : _snap.connectors)
+        if (!prev.connectors.count(c)) structural = true;
+    for (auto& [c, t] : _snap.tasks) {
+        auto p = prev.tasks.find(c);
+        if (p == prev.tasks.end() || p->second.size() != t.size()) structural = true;
+    }
+    for (auto& [c, _] : prev.tasks)
+        if (!_snap.tasks.count(c)) structural = true;
+    if (structural) _membership->request_rejoin();
 }
 
 void distributed_herder::reconcile() {
@@ -212,9 +252,8 @@ void distributed_herder::regenerate_task_configs() {
         bool changed = current == _snap.tasks.end() || current->second != *configs || _snap.inconsistent.count(c);
         if (!changed) continue;
         if (!_assignment.leader) {
-            logger()->warn("[{}] Task configs changed but this worker is not the leader; forwarding is not "
-                           "available yet",
-                           c);
+            // Only the leader writes task configs: hand them over (signed with the session key).
+            queue_task_configs_for_leader(c, *configs);
             continue;
         }
         logger()->info("[{}] Writing {} task config(s)", c, configs->size());
@@ -344,8 +383,7 @@ result<herder::put_result> distributed_herder::put_connector_config(const std::s
     return run<put_result>([this, name, config, allow_replace, initial]() -> result<put_result> {
         bool exists = _snap.connectors.count(name) > 0;
         if (exists && !allow_replace) return fail(errc::already_exists, "Connector {} already exists", name);
-        if (!_assignment.leader) return fail(errc::conflict, "Cannot complete request because of a conflicting "
-                                                             "operation (e.g. worker rebalance)");
+        if (auto r = require_leader(); !r) return fail(r.error());
         if (!exists && initial && *initial != target_state::started)
             if (auto r = _stores.config->put_target_state(name, *initial); !r) return fail(r.error());
         if (auto r = _stores.config->put_connector_config(name, config); !r) return fail(r.error());
@@ -377,6 +415,7 @@ result<connector_info> distributed_herder::patch_connector_config(
 result<> distributed_herder::delete_connector(const std::string& name) {
     auto r = run<bool>([this, name]() -> result<bool> {
         if (auto r = check_exists(name); !r) return fail(r.error());
+        if (auto r = require_leader(); !r) return fail(r.error());
         if (auto r = _stores.config->remove_connector(name); !r) return fail(r.error());
         if (auto r = _stores.config->read_to_end(store_timeout); !r) return fail(r.error());
         apply_config_update();
@@ -430,8 +469,13 @@ result<std::vector<task_info>> distributed_herder::task_configs(const std::strin
 result<> distributed_herder::restart_connector(const std::string& name) {
     auto r = run<bool>([this, name]() -> result<bool> {
         if (auto r = check_exists(name); !r) return fail(r.error());
-        if (!_assignment.connectors.count(name))
-            return fail(errc::conflict, "Cannot restart connector {}: it is not assigned to this worker", name);
+        if (!_assignment.connectors.count(name)) {
+            // The owner restarts it: the leader knows who that is; others ask the leader.
+            if (auto url = _membership->owner_url(name, std::nullopt)) return fail(errc::not_leader, "{}", *url);
+            if (!_assignment.leader && !_assignment.leader_url.empty())
+                return fail(errc::not_leader, "{}", _assignment.leader_url);
+            return fail(errc::conflict, "Cannot restart connector {}: no worker runs it right now", name);
+        }
         _worker->stop_connector(name);
         _running_connectors.erase(name);
         reconcile();
@@ -447,8 +491,12 @@ result<> distributed_herder::restart_task(const task_id& id) {
         auto t = _snap.tasks.find(id.connector);
         if (t == _snap.tasks.end() || id.task < 0 || id.task >= (int32_t)t->second.size())
             return fail(errc::not_found, "Task {} not found", id.to_string());
-        if (!_assignment.tasks.count(id))
-            return fail(errc::conflict, "Cannot restart task {}: it is not assigned to this worker", id.to_string());
+        if (!_assignment.tasks.count(id)) {
+            if (auto url = _membership->owner_url(id.connector, id.task)) return fail(errc::not_leader, "{}", *url);
+            if (!_assignment.leader && !_assignment.leader_url.empty())
+                return fail(errc::not_leader, "{}", _assignment.leader_url);
+            return fail(errc::conflict, "Cannot restart task {}: no worker runs it right now", id.to_string());
+        }
         _worker->stop_tasks({id});
         _running_tasks.erase(id);
         reconcile();
@@ -470,6 +518,7 @@ result<connector_state_info> distributed_herder::restart_connector_and_tasks(con
         for (auto& t : plan.tasks)
             if (!only_failed || t.state == "FAILED") t.state = "RESTARTING";
     auto r = run<bool>([this, name, include_tasks, only_failed]() -> result<bool> {
+        if (auto l = require_leader(); !l) return fail(l.error());
         if (auto w = _stores.config->put_restart_request({name, include_tasks, only_failed}); !w) return fail(w.error());
         return true;
     });
@@ -500,6 +549,7 @@ result<> distributed_herder::resume_connector(const std::string& name) {
 result<> distributed_herder::stop_connector(const std::string& name) {
     auto r = run<bool>([this, name]() -> result<bool> {
         if (auto r = check_exists(name); !r) return fail(r.error());
+        if (auto r = require_leader(); !r) return fail(r.error());
         // An empty task set first, then the target state (spec 1.2).
         if (auto w = _stores.config->put_task_configs(name, {}); !w) return fail(w.error());
         if (auto w = _stores.config->put_target_state(name, target_state::stopped); !w) return fail(w.error());
@@ -639,6 +689,133 @@ result<std::string> distributed_herder::reset_connector_offsets(const std::strin
     auto r = alter_connector_offsets(name, resets);
     if (!r) return fail(r.error());
     return std::string("The offsets for this connector have been reset successfully");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessioned protocol (KIP-507): the leader's HMAC key signs follower -> leader task configs.
+
+namespace {
+std::string hmac_sha256_base64(std::string_view key, std::string_view body) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data(), int(key.size()), reinterpret_cast<const unsigned char*>(body.data()), body.size(), out,
+         &len);
+    return base64_encode(std::string_view(reinterpret_cast<char*>(out), len));
+}
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+} // namespace
+
+std::optional<std::string> distributed_herder::session_key() const {
+    if (!_snap.session_key_json) return std::nullopt;
+    rapidjson::Document d;
+    d.Parse(_snap.session_key_json->c_str());
+    if (d.HasParseError() || !d.IsObject() || !d.HasMember("key") || !d["key"].IsString()) return std::nullopt;
+    return base64_decode(d["key"].GetString());
+}
+
+void distributed_herder::rotate_session_key() {
+    int64_t created = -1;
+    if (_snap.session_key_json) {
+        rapidjson::Document d;
+        d.Parse(_snap.session_key_json->c_str());
+        if (!d.HasParseError() && d.IsObject() && d.HasMember("creation-timestamp") && d["creation-timestamp"].IsInt64())
+            created = d["creation-timestamp"].GetInt64();
+    }
+    if (created >= 0 && now_ms() - created < _key_ttl_ms) return;
+    unsigned char raw[32];
+    RAND_bytes(raw, sizeof(raw));
+    json_writer w;
+    w.begin_object().key("key").str(base64_encode(std::string_view(reinterpret_cast<char*>(raw), sizeof(raw))));
+    w.key("algorithm").str("HmacSHA256").key("creation-timestamp").num(now_ms()).end_object();
+    if (auto r = _stores.config->put_session_key(w.take()); !r) {
+        logger()->warn("Could not write a new session key: {}", r.error().message);
+        return;
+    }
+    (void)_stores.config->read_to_end(store_timeout);
+    _snap = _stores.config->snapshot();
+    logger()->info("Wrote a new session key for inter-worker requests");
+}
+
+void distributed_herder::queue_task_configs_for_leader(const std::string& connector,
+                                                       const std::vector<config_map>& configs) {
+    auto key = session_key();
+    if (!key) {
+        logger()->warn("[{}] No session key yet to sign task configs for the leader (will retry)", connector);
+        std::lock_guard g(_mu);
+        _reconfig_requests.insert(connector);
+        return;
+    }
+    json_writer w;
+    w.begin_array();
+    for (auto& c : configs) w.string_map(c);
+    w.end_array();
+    outgoing_task_configs out;
+    out.body = w.take();
+    out.signature = hmac_sha256_base64(*key, out.body);
+    out.leader_url = _assignment.leader_url;
+    while (!out.leader_url.empty() && out.leader_url.back() == '/') out.leader_url.pop_back();
+    {
+        std::lock_guard g(_mu);
+        _outbox[connector] = std::move(out); // a newer set replaces one not sent yet
+    }
+    _outbox_cv.notify_all();
+}
+
+void distributed_herder::forward_loop() {
+    for (;;) {
+        std::string connector;
+        outgoing_task_configs out;
+        {
+            std::unique_lock l(_mu);
+            _outbox_cv.wait(l, [&] { return _stop || !_outbox.empty(); });
+            if (_stop) return;
+            auto it = _outbox.begin();
+            connector = it->first;
+            out = std::move(it->second);
+            _outbox.erase(it);
+        }
+        httplib::Client cli(out.leader_url);
+        cli.set_connection_timeout(10);
+        cli.set_read_timeout(90);
+        cli.enable_server_certificate_verification(false);
+        httplib::Headers h{{"X-Connect-Authorization", out.signature},
+                           {"X-Connect-Request-Signature-Algorithm", "HmacSHA256"}};
+        auto res = cli.Post("/connectors/" + connector + "/tasks?forward=true", h, out.body, "application/json");
+        std::string problem;
+        if (!res) problem = fmt::format("POST to {} failed: {}", out.leader_url, httplib::to_string(res.error()));
+        else if (res->status >= 300) problem = fmt::format("the leader {} answered {}: {}", out.leader_url, res->status, res->body);
+        if (problem.empty()) continue;
+        logger()->warn("[{}] Could not send task configs to the leader (will retry): {}", connector, problem);
+        std::unique_lock l(_mu);
+        _outbox_cv.wait_for(l, std::chrono::seconds(1), [&] { return _stop; });
+        if (_stop) return;
+        _reconfig_requests.insert(connector); // regenerated with the current leader and key
+        _cv.notify_all();
+    }
+}
+
+result<> distributed_herder::accept_task_configs(const std::string& connector, const std::vector<config_map>& configs,
+                                                 const std::string& raw_body, const std::optional<std::string>& signature,
+                                                 const std::optional<std::string>& algorithm) {
+    auto r = run<bool>([this, connector, configs, raw_body, signature, algorithm]() -> result<bool> {
+               if (auto r = require_leader(); !r) return fail(r.error());
+               if (!signature) return fail(errc::invalid_argument, "Internal request missing required signature");
+               if (algorithm.value_or("HmacSHA256") != "HmacSHA256")
+                   return fail(errc::invalid_argument, "Signature algorithm {} is not supported", *algorithm);
+               auto key = session_key();
+               if (!key) return fail(errc::unavailable, "Internal request cannot be verified: no session key yet");
+               if (hmac_sha256_base64(*key, raw_body) != *signature)
+                   return fail(errc::forbidden, "Internal request contained invalid signature.");
+               if (!_snap.connectors.count(connector)) return fail(not_found(connector));
+               if (auto r = _stores.config->put_task_configs(connector, configs); !r) return fail(r.error());
+               return true;
+           });
+    if (!r) return fail(r.error());
+    return {};
 }
 
 result<config_infos> distributed_herder::validate_connector_config(const config_map& config) {

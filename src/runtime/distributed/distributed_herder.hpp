@@ -77,6 +77,9 @@ public:
     result<std::string> alter_connector_offsets(const std::string& name, const std::vector<connector_offset>& offsets) override;
     result<std::string> reset_connector_offsets(const std::string& name) override;
     result<config_infos> validate_connector_config(const config_map& config) override;
+    result<> accept_task_configs(const std::string& connector, const std::vector<config_map>& configs,
+                                 const std::string& raw_body, const std::optional<std::string>& signature,
+                                 const std::optional<std::string>& algorithm) override;
 
     // status_listener (task threads, worker)
     void on_connector_state(const std::string& connector, state s, const std::string& trace) override;
@@ -94,6 +97,12 @@ public:
 
     // Sink/source offsets helpers need Kafka clients; the worker's settings provide them.
     void set_admin_props(kafka::properties p) { _admin_props = std::move(p); }
+    // inter.worker.key.ttl.ms (session keys of the sessioned protocol).
+    void set_key_ttl_ms(int64_t ttl) { _key_ttl_ms = ttl; }
+    // Wakes the tick thread (the membership's heartbeat thread calls this).
+    void wake();
+    // The config store read to its end (the membership's leader catching up).
+    config_snapshot refresh_snapshot();
 
 private:
     template <class T>
@@ -107,6 +116,14 @@ private:
     std::string type_of(const config_map& cfg) const;
     result<> check_exists(const std::string& name) const;
     result<> require_stopped(const std::string& name) const;
+    // For writes: 409 during a rebalance, not_leader (with the leader's URL) on followers.
+    result<> require_leader() const;
+    void rotate_session_key();
+    std::optional<std::string> session_key() const; // raw key bytes
+    // Followers hand task configs to the leader from a thread of their own: the leader may be in
+    // the middle of a rebalance that waits for this worker's tick thread to rejoin.
+    void queue_task_configs_for_leader(const std::string& connector, const std::vector<config_map>& configs);
+    void forward_loop();
 
     distributed_stores _stores;
     std::unique_ptr<group_membership> _membership;
@@ -123,6 +140,7 @@ private:
     std::map<task_id, config_map> _running_tasks; // with the config they run with
     std::set<std::string> _reconfigure;           // connectors whose task configs must be regenerated
     std::deque<restart_request> _restarts;
+    int64_t _key_ttl_ms = 3600000;
 
     // Cross-thread signals.
     std::mutex _mu;
@@ -133,6 +151,14 @@ private:
     std::deque<restart_request> _restart_requests;
     bool _stop = false;
     std::thread _thread;
+
+    // Task configs on their way to the leader (connector -> leader URL, body, signature).
+    struct outgoing_task_configs {
+        std::string leader_url, body, signature;
+    };
+    std::map<std::string, outgoing_task_configs> _outbox; // guarded by _mu
+    std::condition_variable _outbox_cv;
+    std::thread _forwarder;
 };
 
 } // namespace ferry::runtime
