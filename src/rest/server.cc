@@ -35,7 +35,10 @@ constexpr const char* json_type = "application/json";
 int status_of(const error& e) {
     switch (e.kind) {
     case errc::invalid_argument: return 400;
+    case errc::forbidden: return 403;
     case errc::not_found: return 404;
+    case errc::not_leader: // unless forwarded (see forward_to_leader): the request cannot be served here
+
     case errc::already_exists:
     case errc::conflict: return 409;
     case errc::unavailable: return 503;
@@ -55,7 +58,65 @@ void send_error(httplib::Response& res, int code, std::string_view message) {
     res.status = code;
     res.set_content(error_body(code, message), json_type);
 }
-void send_error(httplib::Response& res, const error& e) { send_error(res, status_of(e), e.message); }
+// A request that another worker must serve (errc::not_leader, the message is that worker's URL)
+// is marked with this header; server::route forwards it and the header never leaves the worker.
+constexpr const char* forward_header = "X-Ferry-Forward-To";
+
+void send_error(httplib::Response& res, const error& e) {
+    if (e.kind == errc::not_leader) {
+        res.status = 409;
+        res.set_header(forward_header, e.message);
+        res.set_content(error_body(409, "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"),
+                        json_type);
+        return;
+    }
+    send_error(res, status_of(e), e.message);
+}
+
+// Forwards a request to the worker at `target` as Kafka Connect does (HerderRequestHandler): same
+// method, path, query and body, plus forward=true on the first hop (that worker may forward once
+// more, e.g. a task restart that reaches the leader for a task another worker runs) and
+// forward=false on the second; a request that arrives with forward=false and still cannot be served
+// answers 409 - two hops should always reach the right worker unless a rebalance moved things.
+// Only the Authorization header travels with it. The answer is relayed as it is.
+void forward_request(const httplib::Request& req, httplib::Response& res, const std::string& target) {
+    res.headers.erase(forward_header);
+    auto fwd = req.get_param_value("forward");
+    if (fwd == "false") return; // the 409 already in res
+    bool recursive = !req.has_param("forward");
+    std::string base = target;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    std::string query;
+    for (auto& [k, v] : req.params) {
+        if (k == "forward") continue;
+        query += (query.empty() ? "?" : "&") + httplib::detail::encode_query_param(k) + "=" +
+                 httplib::detail::encode_query_param(v);
+    }
+    query += (query.empty() ? "?" : "&") + std::string("forward=") + (recursive ? "true" : "false");
+    httplib::Client cli(base);
+    cli.set_connection_timeout(10);
+    cli.set_read_timeout(90);
+    cli.enable_server_certificate_verification(false);
+    httplib::Headers headers;
+    if (req.has_header("Authorization")) headers.emplace("Authorization", req.get_header_value("Authorization"));
+    auto path = req.path + query;
+    auto type = req.get_header_value("Content-Type");
+    if (type.empty()) type = json_type;
+    httplib::Result r = req.method == "GET"    ? cli.Get(path, headers)
+                        : req.method == "POST" ? cli.Post(path, headers, req.body, type)
+                        : req.method == "PUT"  ? cli.Put(path, headers, req.body, type)
+                        : req.method == "PATCH" ? cli.Patch(path, headers, req.body, type)
+                                                : cli.Delete(path, headers, req.body, type);
+    if (!r) {
+        logger()->warn("Could not forward {} {} to {}: {}", req.method, req.path, base, httplib::to_string(r.error()));
+        send_error(res, 500, fmt::format("IO Error trying to forward REST request: {}", httplib::to_string(r.error())));
+        return;
+    }
+    res.status = r->status;
+    res.headers.erase("Content-Type");
+    if (r->has_header("Location")) res.set_header("Location", r->get_header_value("Location"));
+    res.set_content(r->body, r->has_header("Content-Type") ? r->get_header_value("Content-Type") : json_type);
+}
 void send_json(httplib::Response& res, int code, std::string body) {
     res.status = code;
     res.set_content(std::move(body), json_type);
@@ -249,6 +310,10 @@ void server::route(const char* method, const std::string& pattern, handler fn) {
     // Jersey matches a path with or without a trailing slash (curl .../connectors/ is common).
     auto p = pattern == "/" ? pattern : pattern + "/?";
     _routes.emplace_back(method, std::regex(p));
+    fn = [inner = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
+        inner(req, res);
+        if (res.has_header(forward_header)) forward_request(req, res, res.get_header_value(forward_header));
+    };
     auto& s = *_http;
     std::string_view m = method;
     if (m == "GET") s.Get(p, std::move(fn));
@@ -457,6 +522,28 @@ void server::routes() {
         }
         w.end_array();
         send_json(res, 200, w.take());
+    });
+
+    // Internal (distributed mode): a worker hands the leader the task configs its connector generated;
+    // the body is signed with the session key (X-Connect-Authorization). 204 when written.
+    route("POST", R"(/connectors/([^/]+)/tasks)", [&h](const httplib::Request& req, httplib::Response& res) {
+        auto body = parse_body(req, numbers::as_text);
+        if (!body) return send_error(res, body.error());
+        if (!body->IsArray()) return send_error(res, 400, "Expected a JSON array of task configurations");
+        std::vector<config::config_map> configs;
+        for (auto& t : body->GetArray()) {
+            auto cfg = parse_string_map(t);
+            if (!cfg) return send_error(res, cfg.error());
+            configs.push_back(std::move(*cfg));
+        }
+        auto header = [&](const char* name) -> std::optional<std::string> {
+            if (!req.has_header(name)) return std::nullopt;
+            return req.get_header_value(name);
+        };
+        auto r = h.accept_task_configs(path_name(req), configs, req.body, header("X-Connect-Authorization"),
+                                       header("X-Connect-Request-Signature-Algorithm"));
+        if (!r) return send_error(res, r.error());
+        res.status = 204;
     });
 
     route("GET", R"(/connectors/([^/]+)/tasks-config)", [&h](const httplib::Request& req, httplib::Response& res) {
