@@ -1,5 +1,6 @@
 """`ferry distributed` with one worker: state in the config/offsets/status topics, byte-compatible
 with Kafka Connect (spec section 4), surviving kill -9."""
+import base64
 import json
 import os
 import signal
@@ -61,7 +62,13 @@ class DistributedTest(FerryTestCase):
         wait_until(lambda: connector_state(worker.url, "src") == ("PAUSED", ["PAUSED"]), what="PAUSED")
 
         configs = self.records(broker.bootstrap, "connect-configs")
-        keys = [k for k, _ in configs]
+        # The leader writes a session key for signed inter-worker requests first (sessioned protocol).
+        self.assertEqual(configs[0][0], "session-key")
+        session_key = json.loads(configs[0][1])
+        self.assertEqual(list(session_key), ["key", "algorithm", "creation-timestamp"])
+        self.assertEqual(session_key["algorithm"], "HmacSHA256")
+        self.assertEqual(len(base64.b64decode(session_key["key"])), 32)
+        keys = [k for k, _ in configs if k != "session-key"]
         self.assertEqual(keys[:3], ["connector-src", "task-src-0", "commit-src"])
         conn = json.loads(dict(configs)["connector-src"])
         self.assertEqual(conn, {"properties": {"connector.class": "FileStreamSource", "file": src, "topic": "lines",

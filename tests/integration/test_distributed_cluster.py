@@ -1,0 +1,180 @@
+"""A cluster of `ferry distributed` workers sharing one group.id through the Kafka group coordinator
+(spec kafka-connect.md section 10):
+  - connectors and tasks are spread over the workers; REST writes sent to any worker work (a
+    follower forwards them to the leader, task restarts reach the worker that runs the task);
+  - a worker killed with SIGKILL: after session.timeout.ms + scheduled.rebalance.max.delay.ms its
+    connectors and tasks run on the survivor, and data keeps flowing; when it comes back, it gets
+    work again (incremental cooperative rebalancing);
+  - the internal task-config endpoint refuses unsigned and wrongly signed requests.
+"""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import signal
+import sys
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
+from ferry_harness import (FERRY, FerryTestCase, free_port, http, wait_until, write_properties,  # noqa: E402
+                            end_offset, kcat_consume)
+
+GROUP_PROPS = {
+    "group.id": "ferry-cluster",
+    "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+    "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+    "config.storage.topic": "connect-configs",
+    "offset.storage.topic": "connect-offsets",
+    "status.storage.topic": "connect-status",
+    "offset.flush.interval.ms": "500",
+    "session.timeout.ms": "6000",
+    "heartbeat.interval.ms": "1000",
+    "scheduled.rebalance.max.delay.ms": "4000",
+    "rest.advertised.host.name": "127.0.0.1",
+}
+
+
+class ClusterTest(FerryTestCase):
+
+    def start_member(self, bootstrap, port, name):
+        props = dict(GROUP_PROPS, **{"bootstrap.servers": bootstrap, "listeners": f"http://127.0.0.1:{port}"})
+        path = self.path(f"{name}.properties")
+        write_properties(path, props)
+        p = self.spawn([FERRY, "distributed", path], name)
+        p.url = f"http://127.0.0.1:{port}"
+        p.worker_id = f"127.0.0.1:{port}"
+        wait_until(lambda: http("GET", p.url + "/")[0] == 200 or (not p.alive() and self.fail(p.output()[-3000:])),
+                   timeout=60, what=f"{name} REST")
+        return p
+
+    def placement(self, url, names):
+        """worker_id of every connector and task, or None while any is not RUNNING."""
+        out = {}
+        for n in names:
+            status, body = http("GET", f"{url}/connectors/{n}/status")
+            if status != 200 or body["connector"]["state"] != "RUNNING" or len(body["tasks"]) != 1:
+                return None
+            if body["tasks"][0]["state"] != "RUNNING":
+                return None
+            out[n] = body["connector"]["worker_id"]
+            out[f"{n}-0"] = body["tasks"][0]["worker_id"]
+        return out
+
+    def test_spread_forwarding_failover_and_return(self):
+        broker = self.start_broker()
+        p1, p2 = free_port(), free_port()
+        w1 = self.start_member(broker.bootstrap, p1, "w1")
+        w2 = self.start_member(broker.bootstrap, p2, "w2")
+        names = [f"src{i}" for i in range(4)]
+        files = {}
+        for i, n in enumerate(names):
+            files[n] = self.path(f"{n}.txt")
+            with open(files[n], "w") as f:
+                f.write(f"{n} first\n")
+            # Half of the creations go to each worker: one of them is a follower and forwards.
+            target = (w1, w2)[i % 2]
+            status, body = None, None
+
+            def create():
+                nonlocal status, body
+                status, body = http("POST", target.url + "/connectors", {"name": n, "config": {
+                    "connector.class": "FileStreamSource", "file": files[n], "topic": f"t-{n}"}})
+                return status != 409  # 409 while the first rebalance is still under way
+            wait_until(create, timeout=60, what=f"create {n}")
+            self.assertEqual(status, 201, body)
+            self.assertEqual(body["name"], n)
+
+        # Every worker sees every connector; the work is spread over both.
+        placed = wait_until(lambda: self.placement(w1.url, names), timeout=90, what="all RUNNING")
+        wait_until(lambda: set(self.placement(w1.url, names).values()) == {w1.worker_id, w2.worker_id},
+                   timeout=60, what="work on both workers")
+        self.assertEqual(sorted(http("GET", w2.url + "/connectors")[1]), names)
+        for n in names:
+            wait_until(lambda: end_offset(broker.bootstrap, f"t-{n}") >= 1, what=f"{n} produced")
+
+        # A task restart sent to a worker that does not run the task reaches the one that does.
+        placed = self.placement(w1.url, names)
+        remote = next(n for n in names if placed[f"{n}-0"] == w2.worker_id)
+        status, _ = http("POST", f"{w1.url}/connectors/{remote}/tasks/0/restart")
+        self.assertEqual(status, 204)
+        # Config updates through either worker (the follower forwards to the leader).
+        for w in (w1, w2):
+            status, body = http("PUT", f"{w.url}/connectors/{names[0]}/config", {
+                "connector.class": "FileStreamSource", "file": files[names[0]], "topic": f"t-{names[0]}",
+                "batch.size": "100" if w is w1 else "200"})
+            self.assertEqual(status, 200, body)
+        wait_until(lambda: http("GET", f"{w1.url}/connectors/{names[0]}/config")[1].get("batch.size") == "200",
+                   what="config update visible")
+
+        # SIGKILL w1: its work moves to w2 once the coordinator expires it and the delay is over.
+        w1.kill(signal.SIGKILL)
+        killed_at = time.monotonic()
+        wait_until(lambda: (self.placement(w2.url, names) or {}) and
+                   set(self.placement(w2.url, names).values()) == {w2.worker_id},
+                   timeout=120, what="everything on w2")
+        # Not before scheduled.rebalance.max.delay.ms: the departed worker's work waits for it.
+        self.assertGreaterEqual(time.monotonic() - killed_at, 4.0)
+        # Data keeps flowing from every connector.
+        for n in names:
+            with open(files[n], "a") as f:
+                f.write(f"{n} after failover\n")
+        for n in names:
+            wait_until(lambda: f"{n} after failover" in kcat_consume(broker.bootstrap, f"t-{n}").decode(),
+                       timeout=60, what=f"{n} flows after failover")
+
+        # w1 returns: incremental cooperative rebalancing gives it a share of the work again.
+        w1 = self.start_member(broker.bootstrap, p1, "w1-again")
+        wait_until(lambda: set((self.placement(w2.url, names) or {}).values()) == {w1.worker_id, w2.worker_id},
+                   timeout=120, what="work back on w1")
+        for n in names:
+            with open(files[n], "a") as f:
+                f.write(f"{n} after return\n")
+        for n in names:
+            wait_until(lambda: f"{n} after return" in kcat_consume(broker.bootstrap, f"t-{n}").decode(),
+                       timeout=60, what=f"{n} flows after w1 returned")
+        # Nothing lost: each file's lines are in its topic (duplicates allowed, at least once).
+        for n in names:
+            got = set(kcat_consume(broker.bootstrap, f"t-{n}").decode().splitlines())
+            self.assertEqual(got, {f"{n} first", f"{n} after failover", f"{n} after return"})
+
+    def test_internal_task_config_requests_must_be_signed(self):
+        broker = self.start_broker()
+        w1 = self.start_member(broker.bootstrap, free_port(), "w1")
+        w2 = self.start_member(broker.bootstrap, free_port(), "w2")
+        src = self.path("in.txt")
+        open(src, "w").close()
+        wait_until(lambda: http("POST", w1.url + "/connectors", {"name": "src", "config": {
+            "connector.class": "FileStreamSource", "file": src, "topic": "t"}})[0] == 201, timeout=60, what="create")
+        body = [{"task.class": "org.apache.kafka.connect.file.FileStreamSourceTask", "file": "/etc/passwd",
+                 "topic": "stolen"}]
+        for w in (w1, w2):  # the follower forwards to the leader, which checks the signature
+            status, resp = http("POST", f"{w.url}/connectors/src/tasks", body)
+            self.assertEqual(status, 400, resp)
+            self.assertEqual(resp["message"], "Internal request missing required signature")
+        raw = json.dumps(body).encode()
+        forged = base64.b64encode(hmac.new(b"not the session key", raw, hashlib.sha256).digest()).decode()
+        # The leader checks the signature (403); a follower forwards like Kafka Connect does, with only
+        # the Authorization header, so the leader sees an unsigned request (400). Either way: refused.
+        answers = {}
+        for w in (w1, w2):
+            req = urllib.request.Request(f"{w.url}/connectors/src/tasks", data=raw, method="POST", headers={
+                "Content-Type": "application/json", "X-Connect-Authorization": forged,
+                "X-Connect-Request-Signature-Algorithm": "HmacSHA256"})
+            try:
+                urllib.request.urlopen(req, timeout=30)
+                self.fail("a forged signature was accepted")
+            except urllib.error.HTTPError as e:
+                answers[e.code] = json.loads(e.read())["message"]
+        self.assertEqual(answers, {403: "Internal request contained invalid signature.",
+                                   400: "Internal request missing required signature"})
+        # The task config did not change.
+        _, tasks = http("GET", f"{w1.url}/connectors/src/tasks")
+        self.assertEqual([t["config"].get("file") for t in tasks], [src])
+
+
+if __name__ == "__main__":
+    unittest.main()
