@@ -88,12 +88,20 @@ class ClusterTest(FerryTestCase):
             self.assertEqual(status, 201, body)
             self.assertEqual(body["name"], n)
 
+        # And a sink collecting every topic into one file (the seed article's source + sink pipeline).
+        out = self.path("out.txt")
+        wait_until(lambda: http("POST", w2.url + "/connectors", {"name": "sink", "config": {
+            "connector.class": "FileStreamSink", "file": out, "topics.regex": "t-src.*"}})[0] == 201,
+            timeout=60, what="create sink")
+        names.append("sink")
+
         # Every worker sees every connector; the work is spread over both.
         placed = wait_until(lambda: self.placement(w1.url, names), timeout=90, what="all RUNNING")
         wait_until(lambda: set(self.placement(w1.url, names).values()) == {w1.worker_id, w2.worker_id},
                    timeout=60, what="work on both workers")
-        self.assertEqual(sorted(http("GET", w2.url + "/connectors")[1]), names)
-        for n in names:
+        self.assertEqual(sorted(http("GET", w2.url + "/connectors")[1]), sorted(names))
+        sources = names[:4]
+        for n in sources:
             wait_until(lambda: end_offset(broker.bootstrap, f"t-{n}") >= 1, what=f"{n} produced")
 
         # A task restart sent to a worker that does not run the task reaches the one that does.
@@ -119,10 +127,10 @@ class ClusterTest(FerryTestCase):
         # Not before scheduled.rebalance.max.delay.ms: the departed worker's work waits for it.
         self.assertGreaterEqual(time.monotonic() - killed_at, 4.0)
         # Data keeps flowing from every connector.
-        for n in names:
+        for n in sources:
             with open(files[n], "a") as f:
                 f.write(f"{n} after failover\n")
-        for n in names:
+        for n in sources:
             wait_until(lambda: f"{n} after failover" in kcat_consume(broker.bootstrap, f"t-{n}").decode(),
                        timeout=60, what=f"{n} flows after failover")
 
@@ -130,16 +138,94 @@ class ClusterTest(FerryTestCase):
         w1 = self.start_member(broker.bootstrap, p1, "w1-again")
         wait_until(lambda: set((self.placement(w2.url, names) or {}).values()) == {w1.worker_id, w2.worker_id},
                    timeout=120, what="work back on w1")
-        for n in names:
+        for n in sources:
             with open(files[n], "a") as f:
                 f.write(f"{n} after return\n")
-        for n in names:
+        for n in sources:
             wait_until(lambda: f"{n} after return" in kcat_consume(broker.bootstrap, f"t-{n}").decode(),
                        timeout=60, what=f"{n} flows after w1 returned")
-        # Nothing lost: each file's lines are in its topic (duplicates allowed, at least once).
-        for n in names:
+        # Nothing lost: each file's lines are in its topic and in the sink's file (duplicates allowed:
+        # at least once through a SIGKILL).
+        expected = set()
+        for n in sources:
             got = set(kcat_consume(broker.bootstrap, f"t-{n}").decode().splitlines())
-            self.assertEqual(got, {f"{n} first", f"{n} after failover", f"{n} after return"})
+            lines = {f"{n} first", f"{n} after failover", f"{n} after return"}
+            self.assertEqual(got, lines)
+            expected |= lines
+        wait_until(lambda: set(open(out).read().splitlines()) == expected, timeout=60, what="sink has every line")
+
+    def test_three_workers_thirty_tasks_balanced_and_sticky(self):
+        broker = self.start_broker()
+        ports = [free_port() for _ in range(3)]
+        workers = [self.start_member(broker.bootstrap, ports[0], "w0")]
+        conns = ["v0", "v1", "v2"]
+        for c in conns:
+            wait_until(lambda: http("POST", workers[0].url + "/connectors", {"name": c, "config": {
+                "connector.class": "VerifiableSource", "tasks.max": "10", "topic": f"topic-{c}",
+                "throughput": "5"}})[0] == 201, timeout=60, what=f"create {c}")
+
+        def placement():
+            out = {}
+            for c in conns:
+                status, body = http("GET", f"{workers[0].url if workers[0].alive() else workers[-1].url}"
+                                           f"/connectors/{c}/status")
+                if status != 200 or body["connector"]["state"] != "RUNNING" or len(body["tasks"]) != 10:
+                    return None
+                if any(t["state"] != "RUNNING" for t in body["tasks"]):
+                    return None
+                out[c] = body["connector"]["worker_id"]
+                for t in body["tasks"]:
+                    out[f"{c}-{t['id']}"] = t["worker_id"]
+            return out
+
+        def balanced(members):
+            p = placement()
+            if not p:
+                return None
+            ids = {w.worker_id for w in members}
+            tasks = [w for k, w in p.items() if "-" in k]
+            connectors = [w for k, w in p.items() if "-" not in k]
+            if set(p.values()) - ids:
+                return None
+            per = [tasks.count(i) for i in ids]
+            cper = [connectors.count(i) for i in ids]
+            return p if max(per) - min(per) <= 1 and max(cper) - min(cper) <= 1 else None
+
+        def task_status_counts():
+            recs = kcat_consume(broker.bootstrap, "connect-status", fmt="%k\\t%s\\n").decode().splitlines()
+            counts = {}
+            for r in recs:
+                k = r.split("\t", 1)[0]
+                if k.startswith("status-task-"):
+                    counts[k] = counts.get(k, 0) + 1
+            return counts
+
+        def check_sticky(before, counts_before, after):
+            # A task that stayed on its worker was not stopped: no new status record for it.
+            counts = task_status_counts()
+            stayed = [k for k in after if "-" in k and before.get(k) == after[k]]
+            self.assertGreater(len(stayed), 0)
+            for k in stayed:
+                key = "status-task-" + k
+                self.assertIn(key, counts_before)
+                self.assertEqual(counts.get(key), counts_before.get(key), f"{k} stayed on {after[k]} but restarted")
+
+        prev = wait_until(lambda: balanced(workers), timeout=90, what="30 tasks RUNNING on w0")
+        for i in (1, 2):  # joins
+            counts = task_status_counts()
+            workers.append(self.start_member(broker.bootstrap, ports[i], f"w{i}"))
+            now = wait_until(lambda: balanced(workers), timeout=120, what=f"balanced over {i + 1} workers")
+            time.sleep(2)  # let any stray restart show up in the status topic
+            now = wait_until(lambda: balanced(workers), timeout=60, what="still balanced")
+            check_sticky(prev, counts, now)
+            prev = now
+        # A graceful leave (SIGTERM): after the scheduled delay the two others share the work.
+        counts = task_status_counts()
+        workers[1].stop()
+        gone = workers.pop(1)
+        now = wait_until(lambda: balanced(workers), timeout=120, what="balanced after a leave")
+        self.assertNotIn(gone.worker_id, set(now.values()))
+        check_sticky(prev, counts, now)
 
     def test_internal_task_config_requests_must_be_signed(self):
         broker = self.start_broker()
