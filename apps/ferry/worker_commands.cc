@@ -8,6 +8,7 @@
 #include "config/providers.hpp"
 #include "kafka/client.hpp"
 #include "rest/server.hpp"
+#include "rest/ui/ui.hpp"
 #include "apps/ferry/plugins.hpp"
 #include "runtime/distributed/distributed_herder.hpp"
 #include "runtime/distributed/kafka_membership.hpp"
@@ -315,6 +316,7 @@ int run_worker(worker_options opts) {
             res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
         });
     }
+    rest::register_ui(rest, herder, {worker_id, standalone ? "standalone" : "distributed", client_props, resolved.config});
     if (auto r = rest.start(); !r) {
         std::fprintf(stderr, "ferry: %s\n", r.error().message.c_str());
         herder.stop();
