@@ -6,6 +6,7 @@ void register_file_connectors(plugin_registry& r);
 void register_datagen(plugin_registry& r);
 void register_verifiable(plugin_registry& r);
 void register_json(plugin_registry& r);
+void register_avro(plugin_registry& r);
 void register_string(plugin_registry& r);
 void register_byte_array(plugin_registry& r);
 void register_number(plugin_registry& r);
@@ -22,6 +23,7 @@ void register_all_plugins(plugin_registry& r) {
     register_datagen(r);
     register_verifiable(r);
     register_json(r);
+    register_avro(r);
     register_string(r);
     register_byte_array(r);
     register_number(r);

@@ -211,6 +211,7 @@ result<std::unique_ptr<server>> server::start(server_config cfg) {
     s->_registry = std::make_unique<registry>(s->_cfg.registry);
     auto* reg = s->_registry.get();
 
+    if (!s->_cfg.in_memory) {
     storage::kafka_log_options lo;
     lo.topic = s->_cfg.topic;
     lo.partitions = 1;
@@ -234,6 +235,7 @@ result<std::unique_ptr<server>> server::start(server_config cfg) {
         if (auto r = kl->read_to_end(std::chrono::seconds(30)); !r) return r.error().message;
         return std::nullopt;
     });
+    }
 
     s->_http = std::make_unique<httplib::Server>();
     s->routes();
@@ -241,14 +243,14 @@ result<std::unique_ptr<server>> server::start(server_config cfg) {
     if (port == 0) port = s->_http->bind_to_any_port(s->_cfg.host);
     else if (!s->_http->bind_to_port(s->_cfg.host, port)) port = -1;
     if (port <= 0) {
-        s->_log->stop();
+        if (s->_log) s->_log->stop();
         return fail(errc::io, "Schema Registry could not listen on {}:{}", s->_cfg.host, s->_cfg.port);
     }
     s->_port = port;
     auto* http = s->_http.get();
     s->_thread = std::thread([http] { http->listen_after_bind(); });
-    logger()->info("Schema Registry listening on {} (store: topic {}, {} schema ids)", s->url(), s->_cfg.topic,
-                   reg->max_id());
+    logger()->info("Schema Registry listening on {} (store: {}, {} schema ids)", s->url(),
+                   s->_cfg.in_memory ? std::string("memory") : "topic " + s->_cfg.topic, reg->max_id());
     return s;
 }
 

@@ -39,6 +39,8 @@ struct server_config {
     registry_options registry;
     // authentication.method=BASIC: "user:password" pairs accepted (ferry.basic.auth.users).
     std::vector<std::string> basic_auth_users;
+    // Tests only: keep the state in memory instead of the Kafka topic.
+    bool in_memory = false;
 };
 
 // Confluent's schema-registry.properties keys: listeners, host.name/port, kafkastore.bootstrap.servers,

@@ -1,0 +1,217 @@
+"""Ferry's Schema Registry and AvroConverter against independent clients.
+
+- `ferry schema-registry` over Ferry's broker: the REST contract (Confluent's paths, bodies and error
+  codes) through python3-confluent-kafka's SchemaRegistryClient and raw HTTP; restarts keep ids and
+  versions (state in the `_schemas` topic).
+- A Ferry worker with AvroConverter writes records (datagen orders); they are decoded with the
+  Apache Avro Python library (python3-avro) from the Confluent wire format, with the writer schema
+  fetched from the registry by the id in the record.
+- Records encoded in Python (python3-avro + the wire format, schema registered with
+  SchemaRegistryClient) are read by a Ferry sink whose value converter is the AvroConverter.
+"""
+import io
+import json
+import os
+import struct
+import sys
+import time
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
+from ferry_harness import (FerryTestCase, FERRY, free_port, http, wait_running, wait_until, consume,  # noqa: E402
+                            write_properties, _can_connect, _raise)
+
+import avro.io  # noqa: E402  (python3-avro: an independent Avro implementation)
+import avro.schema  # noqa: E402
+from confluent_kafka import Producer  # noqa: E402
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient  # noqa: E402
+from confluent_kafka.schema_registry.error import SchemaRegistryError  # noqa: E402
+
+CT = "application/vnd.schemaregistry.v1+json"
+
+
+def sr(method, url, body=None):
+    """Raw registry call: (status, parsed body, content type)."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": CT, "Accept": CT})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read() or b"null"), r.headers.get("Content-Type")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null"), e.headers.get("Content-Type")
+
+
+def avro_decode(schema_text, payload):
+    reader = avro.io.DatumReader(avro.schema.parse(schema_text))
+    return reader.read(avro.io.BinaryDecoder(io.BytesIO(payload)))
+
+
+def avro_encode(schema_text, datum):
+    buf = io.BytesIO()
+    avro.io.DatumWriter(avro.schema.parse(schema_text)).write(datum, avro.io.BinaryEncoder(buf))
+    return buf.getvalue()
+
+
+USER_V1 = {"type": "record", "name": "user", "namespace": "ferry.test",
+           "fields": [{"name": "id", "type": "long"}, {"name": "name", "type": "string"}]}
+USER_V2 = {**USER_V1, "fields": USER_V1["fields"] + [{"name": "email", "type": ["null", "string"], "default": None}]}
+USER_BREAKING = {**USER_V1, "fields": USER_V1["fields"] + [{"name": "age", "type": "int"}]}
+
+
+class SchemaRegistryTest(FerryTestCase):
+    def start_registry(self, broker, port=None, name="registry"):
+        port = port or free_port()
+        path = self.path(f"{name}.properties")
+        write_properties(path, {"listeners": f"http://127.0.0.1:{port}",
+                                "kafkastore.bootstrap.servers": f"PLAINTEXT://{broker.bootstrap}"})
+        p = self.spawn([FERRY, "schema-registry", path], name)
+        wait_until(lambda: _can_connect(port) or (not p.alive() and _raise(p)), timeout=60, what="registry port")
+        p.url = f"http://127.0.0.1:{port}"
+        return p
+
+    def test_rest_contract_and_restart(self):
+        broker = self.start_broker()
+        reg = self.start_registry(broker)
+        url = reg.url
+        client = SchemaRegistryClient({"url": url})
+
+        id1 = client.register_schema("users-value", Schema(json.dumps(USER_V1), "AVRO"))
+        self.assertEqual(id1, 1)
+        # Idempotent; same schema in another subject keeps its id.
+        self.assertEqual(client.register_schema("users-value", Schema(json.dumps(USER_V1), "AVRO")), 1)
+        self.assertEqual(client.register_schema("other-value", Schema(json.dumps(USER_V1), "AVRO")), 1)
+        id2 = client.register_schema("users-value", Schema(json.dumps(USER_V2), "AVRO"))
+        self.assertEqual(id2, 2)
+        self.assertEqual(sorted(client.get_subjects()), ["other-value", "users-value"])
+        self.assertEqual(client.get_versions("users-value"), [1, 2])
+        latest = client.get_latest_version("users-value")
+        self.assertEqual((latest.version, latest.schema_id), (2, 2))
+        self.assertEqual(json.loads(client.get_schema(1).schema_str), USER_V1 | {})
+
+        status, body, ctype = sr("GET", f"{url}/subjects/users-value/versions/1")
+        self.assertEqual(status, 200)
+        self.assertTrue(ctype.startswith(CT), ctype)
+        self.assertEqual((body["subject"], body["version"], body["id"]), ("users-value", 1, 1))
+        self.assertEqual(sr("GET", f"{url}/subjects/users-value/versions/1/schema")[1], USER_V1)
+        self.assertEqual(sr("GET", f"{url}/schemas/ids/1/versions")[1],
+                         [{"subject": "other-value", "version": 1}, {"subject": "users-value", "version": 1}])
+        self.assertEqual(sr("GET", f"{url}/schemas/ids/2/schema")[1], USER_V2)
+        status, body, _ = sr("POST", f"{url}/subjects/users-value", {"schema": json.dumps(USER_V2)})
+        self.assertEqual((status, body["version"], body["id"]), (200, 2, 2))
+
+        # Errors: codes and statuses as Confluent's.
+        with self.assertRaises(SchemaRegistryError) as e:
+            client.register_schema("users-value", Schema(json.dumps(USER_BREAKING), "AVRO"))
+        self.assertEqual(e.exception.http_status_code, 409)
+        status, body, _ = sr("POST", f"{url}/subjects/users-value/versions", {"schema": "{\"type\": \"nope\"}"})
+        self.assertEqual((status, body["error_code"]), (422, 42201))
+        self.assertEqual(sr("GET", f"{url}/subjects/missing/versions")[1]["error_code"], 40401)
+        self.assertEqual(sr("GET", f"{url}/subjects/users-value/versions/9")[1]["error_code"], 40402)
+        self.assertEqual(sr("GET", f"{url}/subjects/users-value/versions/x")[1]["error_code"], 42202)
+        self.assertEqual(sr("GET", f"{url}/schemas/ids/77")[:2], (404, {"error_code": 40403, "message": "Schema 77 not found"}))
+        self.assertEqual(sr("POST", f"{url}/subjects/users-value", {"schema": json.dumps(USER_BREAKING)})[1]["error_code"], 40403)
+
+        # Compatibility endpoint and config.
+        status, body, _ = sr("POST", f"{url}/compatibility/subjects/users-value/versions/latest",
+                             {"schema": json.dumps(USER_BREAKING)})
+        self.assertEqual((status, body), (200, {"is_compatible": False}))
+        self.assertEqual(sr("POST", f"{url}/compatibility/subjects/users-value/versions/latest?verbose=true",
+                            {"schema": json.dumps(USER_V2)})[1], {"is_compatible": True, "messages": []})
+        self.assertEqual(sr("GET", f"{url}/config")[1], {"compatibilityLevel": "BACKWARD"})
+        self.assertEqual(sr("GET", f"{url}/config/users-value")[1]["error_code"], 40408)
+        self.assertEqual(sr("PUT", f"{url}/config/users-value", {"compatibility": "none"})[1], {"compatibility": "NONE"})
+        self.assertEqual(sr("PUT", f"{url}/config", {"compatibility": "SIDEWAYS"})[1]["error_code"], 42203)
+        self.assertEqual(client.register_schema("users-value", Schema(json.dumps(USER_BREAKING), "AVRO")), 3)
+        self.assertEqual(sr("GET", f"{url}/mode")[1], {"mode": "READWRITE"})
+        self.assertEqual(sr("PUT", f"{url}/mode", {"mode": "nope"})[1]["error_code"], 42204)
+        self.assertEqual(sr("GET", f"{url}/schemas/types")[1], ["AVRO"])
+
+        # Deletes: soft first, then permanent.
+        self.assertEqual(sr("DELETE", f"{url}/subjects/other-value?permanent=true")[1]["error_code"], 40405)
+        self.assertEqual(sr("DELETE", f"{url}/subjects/other-value")[:2], (200, [1]))
+        self.assertEqual(sr("GET", f"{url}/subjects")[1], ["users-value"])
+        self.assertEqual(sr("GET", f"{url}/subjects?deleted=true")[1], ["other-value", "users-value"])
+        self.assertEqual(sr("DELETE", f"{url}/subjects/other-value?permanent=true")[:2], (200, [1]))
+        self.assertEqual(sr("DELETE", f"{url}/subjects/users-value/versions/3")[:2], (200, 3))
+        self.assertEqual(sr("DELETE", f"{url}/subjects/users-value/versions/3")[1]["error_code"], 40406)
+        self.assertEqual(sr("GET", f"{url}/subjects/users-value/versions")[1], [1, 2])
+
+        # Restart: everything comes back from the _schemas topic.
+        reg.stop()
+        reg2 = self.start_registry(broker, name="registry2")
+        client2 = SchemaRegistryClient({"url": reg2.url})
+        self.assertEqual(client2.get_subjects(), ["users-value"])
+        self.assertEqual(client2.get_versions("users-value"), [1, 2])
+        self.assertEqual(sr("GET", f"{reg2.url}/subjects/users-value/versions/3?deleted=true")[1]["id"], 3)
+        self.assertEqual(json.loads(client2.get_schema(2).schema_str), USER_V2)
+        self.assertEqual(sr("GET", f"{reg2.url}/config/users-value")[1], {"compatibilityLevel": "NONE"})
+        # A new schema gets the next id, never a reused one.
+        self.assertEqual(client2.register_schema("fresh-value", Schema("\"string\"", "AVRO")), 4)
+
+    def test_avro_converter_both_ways(self):
+        broker = self.start_broker()
+        reg = self.start_registry(broker)
+        props = self.worker_props(broker.bootstrap)
+        props.update({"key.converter": "io.confluent.connect.avro.AvroConverter",
+                      "key.converter.schema.registry.url": reg.url,
+                      "value.converter": "io.confluent.connect.avro.AvroConverter",
+                      "value.converter.schema.registry.url": reg.url})
+        worker = self.start_worker(props)
+
+        # --- Ferry writes, Python reads ---
+        status, body = http("POST", f"{worker.url}/connectors", {"name": "orders", "config": {
+            "connector.class": "io.confluent.kafka.connect.datagen.DatagenConnector",
+            "kafka.topic": "orders", "quickstart": "orders", "iterations": "20", "max.interval": "1",
+            "random.seed": "7", "tasks.max": "1"}})
+        self.assertEqual(status, 201, body)
+        records = consume(broker.bootstrap, "orders", 20, timeout=60)
+        client = SchemaRegistryClient({"url": reg.url})
+        self.assertEqual(sorted(client.get_subjects()), ["orders-key", "orders-value"])
+        value_schema = client.get_latest_version("orders-value").schema.schema_str
+        self.assertEqual(json.loads(value_schema)["name"], "orders")
+        self.assertEqual(json.loads(value_schema)["connect.name"], "ksql.orders")
+        seen_ids = set()
+        for key, val, _ in records:
+            self.assertEqual(val[0], 0)
+            schema_id = struct.unpack(">i", val[1:5])[0]
+            seen_ids.add(schema_id)
+            d = avro_decode(client.get_schema(schema_id).schema_str, val[5:])
+            self.assertEqual(set(d), {"ordertime", "orderid", "itemid", "orderunits", "address"})
+            self.assertIsInstance(d["orderunits"], float)
+            self.assertEqual(set(d["address"]), {"city", "state", "zipcode"})
+            k = avro_decode(client.get_schema(struct.unpack(">i", key[1:5])[0]).schema_str, key[5:])
+            self.assertEqual(k, d["orderid"])  # the key is the order id (INT32 -> Avro int)
+        self.assertEqual(len(seen_ids), 1)
+
+        # --- Python writes, Ferry reads ---
+        schema_text = json.dumps(USER_V2)
+        sid = client.register_schema("users-value", Schema(schema_text, "AVRO"))
+        producer = Producer({"bootstrap.servers": broker.bootstrap})
+        rows = [{"id": i, "name": f"name-{i}", "email": (None if i % 2 else f"u{i}@example.com")} for i in range(5)]
+        for row in rows:
+            producer.produce("users", value=b"\x00" + struct.pack(">i", sid) + avro_encode(schema_text, row))
+        producer.produce("users", value=b"\x01garbage")  # not Avro: tolerated and logged
+        producer.flush(30)
+        out = self.path("users.txt")
+        status, body = http("POST", f"{worker.url}/connectors", {"name": "users-sink", "config": {
+            "connector.class": "FileStreamSink", "topics": "users", "file": out, "tasks.max": "1",
+            "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+            "errors.tolerance": "all", "errors.log.enable": "true"}})
+        self.assertEqual(status, 201, body)
+
+        def lines():
+            if not os.path.exists(out):
+                return []
+            with open(out, encoding="utf-8") as f:
+                return f.read().splitlines()
+        wait_until(lambda: len(lines()) >= 5, timeout=60, what="sink output")
+        time.sleep(1)
+        self.assertEqual(lines(), [f"Struct{{id={r['id']},name={r['name']}" + (f",email={r['email']}}}" if r["email"] else "}")
+                                   for r in rows])
+        wait_running(worker.url, "users-sink")
+        wait_until(lambda: "Unknown magic byte" in worker.output(), timeout=30, what="the bad record's error in the log")
+
+
+if __name__ == "__main__":
+    unittest.main()
