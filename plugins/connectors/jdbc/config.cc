@@ -332,9 +332,10 @@ config_def build_source_def() {
                  .display_name = "Timestamp granularity for timestamp columns"})
         .define({.name = "timestamp.late.commit.guard", .type = config_type::boolean, .def = "true",
                  .imp = importance::low,
-                 .doc = "Ferry only. In timestamp modes on PostgreSQL, bound every query by the start time of the "
-                        "oldest transaction still open in the database, so rows committed late by long transactions "
-                        "are not skipped (needs pg_read_all_stats or superuser to see other users' transactions). "
+                 .doc = "Ferry only. In timestamp modes on PostgreSQL and MariaDB/MySQL, bound every query by "
+                        "the start time of the oldest transaction still open in the database (minus one second), so "
+                        "rows committed late by long transactions are not skipped (PostgreSQL: needs "
+                        "pg_read_all_stats or superuser to see other users' transactions; MariaDB/MySQL: PROCESS). "
                         "Set to false for Confluent's exact bound (DB time minus timestamp.delay.interval.ms).",
                  .group = "Connector", .order = ++o, .w = width::short_, .display_name = "Late-commit guard"});
     return d;

@@ -711,14 +711,19 @@ private:
                                "({}). Grant PROCESS (MariaDB/MySQL) or pg_read_all_stats (PostgreSQL) to this user.",
                                _tag, e.what());
                 }
-                if (oldest && *oldest < end) {
-                    if (now_ms() - _last_guard_log > 60000 && end.millis() - oldest->millis() > 60000) {
+                // One second below the transaction's start: a column coarser than the clock stores
+                // its now() rounded (PostgreSQL timestamp(0), MySQL DATETIME: up to half a unit
+                // down) or truncated (MariaDB), so the stored value can precede the start itself.
+                std::optional<instant> hold;
+                if (oldest) hold = instant{oldest->seconds - 1, oldest->nanos};
+                if (hold && *hold < end) {
+                    if (now_ms() - _last_guard_log > 60000 && end.millis() - hold->millis() > 60000) {
                         _last_guard_log = now_ms();
                         _log->info("[{}] Holding timestamp polls of {} below {} ms: a transaction open since then may "
                                    "still commit rows with earlier timestamps",
-                                   _tag, q.display(), oldest->millis());
+                                   _tag, q.display(), hold->millis());
                     }
-                    end = *oldest;
+                    end = *hold;
                 }
             }
             instant begin = q.ts_offset.value_or(instant{});
