@@ -227,6 +227,35 @@ class ClusterTest(FerryTestCase):
         self.assertNotIn(gone.worker_id, set(now.values()))
         check_sticky(prev, counts, now)
 
+    def test_a_worker_that_loses_the_group_stops_its_tasks(self):
+        # The coordinator becomes unreachable (the broker is frozen with SIGSTOP): within half of
+        # session.timeout.ms the worker stops every task - before the coordinator could expire it
+        # and give the tasks to someone else. When the broker is back, the worker rejoins.
+        broker = self.start_broker()
+        w = self.start_member(broker.bootstrap, free_port(), "w")
+        wait_until(lambda: http("POST", w.url + "/connectors", {"name": "v", "config": {
+            "connector.class": "VerifiableSource", "tasks.max": "2", "topic": "tv", "throughput": "20"}})[0] == 201,
+            timeout=60, what="create")
+
+        def task_count():
+            status, text = http("GET", w.url + "/metrics")
+            for line in (text if isinstance(text, str) else "").splitlines():
+                if line.startswith("kafka_connect_connect_worker_metrics_task_count"):
+                    return float(line.rsplit(" ", 1)[1])
+            return None
+        wait_until(lambda: task_count() == 2, timeout=60, what="2 tasks running")
+        os.kill(broker.pid, signal.SIGSTOP)
+        try:
+            frozen_at = time.monotonic()
+            wait_until(lambda: task_count() == 0, timeout=30, what="tasks stopped while the coordinator is gone")
+            # Before the coordinator could have expired the member (session.timeout.ms = 6 s).
+            self.assertLess(time.monotonic() - frozen_at, 6.0, w.output()[-6000:])
+        finally:
+            os.kill(broker.pid, signal.SIGCONT)
+        wait_until(lambda: task_count() == 2, timeout=90, what="tasks back after the worker rejoined")
+        before = end_offset(broker.bootstrap, "tv")
+        wait_until(lambda: end_offset(broker.bootstrap, "tv") > before, timeout=30, what="producing again")
+
     def test_internal_task_config_requests_must_be_signed(self):
         broker = self.start_broker()
         w1 = self.start_member(broker.bootstrap, free_port(), "w1")
@@ -235,6 +264,8 @@ class ClusterTest(FerryTestCase):
         open(src, "w").close()
         wait_until(lambda: http("POST", w1.url + "/connectors", {"name": "src", "config": {
             "connector.class": "FileStreamSource", "file": src, "topic": "t"}})[0] == 201, timeout=60, what="create")
+        files = lambda: [t["config"].get("file") for t in http("GET", f"{w1.url}/connectors/src/tasks")[1]]
+        wait_until(lambda: files() == [src], timeout=60, what="task config written")
         body = [{"task.class": "org.apache.kafka.connect.file.FileStreamSourceTask", "file": "/etc/passwd",
                  "topic": "stolen"}]
         for w in (w1, w2):  # the follower forwards to the leader, which checks the signature
@@ -258,8 +289,8 @@ class ClusterTest(FerryTestCase):
         self.assertEqual(answers, {403: "Internal request contained invalid signature.",
                                    400: "Internal request missing required signature"})
         # The task config did not change.
-        _, tasks = http("GET", f"{w1.url}/connectors/src/tasks")
-        self.assertEqual([t["config"].get("file") for t in tasks], [src])
+        time.sleep(1)
+        self.assertEqual(files(), [src])
 
 
 if __name__ == "__main__":

@@ -94,6 +94,7 @@ result<T> distributed_herder::run(std::function<result<T>()> fn) {
 void distributed_herder::tick_loop() {
     // Start from the config topic's current state, then serve.
     _snap = _stores.config->snapshot();
+    publish();
     bool first = true;
     for (;;) {
         std::deque<std::function<void()>> work;
@@ -140,6 +141,7 @@ void distributed_herder::tick_loop() {
 void distributed_herder::apply_config_update() {
     auto prev = std::move(_snap);
     _snap = _stores.config->snapshot();
+    publish();
     for (auto& [c, cfg] : prev.connectors) {
         auto it = _snap.connectors.find(c);
         if (it == _snap.connectors.end()) continue; // removal: reconcile stops it
@@ -339,9 +341,21 @@ std::string distributed_herder::type_of(const config_map& cfg) const {
     return info->type == plugin_type::sink ? "sink" : "source";
 }
 
-connector_info distributed_herder::info_of(const std::string& name) const {
-    connector_info info{name, _snap.connectors.at(name), {}, type_of(_snap.connectors.at(name))};
-    if (auto t = _snap.tasks.find(name); t != _snap.tasks.end())
+void distributed_herder::publish() {
+    auto copy = std::make_shared<const config_snapshot>(_snap);
+    std::lock_guard g(_pub_mu);
+    _published = std::move(copy);
+}
+
+std::shared_ptr<const config_snapshot> distributed_herder::published() const {
+    std::lock_guard g(_pub_mu);
+    if (_published) return _published;
+    return std::make_shared<const config_snapshot>();
+}
+
+connector_info distributed_herder::info_of(const config_snapshot& snap, const std::string& name) const {
+    connector_info info{name, snap.connectors.at(name), {}, type_of(snap.connectors.at(name))};
+    if (auto t = snap.tasks.find(name); t != snap.tasks.end())
         for (int32_t i = 0; i < (int32_t)t->second.size(); i++) info.tasks.push_back({name, i});
     return info;
 }
@@ -352,26 +366,22 @@ result<> distributed_herder::check_exists(const std::string& name) const {
 }
 
 std::vector<std::string> distributed_herder::connectors() {
-    auto r = run<std::vector<std::string>>([this]() -> result<std::vector<std::string>> {
-        std::vector<std::string> out;
-        for (auto& [c, _] : _snap.connectors) out.push_back(c);
-        return out;
-    });
-    return r ? *r : std::vector<std::string>{};
+    auto snap = published();
+    std::vector<std::string> out;
+    for (auto& [c, _] : snap->connectors) out.push_back(c);
+    return out;
 }
 
 result<connector_info> distributed_herder::connector(const std::string& name) {
-    return run<connector_info>([this, name]() -> result<connector_info> {
-        if (auto r = check_exists(name); !r) return fail(r.error());
-        return info_of(name);
-    });
+    auto snap = published();
+    if (!snap->connectors.count(name)) return fail(not_found(name));
+    return info_of(*snap, name);
 }
 
 result<config_map> distributed_herder::connector_config(const std::string& name) {
-    return run<config_map>([this, name]() -> result<config_map> {
-        if (auto r = check_exists(name); !r) return fail(r.error());
-        return _snap.connectors.at(name);
-    });
+    auto snap = published();
+    if (!snap->connectors.count(name)) return fail(not_found(name));
+    return snap->connectors.at(name);
 }
 
 result<herder::put_result> distributed_herder::put_connector_config(const std::string& name, const config_map& config,
@@ -457,13 +467,12 @@ result<task_state_info> distributed_herder::task_status(const task_id& id) {
 }
 
 result<std::vector<task_info>> distributed_herder::task_configs(const std::string& name) {
-    return run<std::vector<task_info>>([this, name]() -> result<std::vector<task_info>> {
-        if (auto r = check_exists(name); !r) return fail(r.error());
-        std::vector<task_info> out;
-        if (auto t = _snap.tasks.find(name); t != _snap.tasks.end())
-            for (int32_t i = 0; i < (int32_t)t->second.size(); i++) out.push_back({{name, i}, t->second[i]});
-        return out;
-    });
+    auto snap = published();
+    if (!snap->connectors.count(name)) return fail(not_found(name));
+    std::vector<task_info> out;
+    if (auto t = snap->tasks.find(name); t != snap->tasks.end())
+        for (int32_t i = 0; i < (int32_t)t->second.size(); i++) out.push_back({{name, i}, t->second[i]});
+    return out;
 }
 
 result<> distributed_herder::restart_connector(const std::string& name) {
@@ -737,6 +746,7 @@ void distributed_herder::rotate_session_key() {
     }
     (void)_stores.config->read_to_end(store_timeout);
     _snap = _stores.config->snapshot();
+    publish();
     logger()->info("Wrote a new session key for inter-worker requests");
 }
 

@@ -112,7 +112,12 @@ private:
     void reconcile();
     void regenerate_task_configs();
     void process_restart(const restart_request& r);
-    connector_info info_of(const std::string& name) const;
+    connector_info info_of(const std::string& name) const { return info_of(_snap, name); }
+    connector_info info_of(const config_snapshot& snap, const std::string& name) const;
+    // The tick thread's snapshot as REST reads see it: reads never wait for the tick thread, which
+    // may be in the middle of a rebalance or stopping tasks.
+    void publish();
+    std::shared_ptr<const config_snapshot> published() const;
     std::string type_of(const config_map& cfg) const;
     result<> check_exists(const std::string& name) const;
     result<> require_stopped(const std::string& name) const;
@@ -157,6 +162,8 @@ private:
         std::string leader_url, body, signature;
     };
     std::map<std::string, outgoing_task_configs> _outbox; // guarded by _mu
+    mutable std::mutex _pub_mu;
+    std::shared_ptr<const config_snapshot> _published;
     std::condition_variable _outbox_cv;
     std::thread _forwarder;
 };

@@ -359,8 +359,17 @@ void kafka_membership::heartbeat_loop() {
             hr.group_id = _cfg.group_id;
             hr.generation_id = generation;
             hr.member_id = member;
-            auto resp = conn->call<proto::heartbeat_request, proto::heartbeat_response>(
-                proto::api_key::heartbeat, v, hr, std::chrono::milliseconds(_cfg.session_timeout_ms / 2));
+            // Wait no longer than what is left of the half session timeout: "lost" must be declared
+            // on time even when the coordinator stops answering in the middle of a call.
+            std::chrono::milliseconds budget;
+            {
+                std::lock_guard g(_mu);
+                auto left = std::chrono::milliseconds(_cfg.session_timeout_ms / 2) -
+                            std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - _last_heartbeat_ok);
+                budget = std::max(left, std::chrono::milliseconds(100));
+            }
+            auto resp = conn->call<proto::heartbeat_request, proto::heartbeat_response>(proto::api_key::heartbeat, v,
+                                                                                        hr, budget);
             if (!resp) {
                 conn.reset();
             } else if (resp->error_code == proto::ec::none) {
