@@ -75,31 +75,50 @@ export default async function connectorPage (root, [name], ctx) {
     drawTasks()
   }
 
+  // The table is rebuilt only when the tasks change (so an open trace, a text selection or the
+  // focus survive auto-refresh); the rates are updated in place.
+  let drawnTasks = ''
   function drawTasks () {
+    const key = JSON.stringify([status.connector.state, status.tasks])
+    if (key === drawnTasks) return updateRates()
+    drawnTasks = key
     if (!status.tasks.length) {
       return replace(tasksEl, h('p', { class: 'muted' }, status.connector.state === 'STOPPED' ? 'A stopped connector has no tasks.' : 'No tasks yet.'))
     }
-    const rates = new Map(taskSeries(name).map((s) => [s.task, s]))
+    const focused = tasksEl.contains(document.activeElement) ? document.activeElement.dataset.fk : null
     replace(tasksEl, h('table', { 'data-testid': 'task-table' },
       h('thead', null, h('tr', null, h('th', null, 'Task'), h('th', null, 'State'), h('th', null, 'Worker'), h('th', null, 'Records/s'), h('th', null, ''))),
       h('tbody', null, status.tasks.map((t) => {
-        const s = rates.get(t.id)
         const trace = t.trace
           ? h('details', { class: 'trace', 'data-testid': `task-trace-${t.id}`, open: openTraces.has(t.id) },
-            h('summary', null, 'Failure trace'), h('pre', null, t.trace))
+            h('summary', { 'data-fk': `trace-${t.id}` }, 'Failure trace'), h('pre', null, t.trace))
           : null
         if (trace) trace.addEventListener('toggle', () => { if (trace.open) openTraces.add(t.id); else openTraces.delete(t.id) })
         return h('tr', { 'data-task': t.id },
           h('td', null, String(t.id)),
           h('td', null, badge(t.state), trace),
           h('td', { class: 'mono' }, t.worker_id),
-          h('td', { class: 'nowrap' }, s ? [h('span', { class: 'spark' }, sparkline(s.points, { width: 90, height: 22, label: `task ${t.id} records per second` })), ' ', fmtRate(latestRate(s))] : '–'),
+          h('td', { class: 'nowrap', 'data-rate': t.id }, '–'),
           h('td', null, h('button', {
             class: 'small',
+            'data-fk': `restart-${t.id}`,
             'aria-label': `Restart task ${t.id}`,
             onClick: () => run(`Restart task ${t.id}`, () => connect.restartTask(name, t.id))
           }, 'Restart')))
       }))))
+    if (focused) {
+      const el = tasksEl.querySelector(`[data-fk="${focused}"]`)
+      if (el) el.focus()
+    }
+    updateRates()
+  }
+
+  function updateRates () {
+    const rates = new Map(taskSeries(name).map((s) => [s.task, s]))
+    for (const cell of tasksEl.querySelectorAll('td[data-rate]')) {
+      const s = rates.get(Number(cell.dataset.rate))
+      replace(cell, s ? [h('span', { class: 'spark' }, sparkline(s.points, { width: 90, height: 22, label: `task ${cell.dataset.rate} records per second` })), ' ', fmtRate(latestRate(s))] : '–')
+    }
   }
 
   async function refresh () {
@@ -236,7 +255,7 @@ export default async function connectorPage (root, [name], ctx) {
     draw()
     ctx.onLeave(subscribe(() => {
       draw()
-      if (selectedTab === 'tasks') drawTasks()
+      updateRates()
     }))
     return el
   }

@@ -25,9 +25,12 @@ export default async function connectors (root, _params, ctx) {
     table)
 
   let data = null
+  // connector.class may be an alias ("FileStreamSource"); the plugin list gives the class.
+  let classes = null
   async function load () {
     try {
-      const [statuses, configs] = await Promise.all([connect.connectors(), connect.configs()])
+      const [statuses, configs, plugins] = await Promise.all([connect.connectors(), connect.configs(), classes ? null : connect.plugins().catch(() => [])])
+      if (plugins) classes = pluginAliases(plugins)
       data = {}
       for (const [name, c] of Object.entries(statuses)) data[name] = { status: c.status, config: (configs[name] || {}).config || {} }
       stamp.textContent = `updated ${new Date().toLocaleTimeString()}`
@@ -47,7 +50,7 @@ export default async function connectors (root, _params, ctx) {
       .filter((c) => {
         if (!needle) return true
         const cfg = c.config
-        const hay = [c.name, cfg['connector.class'], cfg.topic, cfg.topics, cfg['kafka.topic'], cfg['topics.regex']].filter(Boolean).join(' ').toLowerCase()
+        const hay = [c.name, cfg['connector.class'], pluginClass(cfg['connector.class']), cfg.topic, cfg.topics, cfg['kafka.topic'], cfg['topics.regex']].filter(Boolean).join(' ').toLowerCase()
         return hay.includes(needle)
       })
       .sort((a, b) => a.name.localeCompare(b.name))
@@ -57,7 +60,7 @@ export default async function connectors (root, _params, ctx) {
     }
     replace(table,
       h('table', { 'data-testid': 'connector-table' },
-        h('caption', { class: 'muted', style: 'caption-side: bottom; text-align: left; padding: 6px 2px' }, `${rows.length} of ${total} connectors`),
+        h('caption', { class: 'muted count' }, `${rows.length} of ${total} connectors`),
         h('thead', null, h('tr', null,
           h('th', null, 'Name'), h('th', null, 'Type'), h('th', null, 'Class'), h('th', null, 'State'), h('th', null, 'Tasks'), h('th', null, 'Worker'))),
         h('tbody', null, rows.map((c) => {
@@ -67,12 +70,16 @@ export default async function connectors (root, _params, ctx) {
           return h('tr', { 'data-connector': c.name },
             h('td', { class: 'wrap' }, link(`/ui/connectors/${encodeURIComponent(c.name)}`, c.name)),
             h('td', null, badge(c.status.type, c.status.type)),
-            h('td', { class: 'mono', title: c.config['connector.class'] }, shortClass(c.config['connector.class'])),
+            h('td', { class: 'mono', title: pluginClass(c.config['connector.class']) }, shortClass(pluginClass(c.config['connector.class']))),
             h('td', null, badge(c.status.connector.state)),
             h('td', { class: 'nowrap' }, `${running}/${tasks.length} running`, failed ? [' ', badge(`${failed} failed`, 'FAILED')] : null),
             h('td', { class: 'mono' }, c.status.connector.worker_id))
         })),
         rows.length ? null : h('tbody', null, h('tr', null, h('td', { colspan: 6, class: 'empty' }, 'No connector matches the filter.')))))
+  }
+
+  function pluginClass (cls) {
+    return (classes && classes.get(cls)) || cls || ''
   }
 
   function filtersChanged () {
@@ -90,4 +97,15 @@ export default async function connectors (root, _params, ctx) {
 
   await load()
   ctx.every(3000, () => { if (auto.checked) load() })
+}
+
+// Kafka Connect accepts a plugin's class, its simple name, and the simple name without
+// "Connector" (FileStreamSource): each maps to the class.
+export function pluginAliases (plugins) {
+  const m = new Map()
+  for (const p of plugins) {
+    const simple = shortClass(p.class)
+    for (const a of [simple, simple.replace(/Connector$/, ''), p.class]) if (a && !m.has(a)) m.set(a, p.class)
+  }
+  return m
 }

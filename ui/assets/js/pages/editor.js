@@ -6,6 +6,9 @@ import { h, replace, link, errorBox, toast, tabs, pretty, shortClass, badge } fr
 import { connect } from '../api.js'
 
 const HIDDEN = '[hidden]'
+// Groups of the framework's connector keys (Kafka Connect's ConnectorConfig and friends);
+// transforms and predicates get one group per alias ("Transforms: mask").
+const FRAMEWORK_GROUPS = new Set(['Transforms', 'Predicates', 'Error Handling', 'Topic Creation', 'Exactly Once Support', 'offsets.topic'])
 
 export default async function editor (root, params, ctx) {
   const editing = params.length > 0 ? params[0] : null
@@ -77,7 +80,7 @@ export default async function editor (root, params, ctx) {
     }
     filter.addEventListener('input', draw)
     draw()
-    const el = h('section', { class: 'panel', 'aria-labelledby': 'pick-title' }, h('h2', { id: 'pick-title', style: 'margin-top:0' }, '1. Plugin'), h('div', { class: 'toolbar' }, filter), list)
+    const el = h('section', { class: 'panel', 'aria-labelledby': 'pick-title' }, h('h2', { id: 'pick-title', class: 'first' }, '1. Plugin'), h('div', { class: 'toolbar' }, filter), list)
     el.redraw = draw
     return el
   }
@@ -125,6 +128,7 @@ export default async function editor (root, params, ctx) {
       if (f) {
         f.input.value = hidden.has(k) && v === HIDDEN ? '' : String(v)
         f.touched = true
+        if (f.input.value !== '') f.wrap.closest('details').open = true
       } else {
         extras[k] = String(v)
       }
@@ -187,12 +191,15 @@ export default async function editor (root, params, ctx) {
       if (!f) {
         f = makeField(d, c.value)
         fields.set(key, f)
-        if (key in extras) {
+        const filled = key in extras
+        if (filled) {
           f.input.value = hidden.has(key) && extras[key] === HIDDEN ? '' : extras[key]
           f.touched = true
           delete extras[key]
         }
         insertField(f)
+        // A value that is set is never tucked away in a closed group.
+        if (filled && f.input.value !== '') f.wrap.closest('details').open = true
       }
       f.errors = c.value.errors
       f.wrap.hidden = c.value.visible === false && !f.input.value
@@ -208,8 +215,6 @@ export default async function editor (root, params, ctx) {
     }
     for (const g of groups.values()) g.fieldset.hidden = !g.list.querySelector('.field:not([hidden])')
     replace(generalErrors, showAll && general.length ? h('div', { class: 'message error', role: 'alert' }, general.join('\n')) : null)
-    if (first && original) applyConfig(original)
-    if (first && original) scheduleValidate()
   }
 
   function ensureGroup (g) {
@@ -217,7 +222,8 @@ export default async function editor (root, params, ctx) {
     if (groups.has(key)) return groups.get(key)
     const list = h('div', { class: 'fields' })
     const title = g || shortClass(cls)
-    const open = !g || g === 'Common'
+    // The plugin's own groups and Common start open; the framework's optional ones closed.
+    const open = !g || g === 'Common' || !FRAMEWORK_GROUPS.has(g.replace(/:.*$/, ''))
     const details = h('details', { open }, h('summary', null, title), list)
     const fieldset = h('fieldset', { class: 'group', 'data-group': title }, details)
     formEl.append(fieldset)
@@ -393,7 +399,13 @@ export default async function editor (root, params, ctx) {
   }
 
   const wanted = ctx.query.get('class')
-  if (editing) await validateNow()
+  if (editing) {
+    // The current config fills the form as the fields appear (secrets stay empty: unchanged).
+    extras = { ...original }
+    delete extras['connector.class']
+    delete extras.name
+    await validateNow()
+  }
   else if (wanted && plugins.some((p) => p.class === wanted)) await choosePlugin(wanted)
   ctx.onLeave(() => clearTimeout(timer))
 }

@@ -26,7 +26,7 @@ export async function topicList (root, _params, ctx) {
     const needle = search.value.trim().toLowerCase()
     const rows = topics.filter((t) => (internal.checked || !t.internal) && (!needle || t.name.toLowerCase().includes(needle)))
     replace(table, h('table', { 'data-testid': 'topic-table' },
-      h('caption', { class: 'muted', style: 'caption-side: bottom; text-align: left; padding: 6px 2px' }, `${rows.length} of ${topics.length} topics`),
+      h('caption', { class: 'muted count' }, `${rows.length} of ${topics.length} topics`),
       h('thead', null, h('tr', null, h('th', null, 'Topic'), h('th', { class: 'num' }, 'Partitions'), h('th', { class: 'num' }, 'Messages'), h('th', { class: 'num' }, 'End offsets (sum)'), h('th', null, ''))),
       h('tbody', null, rows.map((t) => h('tr', { 'data-topic': t.name },
         h('td', { class: 'wrap' }, link(`/ui/topics/${encodeURIComponent(t.name)}`, t.name)),
