@@ -1,7 +1,7 @@
 // A stand-in for a Confluent-compatible schema registry with the resources the UI reads
 // (GET /subjects, /subjects/{s}/versions, /subjects/{s}/versions/{v}, /schemas/ids/{id}, /config)
-// and registration (POST /subjects/{s}/versions). Used only while Ferry's own registry cannot be
-// started by the test (see schemas.test.mjs).
+// and registration (POST /subjects/{s}/versions). Used only with FERRY_UI_FAKE_REGISTRY=1 (see
+// registry.mjs); the schemas test otherwise runs against Ferry's own registry.
 import http from 'node:http'
 
 export async function startFakeRegistry () {
