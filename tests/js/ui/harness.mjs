@@ -127,16 +127,22 @@ export class Env {
     this.workerId = `127.0.0.1:${port}`
     await waitFor(async () => {
       if (!this.worker.alive()) throw new Fatal(`worker exited:\n${this.worker.output()}`)
-      const r = await fetch(this.url + '/').catch(() => null)
+      const r = await fetch(this.url + '/', { headers: this.authHeaders() }).catch(() => null)
       return r && r.status === 200
     }, { timeout: 60000, what: 'the worker REST API' })
+  }
+
+  // With env.auth = {user, password} (REST basic authentication on), calls carry the credentials.
+  authHeaders () {
+    if (!this.auth) return {}
+    return { Authorization: 'Basic ' + Buffer.from(`${this.auth.user}:${this.auth.password}`).toString('base64') }
   }
 
   // REST call to the worker: {status, body}.
   async http (method, p, body) {
     const r = await fetch(this.url + p, {
       method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      headers: { ...this.authHeaders(), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body)
     })
     const text = await r.text()
@@ -161,7 +167,7 @@ export class Env {
   }
 
   // A page whose every request is recorded: the UI must load nothing from outside the worker.
-  async page () {
+  async page (contextOptions = {}) {
     if (!this.browser) {
       this.browser = await chromium.launch({
         executablePath: CHROMIUM,
@@ -170,7 +176,7 @@ export class Env {
           '--disable-component-update', '--disable-sync']
       })
     }
-    const context = await this.browser.newContext({ viewport: { width: 1366, height: 860 } })
+    const context = await this.browser.newContext({ viewport: { width: 1366, height: 860 }, ...contextOptions })
     const page = await context.newPage()
     page.requests = []
     page.errors = []
