@@ -307,6 +307,11 @@ int run_worker(worker_options opts) {
     rc.cors_origin = wc->values.get_string("access.control.allow.origin");
     rc.cors_methods = wc->values.get_string("access.control.allow.methods");
     if (!wc->values.is_null("admin.listeners") && wc->values.get_list("admin.listeners").empty()) rc.admin_enabled = false;
+    if (auto r = rest::configure_listener(rc, wc->values, addr->scheme == "https"); !r) {
+        std::fprintf(stderr, "ferry: %s\n", r.error().message.c_str());
+        herder.stop();
+        return exit_startup;
+    }
     rest::server rest(rc, herder);
     if (wc->values.get_bool("metrics.enable")) {
         broker::broker* b = embedded.get();

@@ -6,14 +6,20 @@
 #include "rest/value_json.hpp"
 #include "runtime/connector_config.hpp"
 
+#include "config/properties.hpp"
+
 #include <fmt/format.h>
 #include <httplib.h>
+#include <openssl/pkcs12.h>
+#include <openssl/ssl.h>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <set>
 
 namespace ferry::rest {
@@ -849,9 +855,36 @@ void server::routes() {
 result<> server::start() {
     if (_cfg.tls_cert_file.empty()) {
         _http = std::make_unique<httplib::Server>();
+    } else if (_cfg.tls_keystore_pkcs12) {
+        std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(_cfg.tls_cert_file.c_str(), "rb"), BIO_free);
+        std::unique_ptr<PKCS12, decltype(&PKCS12_free)> p12(bio ? d2i_PKCS12_bio(bio.get(), nullptr) : nullptr,
+                                                            PKCS12_free);
+        EVP_PKEY* key = nullptr;
+        X509* cert = nullptr;
+        STACK_OF(X509)* chain = nullptr;
+        if (!p12 || !PKCS12_parse(p12.get(), _cfg.tls_key_password.c_str(), &key, &cert, &chain) || !key || !cert) {
+            EVP_PKEY_free(key);
+            X509_free(cert);
+            sk_X509_pop_free(chain, X509_free);
+            return fail(errc::invalid_argument, "cannot read the PKCS12 keystore {} (wrong ssl.keystore.password?)",
+                        _cfg.tls_cert_file);
+        }
+        auto server = std::make_unique<httplib::SSLServer>(cert, key);
+        // The keystore's CA certificates complete the chain the listener presents.
+        for (int i = 0; chain && i < sk_X509_num(chain); i++)
+            SSL_CTX_add1_chain_cert(server->ssl_context(), sk_X509_value(chain, i));
+        EVP_PKEY_free(key);
+        X509_free(cert);
+        sk_X509_pop_free(chain, X509_free);
+        _http = std::move(server);
+        if (!_http->is_valid()) return fail(errc::invalid_argument, "cannot use the PKCS12 keystore {}", _cfg.tls_cert_file);
     } else {
-        _http = std::make_unique<httplib::SSLServer>(_cfg.tls_cert_file.c_str(), _cfg.tls_key_file.c_str());
-        if (!_http->is_valid()) return fail(errc::invalid_argument, "cannot load TLS certificate/key for the REST listener");
+        _http = std::make_unique<httplib::SSLServer>(_cfg.tls_cert_file.c_str(), _cfg.tls_key_file.c_str(), nullptr,
+                                                     nullptr,
+                                                     _cfg.tls_key_password.empty() ? nullptr : _cfg.tls_key_password.c_str());
+        if (!_http->is_valid())
+            return fail(errc::invalid_argument, "cannot load the TLS certificate/key of the REST listener from {}",
+                        _cfg.tls_cert_file);
     }
     routes();
     auto host = _cfg.host.empty() ? std::string("0.0.0.0") : _cfg.host;
@@ -871,6 +904,142 @@ result<> server::start() {
 void server::stop() {
     if (_http) _http->stop();
     if (_thread.joinable()) _thread.join();
+}
+
+namespace {
+
+// The JAAS file named by -Djava.security.auth.login.config in KAFKA_OPTS (how Java workers are
+// given one), or nullopt.
+std::optional<std::string> jaas_file_from_kafka_opts() {
+    const char* opts = std::getenv("KAFKA_OPTS");
+    if (!opts) return std::nullopt;
+    std::string_view s(opts);
+    constexpr std::string_view flag = "-Djava.security.auth.login.config=";
+    auto p = s.find(flag);
+    if (p == std::string_view::npos) return std::nullopt;
+    auto v = s.substr(p + flag.size());
+    if (!v.empty() && (v.front() == '"' || v.front() == '\'')) {
+        auto q = v.find(v.front(), 1);
+        return std::string(v.substr(1, q == std::string_view::npos ? std::string_view::npos : q - 1));
+    }
+    return std::string(v.substr(0, v.find_first_of(" \t")));
+}
+
+// The `file` option of the KafkaConnect entry of a JAAS file:
+//   KafkaConnect { org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule
+//                  required file="/etc/connect/credentials.properties"; };
+result<std::string> jaas_credentials_file(const std::string& jaas_path) {
+    std::ifstream in(jaas_path);
+    if (!in) return fail(errc::invalid_argument, "cannot read the JAAS file {} (java.security.auth.login.config)", jaas_path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    static const std::regex entry(R"(KafkaConnect\s*\{([^}]*)\})");
+    static const std::regex file(R"(\bfile\s*=\s*"([^"]*)\")");
+    std::smatch e, f;
+    if (!std::regex_search(text, e, entry))
+        return fail(errc::invalid_argument, "the JAAS file {} has no KafkaConnect entry", jaas_path);
+    auto body = e[1].str();
+    if (!std::regex_search(body, f, file))
+        return fail(errc::invalid_argument, "the KafkaConnect entry of the JAAS file {} has no file=\"...\" option",
+                    jaas_path);
+    return f[1].str();
+}
+
+bool is_jks(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    unsigned char magic[4] = {};
+    in.read(reinterpret_cast<char*>(magic), 4);
+    return in.gcount() == 4 && magic[0] == 0xFE && magic[1] == 0xED && magic[2] == 0xFE && magic[3] == 0xED;
+}
+
+bool is_pem(const std::string& path) {
+    std::ifstream in(path);
+    std::string head(4096, '\0');
+    in.read(head.data(), std::streamsize(head.size()));
+    head.resize(size_t(in.gcount()));
+    return head.find("-----BEGIN ") != std::string::npos;
+}
+
+} // namespace
+
+result<> configure_listener(server_config& cfg, const config::config_values& worker, bool https) {
+    const auto& originals = worker.originals();
+    cfg.topic_tracking = worker.get_bool("topic.tracking.enable");
+    cfg.topic_tracking_reset = worker.get_bool("topic.tracking.allow.reset");
+
+    if (https) {
+        // RestServerConfig: listeners.https.* when any such key is set, else the top-level ssl.*.
+        auto prefixed = worker.originals_with_prefix("listeners.https.");
+        bool use_prefix = !prefixed.empty();
+        auto ssl = [&](const std::string& key) -> std::string {
+            const auto& m = use_prefix ? prefixed : originals;
+            auto it = m.find(key);
+            return it == m.end() ? std::string() : it->second;
+        };
+        auto key_name = [&](const std::string& key) { return (use_prefix ? "listeners.https." : "") + key; };
+        auto location = ssl("ssl.keystore.location");
+        if (location.empty())
+            return fail(errc::invalid_argument, "{} is required for an https listener",
+                        key_name("ssl.keystore.location"));
+        if (!std::ifstream(location))
+            return fail(errc::invalid_argument, "cannot read {} ({})", location, key_name("ssl.keystore.location"));
+        auto type = ssl("ssl.keystore.type");
+        std::transform(type.begin(), type.end(), type.begin(), ::toupper);
+        if (is_jks(location))
+            return fail(errc::invalid_argument,
+                        "{} is a JKS keystore, which Ferry cannot read; convert it with `keytool -importkeystore "
+                        "-srckeystore {} -destkeystore keystore.p12 -deststoretype PKCS12` and set {}=PKCS12",
+                        location, location, key_name("ssl.keystore.type"));
+        // Java's default type is JKS; a file that is not JKS is read as what it is.
+        if (type.empty() || type == "JKS") type = is_pem(location) ? "PEM" : "PKCS12";
+        if (type == "PEM") {
+            cfg.tls_cert_file = cfg.tls_key_file = location;
+            cfg.tls_key_password = ssl("ssl.key.password");
+            cfg.tls_keystore_pkcs12 = false;
+        } else if (type == "PKCS12") {
+            cfg.tls_cert_file = location;
+            cfg.tls_key_file.clear();
+            cfg.tls_key_password = ssl("ssl.keystore.password");
+            cfg.tls_keystore_pkcs12 = true;
+        } else {
+            return fail(errc::invalid_argument, "Unsupported {}: {} (Ferry reads PEM and PKCS12 keystores)",
+                        key_name("ssl.keystore.type"), type);
+        }
+        if (!ssl("ssl.client.auth").empty() && lower(ssl("ssl.client.auth")) != "none")
+            logger()->warn("{} is not supported by Ferry's REST listener; clients are not asked for certificates",
+                           key_name("ssl.client.auth"));
+    }
+
+    // Basic authentication.
+    constexpr std::string_view basic_ext = "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension";
+    bool basic = false;
+    for (auto& c : worker.get_list("rest.extension.classes")) {
+        if (c == basic_ext) basic = true;
+        else logger()->warn("REST extension {} is not available in Ferry and is ignored", c);
+    }
+    std::string credentials;
+    if (auto it = originals.find("rest.basic.auth.credentials.file"); it != originals.end() && !it->second.empty()) {
+        credentials = it->second;
+    } else if (basic) {
+        auto jaas = jaas_file_from_kafka_opts();
+        if (!jaas)
+            return fail(errc::invalid_argument,
+                        "rest.extension.classes names {} but no credentials are given: set "
+                        "KAFKA_OPTS=-Djava.security.auth.login.config=<JAAS file> (as for a Java worker) or "
+                        "rest.basic.auth.credentials.file",
+                        basic_ext);
+        auto file = jaas_credentials_file(*jaas);
+        if (!file) return fail(file.error());
+        credentials = *file;
+    }
+    if (!credentials.empty()) {
+        auto props = config::load_properties(credentials);
+        if (!props) return fail(errc::invalid_argument, "basic authentication credentials: {}", props.error().message);
+        cfg.basic_auth.clear();
+        for (auto& [user, password] : props->to_map()) cfg.basic_auth[user] = password;
+        if (cfg.basic_auth.empty())
+            return fail(errc::invalid_argument, "basic authentication credentials file {} has no users", credentials);
+    }
+    return {};
 }
 
 } // namespace ferry::rest

@@ -6,6 +6,7 @@
 // thread-safe). Errors become {"error_code":N,"message":"..."} with N the HTTP status.
 
 #include "base/error.hpp"
+#include "ferry/config/config_def.hpp"
 #include "runtime/herder.hpp"
 
 #include <functional>
@@ -34,11 +35,27 @@ struct server_config {
     bool admin_enabled = true;
     bool topic_tracking = true;       // topic.tracking.enable
     bool topic_tracking_reset = true; // topic.tracking.allow.reset
-    // HTTPS (listeners=https://...): PEM files.
-    std::string tls_cert_file, tls_key_file;
+    // HTTPS (listeners=https://...): PEM files (the same file may hold both), or a PKCS12 keystore
+    // in tls_cert_file with tls_keystore_pkcs12 set. tls_key_password unlocks an encrypted PEM key
+    // or the PKCS12 file.
+    std::string tls_cert_file, tls_key_file, tls_key_password;
+    bool tls_keystore_pkcs12 = false;
     // Basic authentication: user -> password; empty = no authentication.
     std::map<std::string, std::string> basic_auth;
 };
+
+// Fills the listener's security and topic-tracking settings of `cfg` from the worker
+// configuration, as Kafka Connect's RestServerConfig reads them:
+// - an https listener takes its keystore from the `listeners.https.`-prefixed ssl.* keys when any
+//   is set, else from the worker's top-level ssl.* keys (ssl.keystore.location, .type PEM or
+//   PKCS12, .password, ssl.key.password); JKS keystores are refused with a conversion hint;
+// - basic authentication is on when rest.extension.classes names Kafka's
+//   BasicAuthSecurityRestExtension: the credentials file (user=password lines) is the `file` of
+//   the KafkaConnect entry of the JAAS file given by -Djava.security.auth.login.config in
+//   KAFKA_OPTS, as with Java workers, or Ferry's rest.basic.auth.credentials.file;
+// - topic.tracking.enable / topic.tracking.allow.reset (403 on /topics when off).
+// Errors name the key and file; the worker refuses to start on them.
+result<> configure_listener(server_config& cfg, const config::config_values& worker, bool https);
 
 class server {
 public:
