@@ -42,10 +42,12 @@ class PgSinkTest(JdbcTestCase):
     def test_insert_and_upsert_modes_with_every_pk_mode(self):
         records = [rec(1, "a", 1), rec(2, "b", 2), rec(1, "a2", 3)]
         combos = [("insert", "none", ""), ("insert", "kafka", ""), ("insert", "record_key", ""),
-                  ("upsert", "kafka", ""), ("upsert", "record_key", ""), ("upsert", "record_value", "id")]
+                  ("insert", "record_value", "id"), ("upsert", "kafka", ""), ("upsert", "record_key", ""),
+                  ("upsert", "record_value", "id")]
         for mode, pk, fields in combos:
             topic = f"t_{mode}_{pk}"
-            produce(self.broker.bootstrap, topic, records if mode == "upsert" or pk != "record_key" else records[:2])
+            unique = mode == "insert" and pk in ("record_key", "record_value")
+            produce(self.broker.bootstrap, topic, records[:2] if unique else records)
             self.create(topic, self.sink(topic, insert_mode=mode, pk_mode=pk, pk_fields=fields))
         # insert + none: every record is a row, no primary key
         wait_pg_rows(self.pg, "SELECT id, name, score FROM t_insert_none ORDER BY score",
@@ -64,6 +66,8 @@ class PgSinkTest(JdbcTestCase):
                                 ["score", "integer", "YES"]])
         wait_pg_rows(self.pg, "SELECT id, name FROM t_insert_record_key ORDER BY id", [["1", "a"], ["2", "b"]])
         self.assertEqual(self.pk_of("t_insert_record_key"), [["id"]])
+        wait_pg_rows(self.pg, "SELECT id, name, score FROM t_insert_record_value ORDER BY id", [["1", "a", "1"], ["2", "b", "2"]])
+        self.assertEqual(self.pk_of("t_insert_record_value"), [["id"]])
         # upserts: the last record per key wins, whatever the pk source
         wait_pg_rows(self.pg, "SELECT id, name, score FROM t_upsert_record_key ORDER BY id", [["1", "a2", "3"], ["2", "b", "2"]])
         wait_pg_rows(self.pg, "SELECT id, name, score FROM t_upsert_record_value ORDER BY id", [["1", "a2", "3"], ["2", "b", "2"]])

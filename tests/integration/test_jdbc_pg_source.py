@@ -1,8 +1,8 @@
 """JDBC source on PostgreSQL: every mode, custom queries, offsets and partitions as Confluent writes
-them, the type mapping, time zones, new tables, restarts, and the late-commit guard."""
+them, the type mapping, time zones, new tables and restarts. The late-commit guard is in
+test_jdbc_pg_late_commit.py."""
 import base64
 import os
-import subprocess
 import sys
 import time
 import unittest
@@ -168,46 +168,6 @@ class PgSourceTest(JdbcTestCase):
         self.assertEqual(p["ts"], 1705314600000 - 3 * 3600 * 1000)
         self.assertEqual(p["tstz"], 1705303800000)
         self.assertEqual(p["n"], -12345.67)
-
-    def test_late_committing_transaction_is_not_missed(self):
-        self.pg.psql("CREATE TABLE events(id serial primary key, name text, ts timestamptz not null default now())")
-        self.create("guarded", self.source(mode="timestamp", timestamp_column_name="ts", table_whitelist="events",
-                                           topic_prefix="guarded-"))
-        self.create("plain", self.source(mode="timestamp", timestamp_column_name="ts", table_whitelist="events",
-                                         topic_prefix="plain-", timestamp_late_commit_guard="false"))
-        self.wait_running("guarded")
-        self.wait_running("plain")
-        # A long transaction takes its timestamp (now() = its start) and commits later ...
-        late = subprocess.Popen(["psql", "-h", "127.0.0.1", "-p", str(self.pg.port), "-U", "postgres", "-q", "-v",
-                                 "ON_ERROR_STOP=1"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, text=True)
-        self.addCleanup(lambda: late.poll() is None and late.kill())
-        late.stdin.write("BEGIN;\nINSERT INTO events(name) VALUES ('late');\n")
-        late.stdin.flush()
-        wait_until(lambda: self.pg.psql("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'")
-                   .strip() == "1", what="open transaction")
-        time.sleep(0.5)
-        # ... while others commit rows with later timestamps.
-        self.pg.psql("INSERT INTO events(name) VALUES ('after-1')")
-        self.pg.psql("INSERT INTO events(name) VALUES ('after-2')")
-        # Confluent's bound (DB time) moves past the open transaction's timestamp:
-        plain = self.payloads("plain-events", 2)
-        self.assertEqual([v["name"] for v in plain], ["after-1", "after-2"])
-        # Ferry's guard holds the bound at the start of the open transaction:
-        time.sleep(2)
-        self.assertEqual(self.end_offset("guarded-events"), 0)
-        late.stdin.write("COMMIT;\n\\q\n")
-        late.stdin.close()
-        late.wait(timeout=30)
-        guarded = self.payloads("guarded-events", 3)
-        self.assertEqual([v["name"] for v in guarded], ["late", "after-1", "after-2"])
-        time.sleep(2)
-        # Without the guard the late row is lost for good.
-        self.assertEqual([v["name"] for v in self.payloads("plain-events")], ["after-1", "after-2"])
-
-    def end_offset(self, topic):
-        from test_jdbc_support import end_offset
-        return end_offset(self.broker.bootstrap, topic)
 
     def test_new_tables_are_discovered_and_spread_over_tasks(self):
         self.pg.psql("CREATE TABLE a(id serial primary key, v text)")
