@@ -505,11 +505,6 @@ inline void write_int_raw(uint64_t z, std::string& out) {
 
 [[noreturn]] void truncated() { fail_data("Avro data is truncated or malformed"); }
 
-inline int32_t read_int(const char*& p, const char* end) {
-    int64_t v = read_long(p, end);
-    if (v < INT32_MIN || v > INT32_MAX) fail_data("Avro int out of range");
-    return int32_t(v);
-}
 
 inline std::string_view read_bytes(const char*& p, const char* end) {
     int64_t len = read_long(p, end);
@@ -616,6 +611,54 @@ bool matches(const node& w, const node& r) {
     default: return false;
     }
 }
+
+// Decoded map entries with Java's HashMap semantics: a repeated key replaces the earlier value
+// (Avro maps and MapEntry arrays may repeat keys). Small maps scan; larger ones keep a hash index
+// so hostile input cannot make decoding quadratic.
+class map_builder {
+public:
+    void put(value k, value v) {
+        if (_entries.size() < 8) {
+            for (auto& e : _entries)
+                if (e.first == k) {
+                    e.second = std::move(v);
+                    return;
+                }
+            _entries.emplace_back(std::move(k), std::move(v));
+            return;
+        }
+        if (_index.empty())
+            for (size_t i = 0; i < _entries.size(); i++) _index.emplace(hash(_entries[i].first), i);
+        size_t h = hash(k);
+        auto range = _index.equal_range(h);
+        for (auto it = range.first; it != range.second; ++it)
+            if (_entries[it->second].first == k) {
+                _entries[it->second].second = std::move(v);
+                return;
+            }
+        _index.emplace(h, _entries.size());
+        _entries.emplace_back(std::move(k), std::move(v));
+    }
+    value::map_type take() { return std::move(_entries); }
+
+private:
+    static size_t hash(const value& k) {
+        switch (k.type()) {
+        case value::kind::string: return std::hash<std::string_view>()(k.as_string());
+        case value::kind::bytes: return std::hash<std::string_view>()(k.as_bytes());
+        case value::kind::int8:
+        case value::kind::int16:
+        case value::kind::int32:
+        case value::kind::int64: return std::hash<int64_t>()(k.to_int64());
+        case value::kind::float32: return std::hash<float>()(k.as_float32());
+        case value::kind::float64: return std::hash<double>()(k.as_float64());
+        case value::kind::boolean: return k.as_bool() ? 1 : 2;
+        default: return 0;
+        }
+    }
+    value::map_type _entries;
+    std::unordered_multimap<size_t, size_t> _index;
+};
 
 value make_int(schema_type t, int64_t v) {
     switch (t) {
@@ -930,11 +973,12 @@ value avro_data::decode(const node& w, const node& r, const schema_ptr& target, 
         if (r.type != at::type::array) break;
         bool as_map = t == schema_type::map;
         value::array_type items;
-        value::map_type entries;
+        map_builder entries;
         while (true) {
             int64_t count = read_long(p, end);
             if (count == 0) break;
             if (count < 0) {
+                if (count == INT64_MIN) fail_data("Avro block count out of range");
                 count = -count;
                 read_long(p, end); // block size
             }
@@ -955,21 +999,22 @@ value avro_data::decode(const node& w, const node& r, const schema_ptr& target, 
                         if (wf.name == "key") k = decode(*wf.schema, *rf->schema, target->key_schema(), p, end);
                         else v = decode(*wf.schema, *rf->schema, target->value_schema(), p, end);
                     }
-                    entries.emplace_back(std::move(k), std::move(v));
+                    entries.put(std::move(k), std::move(v));
                 } else {
                     items.push_back(decode(*w.items, *r.items, target->value_schema(), p, end));
                 }
             }
         }
-        return as_map ? value(std::move(entries)) : value(std::move(items));
+        return as_map ? value(entries.take()) : value(std::move(items));
     }
     case at::type::map: {
         if (r.type != at::type::map) break;
-        value::map_type entries;
+        map_builder entries;
         while (true) {
             int64_t count = read_long(p, end);
             if (count == 0) break;
             if (count < 0) {
+                if (count == INT64_MIN) fail_data("Avro block count out of range");
                 count = -count;
                 read_long(p, end);
             }
@@ -977,10 +1022,10 @@ value avro_data::decode(const node& w, const node& r, const schema_ptr& target, 
             for (int64_t i = 0; i < count; i++) {
                 std::string_view k = read_bytes(p, end);
                 value v = decode(*w.items, *r.items, target->value_schema(), p, end);
-                entries.emplace_back(value(std::string(k)), std::move(v));
+                entries.put(value(std::string(k)), std::move(v));
             }
         }
-        return value(std::move(entries));
+        return value(entries.take());
     }
     case at::type::record: {
         if (r.type != at::type::record) break;
