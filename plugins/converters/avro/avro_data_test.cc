@@ -204,5 +204,21 @@ TEST(avro_data, malformed_bytes_are_data_errors) {
     }
 }
 
+TEST(avro_data, fuzzer_findings_repeated_map_keys_and_huge_block_counts) {
+    avro_data d;
+    auto a = *avro::schema::parse(R"({"type":"map","values":"int"})");
+    auto cs = d.to_connect(a);
+    // Two entries with key "k": Java's HashMap keeps the last value.
+    std::string dup("\x04\x02k\x02\x02k\x04\x00", 9);
+    const char* p = dup.data();
+    value v = d.decode(a->root(), a->root(), cs, p, dup.data() + dup.size());
+    ASSERT_EQ(v.as_map().size(), 1u);
+    EXPECT_EQ(v.as_map()[0].second.as_int32(), 2);
+    // A block count of INT64_MIN (zig-zag ff..ff 01) is malformed, not undefined behaviour.
+    std::string huge("\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01\x00", 11);
+    p = huge.data();
+    EXPECT_THROW(d.decode(a->root(), a->root(), cs, p, huge.data() + huge.size()), data_error);
+}
+
 } // namespace
 } // namespace ferry::avro_converter
