@@ -13,13 +13,14 @@ import io
 import json
 import os
 import struct
+import subprocess
 import sys
 import time
 import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
-from ferry_harness import (FerryTestCase, FERRY, free_port, http, wait_running, wait_until, consume,  # noqa: E402
+from ferry_harness import (FerryTestCase, FERRY, SOURCE_DIR, free_port, http, wait_running, wait_until, consume,  # noqa: E402
                             write_properties, _can_connect, _raise)
 
 import avro.io  # noqa: E402  (python3-avro: an independent Avro implementation)
@@ -275,6 +276,56 @@ class SchemaRegistryTest(FerryTestCase):
                 return []
         wait_until(lambda: rows() == [[1, "DEUTDEFF", "Deutsche Bank"], [2, "DEUTDEFF", None]], timeout=60,
                    what=f"sink rows (now {rows()})")
+
+
+    def test_kafkajs_confluent_schema_registry_client(self):
+        """kafkajs + @kafkajs/confluent-schema-registry (avsc) decode what Ferry's AvroConverter wrote,
+        and Ferry's AvroConverter reads what they encoded with a schema they registered."""
+        js = os.path.join(SOURCE_DIR, "tests", "js")
+        if not os.path.isdir(os.path.join(js, "node_modules", "@kafkajs", "confluent-schema-registry")):
+            self.skipTest("tests/js node modules not installed (npm ci in tests/js)")
+        script = os.path.join(js, "schema_registry", "avro_client.js")
+        broker = self.start_broker()
+        reg = self.start_registry(broker)
+        props = self.worker_props(broker.bootstrap)
+        props.update({"value.converter": "io.confluent.connect.avro.AvroConverter",
+                      "value.converter.schema.registry.url": reg.url})
+        worker = self.start_worker(props)
+        status, body = http("POST", f"{worker.url}/connectors", {"name": "orders", "config": {
+            "connector.class": "io.confluent.kafka.connect.datagen.DatagenConnector",
+            "kafka.topic": "orders", "quickstart": "orders", "iterations": "10", "max.interval": "1",
+            "random.seed": "3", "tasks.max": "1"}})
+        self.assertEqual(status, 201, body)
+        records = consume(broker.bootstrap, "orders", 10, timeout=60)
+        client = SchemaRegistryClient({"url": reg.url})
+        expected = [avro_decode(client.get_schema(struct.unpack(">i", v[1:5])[0]).schema_str, v[5:]) for _, v, _ in records]
+        out = subprocess.run(["node", script, "decode", broker.bootstrap, reg.url, "orders", "10"], cwd=js,
+                             capture_output=True, text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        decoded = [json.loads(line) for line in out.stdout.splitlines()]
+        self.assertEqual(decoded, expected)
+
+        schema = {"type": "record", "name": "person", "namespace": "js",
+                  "fields": [{"name": "id", "type": "int"}, {"name": "tags", "type": {"type": "array", "items": "string"}},
+                             {"name": "nick", "type": ["null", "string"], "default": None},
+                             {"name": "score", "type": "double"}]}
+        values = [{"id": 1, "tags": ["a", "b"], "nick": "one", "score": 1.5},
+                  {"id": 2, "tags": [], "nick": None, "score": -2.25}]
+        out = subprocess.run(["node", script, "encode", broker.bootstrap, reg.url, "people", "people-value",
+                              json.dumps(schema), json.dumps(values)], cwd=js, capture_output=True, text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        sink_out = self.path("people.txt")
+        status, body = http("POST", f"{worker.url}/connectors", {"name": "people-sink", "config": {
+            "connector.class": "FileStreamSink", "topics": "people", "file": sink_out, "tasks.max": "1"}})
+        self.assertEqual(status, 201, body)
+
+        def lines():
+            if not os.path.exists(sink_out):
+                return []
+            with open(sink_out, encoding="utf-8") as f:
+                return f.read().splitlines()
+        wait_until(lambda: len(lines()) >= 2, timeout=60, what="sink output")
+        self.assertEqual(lines(), ["Struct{id=1,tags=[a, b],nick=one,score=1.5}", "Struct{id=2,tags=[],score=-2.25}"])
 
 
 if __name__ == "__main__":
