@@ -192,13 +192,16 @@ class SchemaRegistryTest(FerryTestCase):
         rows = [{"id": i, "name": f"name-{i}", "email": (None if i % 2 else f"u{i}@example.com")} for i in range(5)]
         for row in rows:
             producer.produce("users", value=b"\x00" + struct.pack(">i", sid) + avro_encode(schema_text, row))
-        producer.produce("users", value=b"\x01garbage")  # not Avro: tolerated and logged
+        producer.produce("users", value=b"\x01garbage")  # not the wire format
+        producer.produce("users", value=b"\x00\x00\x00\x03\xe7\x02")  # unknown schema id 999
         producer.flush(30)
         out = self.path("users.txt")
         status, body = http("POST", f"{worker.url}/connectors", {"name": "users-sink", "config": {
             "connector.class": "FileStreamSink", "topics": "users", "file": out, "tasks.max": "1",
             "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-            "errors.tolerance": "all", "errors.log.enable": "true"}})
+            "errors.tolerance": "all", "errors.log.enable": "true",
+            "errors.deadletterqueue.topic.name": "users-dlq", "errors.deadletterqueue.topic.replication.factor": "1",
+            "errors.deadletterqueue.context.headers.enable": "true"}})
         self.assertEqual(status, 201, body)
 
         def lines():
@@ -212,6 +215,14 @@ class SchemaRegistryTest(FerryTestCase):
                                    for r in rows])
         wait_running(worker.url, "users-sink")
         wait_until(lambda: "Unknown magic byte" in worker.output(), timeout=30, what="the bad record's error in the log")
+        # Both bad records are data errors: skipped by the task and routed to the dead letter queue
+        # with the converter's message, the task keeps running.
+        dlq = consume(broker.bootstrap, "users-dlq", 2, timeout=60)
+        self.assertEqual([v for _, v, _ in dlq], [b"\x01garbage", b"\x00\x00\x00\x03\xe7\x02"])
+        messages = [h.get("__connect.errors.exception.message", b"").decode() for _, _, h in dlq]
+        self.assertIn("Unknown magic byte", messages[0])
+        self.assertIn("users", messages[0])
+        self.assertIn("999", messages[1])
 
 
     def test_seed_scenario_jdbc_source_to_jdbc_sink(self):
