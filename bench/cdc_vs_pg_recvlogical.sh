@@ -4,17 +4,24 @@
 #      PostgresConnector (A) vs pg_recvlogical reading the same changes raw with pgoutput (B);
 #      every run starts from a copy of the same slot (pg_copy_logical_replication_slot);
 #   2. snapshot: a table of N rows -> Kafka through the connector's initial snapshot (A) vs
-#      COPY bench TO STDOUT through psql (B).
+#      COPY bench TO STDOUT through psql (B);
+#   3. task: the connector's task alone, no runtime, converters or Kafka (bench/cdc_task_bench.cc)
+#      vs pg_recvlogical on the same slot copies, then vs COPY TO on the same table.
 # The broker is Ferry's embedded broker in its own process; converters are JsonConverter with
 # schemas.enable=${SCHEMAS:-false}. Ferry's times include worker start-up and shutdown.
 #
-# usage: bench/cdc_vs_pg_recvlogical.sh [N=500000] [RUNS=5] [stream|snapshot|both]
+# With CDC_TIMES=FILE, every Ferry run appends its phases to FILE (start-up until the first record,
+# first to last record, shutdown), to tell the streaming rate from the fixed costs.
+#
+# usage: bench/cdc_vs_pg_recvlogical.sh [N=500000] [RUNS=5] [stream|snapshot|task|both|all]
+#   both = stream + snapshot; all = stream + snapshot + task
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-500000}
 RUNS=${2:-5}
 WHAT=${3:-both}
 FERRY=${FERRY:-build/ferry}
+TASK_BENCH=${TASK_BENCH:-$(dirname "$FERRY")/bench/cdc_task_bench}
 PAIR_BENCH=${PAIR_BENCH:-../shared/tools/pair-bench}
 SCHEMAS=${SCHEMAS:-false}
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
@@ -50,7 +57,23 @@ $PSQL -c "CREATE PUBLICATION bench_pub FOR TABLE bench"
 echo "date: $(date -u)"
 echo "PostgreSQL $($PSQL -c 'SHOW server_version'), N=$N, runs=$RUNS, schemas.enable=$SCHEMAS"
 
-if [ "$WHAT" != snapshot ]; then
+stream_on() { [ "$WHAT" = stream ] || [ "$WHAT" = both ] || [ "$WHAT" = all ] || [ "$WHAT" = task ]; }
+snapshot_on() { [ "$WHAT" = snapshot ] || [ "$WHAT" = both ] || [ "$WHAT" = all ] || [ "$WHAT" = task ]; }
+# pair-bench ignores a failing --setup, so wait here until the previous run's walsender has let go
+# of its slot (a slot still active cannot be dropped and the next run would resume it, not copy it).
+cat > "$work/reslot.sh" <<S
+set -e
+for s in run_raw run_ferry; do
+  for i in \$(seq 100); do
+    [ "\$($PSQL -c "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '\$s' AND active")" = 0 ] && break
+    sleep 0.1
+  done
+  $PSQL -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '\$s'" > /dev/null
+  $PSQL -c "SELECT pg_copy_logical_replication_slot('tmpl', '\$s')" > /dev/null
+done
+S
+
+if stream_on; then
   $PSQL -c "SELECT pg_create_logical_replication_slot('tmpl', 'pgoutput')" > /dev/null
   # N changes in transactions of 1,000 inserts
   $PSQL -c "DO \$\$ BEGIN FOR b IN 0..$((N / 1000 - 1)) LOOP
@@ -59,19 +82,36 @@ if [ "$WHAT" != snapshot ]; then
       COMMIT; END LOOP; END \$\$"
   end=$($PSQL -c "SELECT pg_current_wal_lsn()")
   echo "streaming: $N inserts in $((N / 1000)) transactions, WAL up to $end"
-  setup="$PSQL -c \"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('run_raw', 'run_ferry')\" -c \"SELECT pg_copy_logical_replication_slot('tmpl', 'run_raw')\" -c \"SELECT pg_copy_logical_replication_slot('tmpl', 'run_ferry')\""
-  "$PAIR_BENCH" -n "$RUNS" --setup "$setup" \
-    "/usr/bin/python3 bench/cdc_run.py $FERRY 127.0.0.1:$kport $pport run_ferry $N stream $SCHEMAS" \
-    "$PG_BIN/pg_recvlogical -h 127.0.0.1 -p $pport -U postgres -d postgres --slot run_raw --start --endpos $end -o proto_version=1 -o publication_names=bench_pub -f /dev/null"
+  recvlogical="$PG_BIN/pg_recvlogical -h 127.0.0.1 -p $pport -U postgres -d postgres --slot run_raw --start --endpos $end -o proto_version=1 -o publication_names=bench_pub -f /dev/null"
+  if [ "$WHAT" != task ]; then
+    echo "== stream: A = connector -> Kafka, B = pg_recvlogical"
+    "$PAIR_BENCH" -n "$RUNS" --setup "bash $work/reslot.sh" \
+      "/usr/bin/python3 bench/cdc_run.py $FERRY 127.0.0.1:$kport $pport run_ferry $N stream $SCHEMAS" \
+      "$recvlogical"
+  fi
+  if [ "$WHAT" = task ] || [ "$WHAT" = all ]; then
+    echo "== stream, task only: A = cdc_task_bench stream, B = pg_recvlogical"
+    "$PAIR_BENCH" -n "$RUNS" --setup "bash $work/reslot.sh" \
+      "$TASK_BENCH $pport stream run_ferry $N" "$recvlogical"
+  fi
   $PSQL -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots" > /dev/null
 fi
 
-if [ "$WHAT" != stream ]; then
+if snapshot_on; then
   $PSQL -c "TRUNCATE bench"
   $PSQL -c "INSERT INTO bench SELECT g, 'customer ' || g, g % 100, (g % 10000) / 100.0, '2024-05-01 10:00:00+00'::timestamptz + g * interval '1 second' FROM generate_series(1, $N) g"
   $PSQL -c "VACUUM ANALYZE bench"
   echo "snapshot: $N rows ($($PSQL -c "SELECT pg_size_pretty(pg_total_relation_size('bench'))"))"
-  "$PAIR_BENCH" -n "$RUNS" \
-    "/usr/bin/python3 bench/cdc_run.py $FERRY 127.0.0.1:$kport $pport snap_ferry $N snapshot $SCHEMAS" \
-    "$PSQL -c 'COPY bench TO STDOUT' > /dev/null"
+  if [ "$WHAT" != task ]; then
+    echo "== snapshot: A = connector -> Kafka, B = COPY bench TO STDOUT"
+    "$PAIR_BENCH" -n "$RUNS" \
+      "/usr/bin/python3 bench/cdc_run.py $FERRY 127.0.0.1:$kport $pport snap_ferry $N snapshot $SCHEMAS" \
+      "$PSQL -c 'COPY bench TO STDOUT' > /dev/null"
+  fi
+  if [ "$WHAT" = task ] || [ "$WHAT" = all ]; then
+    echo "== snapshot, task only: A = cdc_task_bench snapshot, B = COPY bench TO STDOUT"
+    "$PAIR_BENCH" -n "$RUNS" \
+      "$TASK_BENCH $pport snapshot snap_task $N" \
+      "$PSQL -c 'COPY bench TO STDOUT' > /dev/null"
+  fi
 fi

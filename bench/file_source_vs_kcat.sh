@@ -3,6 +3,7 @@
 # (Ferry's embedded broker in its own process), timed side by side with pair-bench.
 # Both use librdkafka's default batching; Ferry writes values with StringConverter, so the topic
 # holds the same bytes kcat writes. Ferry's time includes worker start-up and shutdown.
+# With FS_TIMES=FILE, every Ferry run appends its phases (start-up, first to last record, shutdown).
 #
 # usage: bench/file_source_vs_kcat.sh [N=1000000] [RUNS=5]
 set -euo pipefail
