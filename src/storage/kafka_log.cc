@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <memory>
+
 namespace ferry::storage {
 
 namespace {
@@ -130,13 +132,22 @@ void kafka_log::consume_loop() {
 }
 
 result<std::vector<int64_t>> kafka_log::end_offsets(std::chrono::milliseconds timeout) {
+    // One ListOffsets request (timestamp -1 = latest) for all partitions, as Java's
+    // consumer.endOffsets(). Asked one partition at a time, each request queued behind the
+    // consumer's parked fetch on the same broker connection (up to fetch.wait.max.ms): reading the
+    // 25-partition offsets topic to its end took ~11 s (GET /connectors/{c}/offsets).
+    std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)> list(
+        rd_kafka_topic_partition_list_new(_partitions), rd_kafka_topic_partition_list_destroy);
+    for (int32_t p = 0; p < _partitions; p++)
+        rd_kafka_topic_partition_list_add(list.get(), _opts.topic.c_str(), p)->offset = -1;
+    auto err = rd_kafka_offsets_for_times(_consumer->handle(), list.get(), int(timeout.count()));
+    if (err) return fail(errc::unavailable, "end offsets of {}: {}", _opts.topic, kafka::err_str(err));
     std::vector<int64_t> ends(size_t(_partitions), 0);
-    for (int32_t p = 0; p < _partitions; p++) {
-        int64_t lo = 0, hi = 0;
-        auto err = rd_kafka_query_watermark_offsets(_consumer->handle(), _opts.topic.c_str(), p, &lo, &hi,
-                                                    int(timeout.count()));
-        if (err) return fail(errc::unavailable, "end offsets of {}: {}", _opts.topic, kafka::err_str(err));
-        ends[size_t(p)] = hi;
+    for (int i = 0; i < list->cnt; i++) {
+        const auto& e = list->elems[i];
+        if (e.err)
+            return fail(errc::unavailable, "end offset of {}-{}: {}", _opts.topic, e.partition, kafka::err_str(e.err));
+        if (e.partition >= 0 && e.partition < _partitions) ends[size_t(e.partition)] = e.offset < 0 ? 0 : e.offset;
     }
     return ends;
 }
