@@ -71,9 +71,10 @@ struct avro_converter::impl {
         if (strategy == naming::topic) return fmt::format("{}{}", topic, suffix);
         const avro::node& r = record_of(root);
         if (!avro::is_named(r.type))
-            throw data_error(fmt::format("In configuration {}.subject.name.strategy = {}, the message {} must only be a "
-                                         "record schema",
-                                         is_key ? "key" : "value", strategy_class, is_key ? "key" : "value"));
+            throw data_error(
+                fmt::format("In configuration {}.subject.name.strategy = {}, the message {} must only be a "
+                            "record schema",
+                            is_key ? "key" : "value", strategy_class, is_key ? "key" : "value"));
         if (strategy == naming::record) return r.full_name;
         return fmt::format("{}-{}", topic, r.full_name);
     }
@@ -93,9 +94,12 @@ struct avro_converter::impl {
         std::string subj = subject(topic, e.writer->root());
         if (use_latest) {
             auto latest = client->latest(subj);
-            if (!latest) throw_client(latest.error(), fmt::format("Error retrieving the latest schema of subject {}", subj));
+            if (!latest)
+                throw_client(latest.error(), fmt::format("Error retrieving the latest schema of subject {}", subj));
             auto parsed = avro::schema::parse(latest->schema);
-            if (!parsed) throw data_error(fmt::format("Latest schema of subject {} is not valid Avro: {}", subj, parsed.error().message));
+            if (!parsed)
+                throw data_error(
+                    fmt::format("Latest schema of subject {} is not valid Avro: {}", subj, parsed.error().message));
             e.id = latest->id;
             e.writer = *parsed;
         } else if (auto_register) {
@@ -104,7 +108,8 @@ struct avro_converter::impl {
             e.id = *id;
         } else {
             auto found = client->lookup(subj, e.writer->canonical());
-            if (!found) throw_client(found.error(), fmt::format("Error retrieving Avro schema id for subject {}", subj));
+            if (!found)
+                throw_client(found.error(), fmt::format("Error retrieving Avro schema id for subject {}", subj));
             e.id = found->id;
         }
         slot.push_back(std::move(e));
@@ -125,7 +130,8 @@ struct avro_converter::impl {
         std::optional<int32_t> version;
         if (use_latest) {
             auto latest = client->latest(subj);
-            if (!latest) throw_client(latest.error(), fmt::format("Error retrieving the latest schema of subject {}", subj));
+            if (!latest)
+                throw_client(latest.error(), fmt::format("Error retrieving the latest schema of subject {}", subj));
             if (auto parsed = avro::schema::parse(latest->schema); parsed) {
                 e.reader = *parsed;
                 version = latest->version;
@@ -228,9 +234,10 @@ void avro_converter::configure(const config::config_map& props, bool is_key) {
     m.use_latest = v.get_bool("use.latest.version");
     m.strategy_class = v.get_string(is_key ? "key.subject.name.strategy" : "value.subject.name.strategy");
     auto st = parse_strategy(m.strategy_class);
-    if (!st) throw config_error(fmt::format("Invalid value {} for configuration {}.subject.name.strategy: Ferry supports "
-                                            "TopicNameStrategy, RecordNameStrategy and TopicRecordNameStrategy",
-                                            m.strategy_class, is_key ? "key" : "value"));
+    if (!st)
+        throw config_error(fmt::format("Invalid value {} for configuration {}.subject.name.strategy: Ferry supports "
+                                       "TopicNameStrategy, RecordNameStrategy and TopicRecordNameStrategy",
+                                       m.strategy_class, is_key ? "key" : "value"));
     m.strategy = *st;
     m.cache_size = size_t(std::max(1, v.get_int("schemas.cache.config")));
     avro_data_config dc;
@@ -243,13 +250,17 @@ void avro_converter::configure(const config::config_map& props, bool is_key) {
 
     std::map<std::string, std::string> client_props;
     std::string urls;
-    for (auto& u : v.get_list("schema.registry.url")) urls += (urls.empty() ? "" : ",") + u;
+    for (auto& u : v.get_list("schema.registry.url"))
+        urls += (urls.empty() ? "" : ",") + u;
     client_props["schema.registry.url"] = urls;
     client_props["basic.auth.credentials.source"] = v.get_string("basic.auth.credentials.source");
-    if (auto pw = v.get_password("basic.auth.user.info"); pw && !pw->secret.empty()) client_props["basic.auth.user.info"] = pw->secret;
-    if (auto it = p.find("schema.registry.basic.auth.user.info"); it != p.end() && !client_props.count("basic.auth.user.info"))
+    if (auto pw = v.get_password("basic.auth.user.info"); pw && !pw->secret.empty())
+        client_props["basic.auth.user.info"] = pw->secret;
+    if (auto it = p.find("schema.registry.basic.auth.user.info");
+        it != p.end() && !client_props.count("basic.auth.user.info"))
         client_props["basic.auth.user.info"] = it->second;
-    if (auto ttl = v.get_long("latest.cache.ttl.sec"); ttl >= 0) client_props["latest.cache.ttl.sec"] = std::to_string(ttl);
+    if (auto ttl = v.get_long("latest.cache.ttl.sec"); ttl >= 0)
+        client_props["latest.cache.ttl.sec"] = std::to_string(ttl);
     auto cc = sr::client_config_from(client_props);
     if (!cc) throw config_error(cc.error().message);
     cc->cache_capacity = m.cache_size;
@@ -263,9 +274,10 @@ bool avro_converter::from_connect(std::string_view topic, ferry::headers&, const
     out.clear();
     if (v.is_null()) {
         if (schema && !schema->optional() && !schema->default_value())
-            throw data_error(fmt::format("Failed to serialize Avro data from topic {}: found null value for non-optional "
-                                         "schema",
-                                         topic));
+            throw data_error(
+                fmt::format("Failed to serialize Avro data from topic {}: found null value for non-optional "
+                            "schema",
+                            topic));
         return false;
     }
     auto& m = *_impl;
@@ -281,7 +293,8 @@ bool avro_converter::from_connect(std::string_view topic, ferry::headers&, const
     } catch (const data_error& e) {
         throw data_error(fmt::format("Failed to serialize Avro data from topic {}: {}", topic, e.what()));
     } catch (const std::bad_variant_access&) {
-        throw data_error(fmt::format("Failed to serialize Avro data from topic {}: value does not match its schema", topic));
+        throw data_error(
+            fmt::format("Failed to serialize Avro data from topic {}: value does not match its schema", topic));
     }
     return true;
 }
@@ -302,10 +315,13 @@ schema_and_value avro_converter::to_connect(std::string_view topic, const ferry:
     } catch (const retriable_error&) {
         throw;
     } catch (const data_error& e) {
-        throw data_error(fmt::format("Failed to deserialize data for topic {} to Avro (schema id {}): {}", topic, id, e.what()));
+        throw data_error(
+            fmt::format("Failed to deserialize data for topic {} to Avro (schema id {}): {}", topic, id, e.what()));
     }
 }
 
-std::string avro_converter::avro_schema_text(const schema_ptr& s) { return _impl->data.from_connect(s)->canonical(); }
+std::string avro_converter::avro_schema_text(const schema_ptr& s) {
+    return _impl->data.from_connect(s)->canonical();
+}
 
 } // namespace ferry::avro_converter

@@ -67,9 +67,11 @@ TEST(avro_converter, seed_scenario_wire_bytes_and_registration) {
     std::string out;
     ASSERT_TRUE(c.from_connect("kafka-connect-personal_data", h, s, personal_row(s), out));
     // The 36 bytes of the reference (magic 0, id 1, datum).
-    EXPECT_EQ(hex(out), "00 00 00 00 01 02 10 44 45 55 54 44 45 46 46 02 1a 44 65 75 74 73 63 68 65 20 42 61 6e 6b 80 91 de "
-                        "ca a1 63");
-    EXPECT_EQ(*reg->state().subjects("", false, false), (std::vector<std::string>{"kafka-connect-personal_data-value"}));
+    EXPECT_EQ(hex(out),
+              "00 00 00 00 01 02 10 44 45 55 54 44 45 46 46 02 1a 44 65 75 74 73 63 68 65 20 42 61 6e 6b 80 91 de "
+              "ca a1 63");
+    EXPECT_EQ(*reg->state().subjects("", false, false),
+              (std::vector<std::string>{"kafka-connect-personal_data-value"}));
     auto v1 = reg->state().get_version("kafka-connect-personal_data-value", 1, false);
     ASSERT_TRUE(v1);
     EXPECT_EQ(v1->id, 1);
@@ -199,9 +201,10 @@ TEST(avro_converter, use_latest_version_reads_with_the_latest_schema) {
     w.from_connect("t", h, s, personal_row(s), out);
     // A newer version adds a field with a default.
     sr::client cl({.urls = {reg->url()}});
-    auto v2 = R"({"type":"record","name":"personal_data","fields":[{"name":"id","type":"long"},{"name":"bank_bic","type":"string"},)"
-              R"({"name":"bank_name","type":["null","string"],"default":null},{"name":"last_update","type":"long"},)"
-              R"({"name":"country","type":"string","default":"DE"}]})";
+    auto v2 =
+        R"({"type":"record","name":"personal_data","fields":[{"name":"id","type":"long"},{"name":"bank_bic","type":"string"},)"
+        R"({"name":"bank_name","type":["null","string"],"default":null},{"name":"last_update","type":"long"},)"
+        R"({"name":"country","type":"string","default":"DE"}]})";
     ASSERT_TRUE(cl.register_schema("t-value", v2));
     avro_converter r;
     r.configure({{"schema.registry.url", reg->url()}, {"use.latest.version", "true"}}, false);

@@ -25,7 +25,9 @@ constexpr std::string_view enum_param = "io.confluent.connect.avro.Enum";
 constexpr std::string_view field_doc_prefix = "io.confluent.connect.avro.field.doc.";
 constexpr std::string_view record_doc = "io.confluent.connect.avro.record.doc";
 
-[[noreturn]] void fail_data(std::string msg) { throw data_error(std::move(msg)); }
+[[noreturn]] void fail_data(std::string msg) {
+    throw data_error(std::move(msg));
+}
 
 std::string scrub(std::string_view name) {
     std::string out(name);
@@ -46,16 +48,22 @@ json default_from_connect(const schema& s, const value& v) {
     case schema_type::int8:
     case schema_type::int16:
     case schema_type::int32:
-    case schema_type::int64: return json::integer(v.to_int64());
-    case schema_type::float32: return json::number(double(v.as_float32()));
-    case schema_type::float64: return json::number(v.as_float64());
-    case schema_type::boolean: return json::boolean(v.as_bool());
-    case schema_type::string: return json::string(v.as_string());
+    case schema_type::int64:
+        return json::integer(v.to_int64());
+    case schema_type::float32:
+        return json::number(double(v.as_float32()));
+    case schema_type::float64:
+        return json::number(v.as_float64());
+    case schema_type::boolean:
+        return json::boolean(v.as_bool());
+    case schema_type::string:
+        return json::string(v.as_string());
     case schema_type::bytes: {
         // ISO-8859-1: each byte is one code point, as Avro writes byte defaults.
         std::string out;
         for (unsigned char c : v.as_bytes()) {
-            if (c < 0x80) out.push_back(char(c));
+            if (c < 0x80)
+                out.push_back(char(c));
             else {
                 out.push_back(char(0xC0 | (c >> 6)));
                 out.push_back(char(0x80 | (c & 0x3F)));
@@ -65,24 +73,28 @@ json default_from_connect(const schema& s, const value& v) {
     }
     case schema_type::array: {
         json::items items;
-        for (auto& e : v.as_array()) items.push_back(default_from_connect(*s.value_schema(), e));
+        for (auto& e : v.as_array())
+            items.push_back(default_from_connect(*s.value_schema(), e));
         return json::array(std::move(items));
     }
     case schema_type::map: {
         if (s.key_schema()->type() == schema_type::string && !s.key_schema()->optional()) {
             json::members m;
-            for (auto& [k, e] : v.as_map()) m.emplace_back(k.as_string(), default_from_connect(*s.value_schema(), e));
+            for (auto& [k, e] : v.as_map())
+                m.emplace_back(k.as_string(), default_from_connect(*s.value_schema(), e));
             return json::object(std::move(m));
         }
         json::items items;
         for (auto& [k, e] : v.as_map())
-            items.push_back(json::array({default_from_connect(*s.key_schema(), k), default_from_connect(*s.value_schema(), e)}));
+            items.push_back(
+                json::array({default_from_connect(*s.key_schema(), k), default_from_connect(*s.value_schema(), e)}));
         return json::array(std::move(items));
     }
     case schema_type::struct_: {
         json::members m;
         auto& sv = *v.as_struct();
-        for (auto& f : s.fields()) m.emplace_back(f.name, default_from_connect(*f.schema, sv.get(f)));
+        for (auto& f : s.fields())
+            m.emplace_back(f.name, default_from_connect(*f.schema, sv.get(f)));
         return json::object(std::move(m));
     }
     }
@@ -93,14 +105,30 @@ json default_from_connect(const schema& s, const value& v) {
 std::optional<value> default_to_connect(const schema_ptr& s, const json& j) {
     if (j.is_null()) return value();
     switch (s->type()) {
-    case schema_type::int8: if (j.is_integer()) return value(int8_t(j.as_int())); break;
-    case schema_type::int16: if (j.is_integer()) return value(int16_t(j.as_int())); break;
-    case schema_type::int32: if (j.is_integer()) return value(int32_t(j.as_int())); break;
-    case schema_type::int64: if (j.is_integer()) return value(int64_t(j.as_int())); break;
-    case schema_type::float32: if (j.is_number()) return value(float(j.as_double())); break;
-    case schema_type::float64: if (j.is_number()) return value(j.as_double()); break;
-    case schema_type::boolean: if (j.is_bool()) return value(j.as_bool()); break;
-    case schema_type::string: if (j.is_string()) return value(j.as_string()); break;
+    case schema_type::int8:
+        if (j.is_integer()) return value(int8_t(j.as_int()));
+        break;
+    case schema_type::int16:
+        if (j.is_integer()) return value(int16_t(j.as_int()));
+        break;
+    case schema_type::int32:
+        if (j.is_integer()) return value(int32_t(j.as_int()));
+        break;
+    case schema_type::int64:
+        if (j.is_integer()) return value(int64_t(j.as_int()));
+        break;
+    case schema_type::float32:
+        if (j.is_number()) return value(float(j.as_double()));
+        break;
+    case schema_type::float64:
+        if (j.is_number()) return value(j.as_double());
+        break;
+    case schema_type::boolean:
+        if (j.is_bool()) return value(j.as_bool());
+        break;
+    case schema_type::string:
+        if (j.is_string()) return value(j.as_string());
+        break;
     case schema_type::bytes:
         if (j.is_string()) {
             // ISO-8859-1 code points back to bytes.
@@ -108,11 +136,13 @@ std::optional<value> default_to_connect(const schema_ptr& s, const json& j) {
             const std::string& t = j.as_string();
             for (size_t i = 0; i < t.size(); i++) {
                 unsigned char c = t[i];
-                if (c < 0x80) out.push_back(char(c));
+                if (c < 0x80)
+                    out.push_back(char(c));
                 else if ((c & 0xE0) == 0xC0 && i + 1 < t.size()) {
                     out.push_back(char(((c & 0x1F) << 6) | (t[i + 1] & 0x3F)));
                     i++;
-                } else return std::nullopt;
+                } else
+                    return std::nullopt;
             }
             return value::bytes(std::move(out));
         }
@@ -198,8 +228,10 @@ struct from_ctx {
         f.name = cfg.scrub_invalid_names ? scrub(name) : name;
         f.schema = convert(*fs, false);
         f.doc = std::move(doc);
-        if (fs->default_value()) f.default_value = default_from_connect(*fs, *fs->default_value());
-        else if (fs->optional()) f.default_value = json::null();
+        if (fs->default_value())
+            f.default_value = default_from_connect(*fs, *fs->default_value());
+        else if (fs->optional())
+            f.default_value = json::null();
         return f;
     }
 
@@ -220,11 +252,21 @@ struct from_ctx {
             connect_type = "int16";
             base = out.make(at::type::int_);
             break;
-        case schema_type::int32: base = out.make(at::type::int_); break;
-        case schema_type::int64: base = out.make(at::type::long_); break;
-        case schema_type::float32: base = out.make(at::type::float_); break;
-        case schema_type::float64: base = out.make(at::type::double_); break;
-        case schema_type::boolean: base = out.make(at::type::boolean); break;
+        case schema_type::int32:
+            base = out.make(at::type::int_);
+            break;
+        case schema_type::int64:
+            base = out.make(at::type::long_);
+            break;
+        case schema_type::float32:
+            base = out.make(at::type::float_);
+            break;
+        case schema_type::float64:
+            base = out.make(at::type::double_);
+            break;
+        case schema_type::boolean:
+            base = out.make(at::type::boolean);
+            break;
         case schema_type::string:
             if (cfg.enhanced_avro_schema_support && s.parameter(enum_param)) {
                 base = out.make(at::type::enum_);
@@ -256,14 +298,16 @@ struct from_ctx {
                 base->items = convert(*s.value_schema(), false);
             } else {
                 node* entry = out.make(at::type::record);
-                if (!s.name()) set_name(entry, std::string(ns_default), std::string(map_entry));
+                if (!s.name())
+                    set_name(entry, std::string(ns_default), std::string(map_entry));
                 else {
                     set_name(entry, space, name);
                     entry->add_prop("connect.internal.type", json::string(std::string(map_entry)));
                 }
                 entry->fields.push_back(make_field("key", s.key_schema(), std::nullopt));
                 entry->fields.push_back(make_field("value", s.value_schema(), std::nullopt));
-                for (size_t i = 0; i < entry->fields.size(); i++) entry->fields[i].position = int(i);
+                for (size_t i = 0; i < entry->fields.size(); i++)
+                    entry->fields[i].position = int(i);
                 base = out.make(at::type::array);
                 base->items = entry;
             }
@@ -272,7 +316,8 @@ struct from_ctx {
             if (s.has_name(union_name)) {
                 base = out.make(at::type::union_);
                 if (s.optional()) base->branches.push_back(out.make(at::type::null_));
-                for (auto& f : s.fields()) base->branches.push_back(convert_non_optional(*f.schema, true));
+                for (auto& f : s.fields())
+                    base->branches.push_back(convert_non_optional(*f.schema, true));
             } else if (s.optional() && !ignore_optional) {
                 base = out.make(at::type::union_);
                 base->branches.push_back(out.make(at::type::null_));
@@ -281,19 +326,22 @@ struct from_ctx {
                 base = out.make(at::type::record);
                 if (!s.name()) {
                     int n = ++default_names;
-                    set_name(base, std::string(ns_default), n == 1 ? std::string(default_name) : fmt::format("{}{}", default_name, n));
+                    set_name(base, std::string(ns_default),
+                             n == 1 ? std::string(default_name) : fmt::format("{}{}", default_name, n));
                 } else {
                     set_name(base, space, name);
                 }
                 if (!names.insert(base->full_name).second)
-                    fail_data(fmt::format("Cannot convert schema to Avro: the record name {} is used twice", base->full_name));
+                    fail_data(fmt::format("Cannot convert schema to Avro: the record name {} is used twice",
+                                          base->full_name));
                 if (auto* d = s.parameter(record_doc)) base->doc = *d;
                 for (auto& f : s.fields()) {
                     std::optional<std::string> doc;
                     if (auto* d = s.parameter(std::string(field_doc_prefix) + f.name)) doc = *d;
                     base->fields.push_back(make_field(f.name, f.schema, doc));
                 }
-                for (size_t i = 0; i < base->fields.size(); i++) base->fields[i].position = int(i);
+                for (size_t i = 0; i < base->fields.size(); i++)
+                    base->fields[i].position = int(i);
             }
             break;
         }
@@ -321,7 +369,8 @@ struct from_ctx {
                     int precision = pr ? std::stoi(*pr) : 64, scale = sc ? std::stoi(*sc) : 0;
                     // Out-of-spec scales keep only the legacy props (and logicalType when a
                     // precision was given), as Java does.
-                    if ((scale >= 0 && scale <= precision) || pr) base->add_prop("logicalType", json::string("decimal"));
+                    if ((scale >= 0 && scale <= precision) || pr)
+                        base->add_prop("logicalType", json::string("decimal"));
                 } else if (s.has_name(logical::time_name)) {
                     base->add_prop("logicalType", json::string("time-millis"));
                 } else if (s.has_name(logical::timestamp_name)) {
@@ -370,49 +419,68 @@ struct to_ctx {
         schema_builder b(schema_type::string);
         bool named = false;
         switch (n.type) {
-        case at::type::null_: fail_data("Cannot convert the Avro type null to a Connect schema");
-        case at::type::boolean: b = schema_builder::boolean(); break;
+        case at::type::null_:
+            fail_data("Cannot convert the Avro type null to a Connect schema");
+        case at::type::boolean:
+            b = schema_builder::boolean();
+            break;
         case at::type::int_: {
             auto* ct = n.prop_string("connect.type");
-            if (ct && *ct == "int8") b = schema_builder::int8();
-            else if (ct && *ct == "int16") b = schema_builder::int16();
-            else if (n.logical == at::logical::date) b = logical::date_builder(), named = true;
-            else if (n.logical == at::logical::time_millis) b = logical::time_builder(), named = true;
-            else b = schema_builder::int32();
+            if (ct && *ct == "int8")
+                b = schema_builder::int8();
+            else if (ct && *ct == "int16")
+                b = schema_builder::int16();
+            else if (n.logical == at::logical::date)
+                b = logical::date_builder(), named = true;
+            else if (n.logical == at::logical::time_millis)
+                b = logical::time_builder(), named = true;
+            else
+                b = schema_builder::int32();
             break;
         }
         case at::type::long_:
-            if (n.logical == at::logical::timestamp_millis) b = logical::timestamp_builder(), named = true;
-            else b = schema_builder::int64();
+            if (n.logical == at::logical::timestamp_millis)
+                b = logical::timestamp_builder(), named = true;
+            else
+                b = schema_builder::int64();
             break;
-        case at::type::float_: b = schema_builder::float32(); break;
-        case at::type::double_: b = schema_builder::float64(); break;
+        case at::type::float_:
+            b = schema_builder::float32();
+            break;
+        case at::type::double_:
+            b = schema_builder::float64();
+            break;
         case at::type::bytes:
         case at::type::fixed:
-            if (n.logical == at::logical::decimal || (n.prop_string("logicalType") && *n.prop_string("logicalType") == "decimal")) {
+            if (n.logical == at::logical::decimal ||
+                (n.prop_string("logicalType") && *n.prop_string("logicalType") == "decimal")) {
                 int32_t scale = n.scale, precision = n.precision;
                 if (n.logical != at::logical::decimal) {
                     if (auto* sc = n.prop("scale"); sc && sc->is_integer()) scale = int32_t(sc->as_int());
                     if (auto* pr = n.prop("precision"); pr && pr->is_integer()) precision = int32_t(pr->as_int());
                 }
                 b = logical::decimal_builder(scale);
-                if (precision > 0) b.parameter(std::string(logical::decimal_precision_param), std::to_string(precision));
+                if (precision > 0)
+                    b.parameter(std::string(logical::decimal_precision_param), std::to_string(precision));
                 named = true;
             } else {
                 b = schema_builder::bytes();
             }
             if (n.type == at::type::fixed) b.parameter("connect.fixed.size", std::to_string(n.size));
             break;
-        case at::type::string: b = schema_builder::string(); break;
+        case at::type::string:
+            b = schema_builder::string();
+            break;
         case at::type::enum_:
             b = schema_builder::string();
             b.parameter(std::string(enum_param), n.full_name);
-            for (auto& sym : n.symbols) b.parameter(std::string(enum_param) + "." + sym, sym);
+            for (auto& sym : n.symbols)
+                b.parameter(std::string(enum_param) + "." + sym, sym);
             break;
         case at::type::array:
-            if (n.items->type == at::type::record &&
-                ((n.items->space == ns_default && n.items->name == map_entry) ||
-                 (n.items->prop_string("connect.internal.type") && *n.items->prop_string("connect.internal.type") == map_entry))) {
+            if (n.items->type == at::type::record && ((n.items->space == ns_default && n.items->name == map_entry) ||
+                                                      (n.items->prop_string("connect.internal.type") &&
+                                                       *n.items->prop_string("connect.internal.type") == map_entry))) {
                 auto* k = n.items->find_field("key");
                 auto* v = n.items->find_field("value");
                 if (!k || !v) fail_data("MapEntry record without key and value fields");
@@ -421,10 +489,14 @@ struct to_ctx {
                 b = schema_builder::array(convert(*n.items, false, nullptr));
             }
             break;
-        case at::type::map: b = schema_builder::map(schemas::string(), convert(*n.items, false, nullptr)); break;
+        case at::type::map:
+            b = schema_builder::map(schemas::string(), convert(*n.items, false, nullptr));
+            break;
         case at::type::record: {
             for (auto* r : stack)
-                if (r == &n) fail_data(fmt::format("Recursive Avro schema {} cannot be converted to a Connect schema", n.full_name));
+                if (r == &n)
+                    fail_data(
+                        fmt::format("Recursive Avro schema {} cannot be converted to a Connect schema", n.full_name));
             stack.push_back(&n);
             b = schema_builder::struct_();
             if (n.doc) b.parameter(std::string(record_doc), *n.doc);
@@ -467,7 +539,8 @@ struct to_ctx {
             }
         };
         if (auto* doc = n.prop_string("connect.doc")) guarded([&] { b.doc(*doc); });
-        if (auto* v = n.prop("connect.version"); v && v->is_integer()) guarded([&] { b.version(int32_t(v->as_int())); });
+        if (auto* v = n.prop("connect.version"); v && v->is_integer())
+            guarded([&] { b.version(int32_t(v->as_int())); });
         if (auto* p = n.prop("connect.parameters"); p && p->is_object())
             for (auto& [k, v] : p->as_object())
                 if (v.is_string()) b.parameter(k, v.as_string());
@@ -503,8 +576,9 @@ inline void write_int_raw(uint64_t z, std::string& out) {
     out.append(buf, size_t(n));
 }
 
-[[noreturn]] void truncated() { fail_data("Avro data is truncated or malformed"); }
-
+[[noreturn]] void truncated() {
+    fail_data("Avro data is truncated or malformed");
+}
 
 inline std::string_view read_bytes(const char*& p, const char* end) {
     int64_t len = read_long(p, end);
@@ -514,8 +588,7 @@ inline std::string_view read_bytes(const char*& p, const char* end) {
     return s;
 }
 
-template <class T>
-T read_fixed_le(const char*& p, const char* end) {
+template <class T> T read_fixed_le(const char*& p, const char* end) {
     if (end - p < int64_t(sizeof(T))) truncated();
     T v;
     std::memcpy(&v, p, sizeof(T)); // x86-64 and aarch64 are little-endian, as Avro
@@ -551,24 +624,34 @@ namespace {
 void skip(const node& w, const char*& p, const char* end, int depth) {
     if (depth > 200) fail_data("Avro data nested too deeply");
     switch (w.type) {
-    case at::type::null_: return;
+    case at::type::null_:
+        return;
     case at::type::boolean:
         if (p >= end) truncated();
         p++;
         return;
     case at::type::int_:
     case at::type::long_:
-    case at::type::enum_: read_long(p, end); return;
-    case at::type::float_: read_fixed_le<float>(p, end); return;
-    case at::type::double_: read_fixed_le<double>(p, end); return;
+    case at::type::enum_:
+        read_long(p, end);
+        return;
+    case at::type::float_:
+        read_fixed_le<float>(p, end);
+        return;
+    case at::type::double_:
+        read_fixed_le<double>(p, end);
+        return;
     case at::type::bytes:
-    case at::type::string: read_bytes(p, end); return;
+    case at::type::string:
+        read_bytes(p, end);
+        return;
     case at::type::fixed:
         if (end - p < w.size) truncated();
         p += w.size;
         return;
     case at::type::record:
-        for (auto& f : w.fields) skip(*f.schema, p, end, depth + 1);
+        for (auto& f : w.fields)
+            skip(*f.schema, p, end, depth + 1);
         return;
     case at::type::union_: {
         int64_t b = read_long(p, end);
@@ -603,12 +686,18 @@ bool matches(const node& w, const node& r) {
         return true;
     }
     switch (w.type) {
-    case at::type::int_: return r.type == at::type::long_ || r.type == at::type::float_ || r.type == at::type::double_;
-    case at::type::long_: return r.type == at::type::float_ || r.type == at::type::double_;
-    case at::type::float_: return r.type == at::type::double_;
-    case at::type::string: return r.type == at::type::bytes;
-    case at::type::bytes: return r.type == at::type::string;
-    default: return false;
+    case at::type::int_:
+        return r.type == at::type::long_ || r.type == at::type::float_ || r.type == at::type::double_;
+    case at::type::long_:
+        return r.type == at::type::float_ || r.type == at::type::double_;
+    case at::type::float_:
+        return r.type == at::type::double_;
+    case at::type::string:
+        return r.type == at::type::bytes;
+    case at::type::bytes:
+        return r.type == at::type::string;
+    default:
+        return false;
     }
 }
 
@@ -628,7 +717,8 @@ public:
             return;
         }
         if (_index.empty())
-            for (size_t i = 0; i < _entries.size(); i++) _index.emplace(hash(_entries[i].first), i);
+            for (size_t i = 0; i < _entries.size(); i++)
+                _index.emplace(hash(_entries[i].first), i);
         size_t h = hash(k);
         auto range = _index.equal_range(h);
         for (auto it = range.first; it != range.second; ++it)
@@ -644,16 +734,23 @@ public:
 private:
     static size_t hash(const value& k) {
         switch (k.type()) {
-        case value::kind::string: return std::hash<std::string_view>()(k.as_string());
-        case value::kind::bytes: return std::hash<std::string_view>()(k.as_bytes());
+        case value::kind::string:
+            return std::hash<std::string_view>()(k.as_string());
+        case value::kind::bytes:
+            return std::hash<std::string_view>()(k.as_bytes());
         case value::kind::int8:
         case value::kind::int16:
         case value::kind::int32:
-        case value::kind::int64: return std::hash<int64_t>()(k.to_int64());
-        case value::kind::float32: return std::hash<float>()(k.as_float32());
-        case value::kind::float64: return std::hash<double>()(k.as_float64());
-        case value::kind::boolean: return k.as_bool() ? 1 : 2;
-        default: return 0;
+        case value::kind::int64:
+            return std::hash<int64_t>()(k.to_int64());
+        case value::kind::float32:
+            return std::hash<float>()(k.as_float32());
+        case value::kind::float64:
+            return std::hash<double>()(k.as_float64());
+        case value::kind::boolean:
+            return k.as_bool() ? 1 : 2;
+        default:
+            return 0;
         }
     }
     value::map_type _entries;
@@ -662,13 +759,20 @@ private:
 
 value make_int(schema_type t, int64_t v) {
     switch (t) {
-    case schema_type::int8: return value(int8_t(v));
-    case schema_type::int16: return value(int16_t(v));
-    case schema_type::int32: return value(int32_t(v));
-    case schema_type::int64: return value(int64_t(v));
-    case schema_type::float32: return value(float(v));
-    case schema_type::float64: return value(double(v));
-    default: fail_data(fmt::format("Cannot read an Avro number as Connect {}", type_name(t)));
+    case schema_type::int8:
+        return value(int8_t(v));
+    case schema_type::int16:
+        return value(int16_t(v));
+    case schema_type::int32:
+        return value(int32_t(v));
+    case schema_type::int64:
+        return value(int64_t(v));
+    case schema_type::float32:
+        return value(float(v));
+    case schema_type::float64:
+        return value(double(v));
+    default:
+        fail_data(fmt::format("Cannot read an Avro number as Connect {}", type_name(t)));
     }
 }
 
@@ -710,12 +814,16 @@ schema_ptr avro_data::to_connect(const avro::schema_ptr& s, std::optional<int32_
         // Rebuilding a schema with one more attribute: copy through the builder.
         schema_builder b(out->type());
         if (out->type() == schema_type::struct_)
-            for (auto& f : out->fields()) b.field(f.name, f.schema);
-        else if (out->type() == schema_type::array) b = schema_builder::array(out->value_schema());
-        else if (out->type() == schema_type::map) b = schema_builder::map(out->key_schema(), out->value_schema());
+            for (auto& f : out->fields())
+                b.field(f.name, f.schema);
+        else if (out->type() == schema_type::array)
+            b = schema_builder::array(out->value_schema());
+        else if (out->type() == schema_type::map)
+            b = schema_builder::map(out->key_schema(), out->value_schema());
         if (out->name()) b.name(*out->name());
         if (out->doc()) b.doc(*out->doc());
-        for (auto& [k, v] : out->parameters()) b.parameter(k, v);
+        for (auto& [k, v] : out->parameters())
+            b.parameter(k, v);
         if (out->optional()) b.optional();
         if (out->default_value()) b.default_value(*out->default_value());
         b.version(*version);
@@ -759,11 +867,16 @@ void avro_data::encode(const node& n, const schema_ptr& s, const value& v, std::
             auto k = v.type();
             bool ok = (t == at::type::string && k == value::kind::string) ||
                       (t == at::type::bytes && k == value::kind::bytes) ||
-                      ((t == at::type::int_) && (k == value::kind::int8 || k == value::kind::int16 || k == value::kind::int32)) ||
-                      (t == at::type::long_ && k == value::kind::int64) || (t == at::type::float_ && k == value::kind::float32) ||
-                      (t == at::type::double_ && k == value::kind::float64) || (t == at::type::boolean && k == value::kind::boolean) ||
-                      (t == at::type::record && k == value::kind::struct_) || (t == at::type::array && k == value::kind::array) ||
-                      (t == at::type::map && k == value::kind::map) || (t == at::type::enum_ && k == value::kind::string);
+                      ((t == at::type::int_) &&
+                       (k == value::kind::int8 || k == value::kind::int16 || k == value::kind::int32)) ||
+                      (t == at::type::long_ && k == value::kind::int64) ||
+                      (t == at::type::float_ && k == value::kind::float32) ||
+                      (t == at::type::double_ && k == value::kind::float64) ||
+                      (t == at::type::boolean && k == value::kind::boolean) ||
+                      (t == at::type::record && k == value::kind::struct_) ||
+                      (t == at::type::array && k == value::kind::array) ||
+                      (t == at::type::map && k == value::kind::map) ||
+                      (t == at::type::enum_ && k == value::kind::string);
             if (ok) {
                 write_long(int64_t(i), out);
                 encode(*n.branches[i], s, v, out);
@@ -772,11 +885,14 @@ void avro_data::encode(const node& n, const schema_ptr& s, const value& v, std::
         }
         fail_data(fmt::format("no branch of the Avro union fits a {} value", kind_name(v.type())));
     }
-    default: break;
+    default:
+        break;
     }
     if (v.is_null()) fail_data("null value for a required field");
     switch (n.type) {
-    case at::type::boolean: out.push_back(v.as_bool() ? 1 : 0); return;
+    case at::type::boolean:
+        out.push_back(v.as_bool() ? 1 : 0);
+        return;
     case at::type::int_:
     case at::type::long_:
         if (!v.is_integer()) fail_data(fmt::format("expected an integer, got {}", kind_name(v.type())));
@@ -865,18 +981,22 @@ void avro_data::encode(const node& n, const schema_ptr& s, const value& v, std::
         auto& fields = sv.schema()->fields();
         for (size_t i = 0; i < n.fields.size(); i++) {
             const auto& af = n.fields[i];
-            const ferry::field* cf = i < fields.size() && fields[i].name == af.name ? &fields[i] : sv.schema()->find_field(af.name);
+            const ferry::field* cf =
+                i < fields.size() && fields[i].name == af.name ? &fields[i] : sv.schema()->find_field(af.name);
             try {
                 if (!cf) {
                     // Writing with another schema (use.latest.version): a field the value lacks gets its default.
                     if (!af.default_value) fail_data("missing in the value and has no default");
-                    if (!af.default_value->is_null()) fail_data("missing in the value (non-null defaults are not written)");
+                    if (!af.default_value->is_null())
+                        fail_data("missing in the value (non-null defaults are not written)");
                     encode(*af.schema, nullptr, value(), out);
                     continue;
                 }
                 const value& fv = sv.get(*cf);
-                if (fv.is_null() && cf->schema->default_value()) encode(*af.schema, cf->schema, *cf->schema->default_value(), out);
-                else encode(*af.schema, cf->schema, fv, out);
+                if (fv.is_null() && cf->schema->default_value())
+                    encode(*af.schema, cf->schema, *cf->schema->default_value(), out);
+                else
+                    encode(*af.schema, cf->schema, fv, out);
             } catch (const data_error& e) {
                 throw data_error(fmt::format("field '{}': {}", af.name, e.what()));
             } catch (const std::bad_variant_access&) {
@@ -885,7 +1005,8 @@ void avro_data::encode(const node& n, const schema_ptr& s, const value& v, std::
         }
         return;
     }
-    default: fail_data("unexpected Avro type");
+    default:
+        fail_data("unexpected Avro type");
     }
 }
 
@@ -988,7 +1109,8 @@ value avro_data::decode(const node& w, const node& r, const schema_ptr& target, 
                     // MapEntry records: key and value resolved field by field.
                     const node& we = *w.items;
                     const node& re = *r.items;
-                    if (we.type != at::type::record || re.type != at::type::record) fail_data("Malformed MapEntry array");
+                    if (we.type != at::type::record || re.type != at::type::record)
+                        fail_data("Malformed MapEntry array");
                     value k, v;
                     for (auto& wf : we.fields) {
                         auto* rf = re.find_field(wf.name);
@@ -996,8 +1118,10 @@ value avro_data::decode(const node& w, const node& r, const schema_ptr& target, 
                             skip(*wf.schema, p, end, 0);
                             continue;
                         }
-                        if (wf.name == "key") k = decode(*wf.schema, *rf->schema, target->key_schema(), p, end);
-                        else v = decode(*wf.schema, *rf->schema, target->value_schema(), p, end);
+                        if (wf.name == "key")
+                            k = decode(*wf.schema, *rf->schema, target->key_schema(), p, end);
+                        else
+                            v = decode(*wf.schema, *rf->schema, target->value_schema(), p, end);
                     }
                     entries.put(std::move(k), std::move(v));
                 } else {
@@ -1036,7 +1160,8 @@ value avro_data::decode(const node& w, const node& r, const schema_ptr& target, 
         if (same) {
             for (size_t i = 0; i < w.fields.size(); i++) {
                 try {
-                    sv->put_unchecked(int(i), decode(*w.fields[i].schema, *r.fields[i].schema, cfields[i].schema, p, end));
+                    sv->put_unchecked(int(i),
+                                      decode(*w.fields[i].schema, *r.fields[i].schema, cfields[i].schema, p, end));
                 } catch (const data_error& e) {
                     throw data_error(fmt::format("field '{}': {}", w.fields[i].name, e.what()));
                 }
@@ -1056,7 +1181,8 @@ value avro_data::decode(const node& w, const node& r, const schema_ptr& target, 
                 continue;
             }
             try {
-                sv->put_unchecked(rf->position, decode(*wf.schema, *rf->schema, cfields[size_t(rf->position)].schema, p, end));
+                sv->put_unchecked(rf->position,
+                                  decode(*wf.schema, *rf->schema, cfields[size_t(rf->position)].schema, p, end));
             } catch (const data_error& e) {
                 throw data_error(fmt::format("field '{}': {}", wf.name, e.what()));
             }
@@ -1065,14 +1191,16 @@ value avro_data::decode(const node& w, const node& r, const schema_ptr& target, 
         for (size_t i = 0; i < r.fields.size(); i++) {
             if (filled[i]) continue;
             const auto& rf = r.fields[i];
-            if (!rf.default_value) fail_data(fmt::format("field '{}' is missing in the writer's data and has no default", rf.name));
+            if (!rf.default_value)
+                fail_data(fmt::format("field '{}' is missing in the writer's data and has no default", rf.name));
             auto v = default_to_connect(cfields[i].schema, *rf.default_value);
             if (!v) fail_data(fmt::format("field '{}': its default does not fit its schema", rf.name));
             sv->put_unchecked(int(i), std::move(*v));
         }
         return value(sv);
     }
-    default: break;
+    default:
+        break;
     }
     fail_data(fmt::format("Avro {} data cannot be read as {}", at::type_name(w.type), at::type_name(r.type)));
 }

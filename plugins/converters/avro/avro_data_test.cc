@@ -37,7 +37,7 @@ schema_ptr personal_data_schema() {
 }
 
 TEST(avro_data, zigzag_varints_match_the_avro_spec) {
-    std::vector<std::pair<int64_t, std::string>> cases{{0, "00"},  {-1, "01"},  {1, "02"},    {-2, "03"},
+    std::vector<std::pair<int64_t, std::string>> cases{{0, "00"},  {-1, "01"},  {1, "02"},     {-2, "03"},
                                                        {63, "7e"}, {-64, "7f"}, {64, "80 01"}, {300, "d8 04"}};
     for (auto& [n, want] : cases) {
         std::string out;
@@ -51,11 +51,12 @@ TEST(avro_data, zigzag_varints_match_the_avro_spec) {
 TEST(avro_data, personal_data_schema_is_confluents_text) {
     avro_data d;
     auto a = d.from_connect(personal_data_schema());
-    EXPECT_EQ(a->canonical(),
-              R"({"type":"record","name":"personal_data","fields":[{"name":"id","type":"long"},{"name":"bank_bic","type":"string"},)"
-              R"({"name":"bank_name","type":["null","string"],"default":null},{"name":"last_update","type":{"type":"long",)"
-              R"("connect.version":1,"connect.name":"org.apache.kafka.connect.data.Timestamp","logicalType":"timestamp-millis"}}],)"
-              R"("connect.name":"personal_data"})");
+    EXPECT_EQ(
+        a->canonical(),
+        R"({"type":"record","name":"personal_data","fields":[{"name":"id","type":"long"},{"name":"bank_bic","type":"string"},)"
+        R"({"name":"bank_name","type":["null","string"],"default":null},{"name":"last_update","type":{"type":"long",)"
+        R"("connect.version":1,"connect.name":"org.apache.kafka.connect.data.Timestamp","logicalType":"timestamp-millis"}}],)"
+        R"("connect.name":"personal_data"})");
     EXPECT_EQ(a->canonical().size(), 363u);
     // PCF fingerprint from the reference.
     EXPECT_EQ(uint64_t(a->fingerprint64()), 0xccf8ff89dbded301ull);
@@ -103,29 +104,34 @@ TEST(avro_data, decimal_int8_and_debezium_enum_follow_the_reference) {
     // Decimal 12.34 at scale 2: unscaled 1234 -> 04 d2, as bytes 04 04 d2.
     auto dec = logical::decimal_schema(2);
     auto a = d.from_connect(dec);
-    EXPECT_EQ(a->canonical(), R"({"type":"bytes","scale":2,"precision":64,"connect.version":1,"connect.parameters":{"scale":"2"},)"
-                              R"("connect.name":"org.apache.kafka.connect.data.Decimal","logicalType":"decimal"})");
+    EXPECT_EQ(a->canonical(),
+              R"({"type":"bytes","scale":2,"precision":64,"connect.version":1,"connect.parameters":{"scale":"2"},)"
+              R"("connect.name":"org.apache.kafka.connect.data.Decimal","logicalType":"decimal"})");
     std::string out;
     d.encode(a->root(), dec, value::bytes(logical::decimal_from_int64(1234)), out);
     EXPECT_EQ(hex(out), "04 04 d2");
 
     EXPECT_EQ(d.from_connect(schemas::int8())->canonical(), R"({"type":"int","connect.type":"int8"})");
-    EXPECT_EQ(d.from_connect(schemas::optional_int16())->canonical(), R"(["null",{"type":"int","connect.type":"int16"}])");
+    EXPECT_EQ(d.from_connect(schemas::optional_int16())->canonical(),
+              R"(["null",{"type":"int","connect.type":"int16"}])");
 
     // Debezium's source.snapshot: optional string with default "false" -> [T, "null"], default "false".
-    auto snapshot = schema_builder::string()
-                        .optional()
-                        .name("io.debezium.data.Enum")
-                        .version(1)
-                        .parameter("allowed", "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental")
-                        .default_value(value("false"))
-                        .build();
-    auto src = schema_builder::struct_().name("io.debezium.connector.postgresql.Source").field("snapshot", snapshot).build();
-    EXPECT_EQ(d.from_connect(src)->canonical(),
-              R"({"type":"record","name":"Source","namespace":"io.debezium.connector.postgresql","fields":[{"name":"snapshot",)"
-              R"("type":[{"type":"string","connect.version":1,"connect.parameters":{"allowed":"true,first,first_in_data_collection,)"
-              R"(last_in_data_collection,last,false,incremental"},"connect.default":"false","connect.name":"io.debezium.data.Enum"},)"
-              R"("null"],"default":"false"}],"connect.name":"io.debezium.connector.postgresql.Source"})");
+    auto snapshot =
+        schema_builder::string()
+            .optional()
+            .name("io.debezium.data.Enum")
+            .version(1)
+            .parameter("allowed", "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental")
+            .default_value(value("false"))
+            .build();
+    auto src =
+        schema_builder::struct_().name("io.debezium.connector.postgresql.Source").field("snapshot", snapshot).build();
+    EXPECT_EQ(
+        d.from_connect(src)->canonical(),
+        R"({"type":"record","name":"Source","namespace":"io.debezium.connector.postgresql","fields":[{"name":"snapshot",)"
+        R"("type":[{"type":"string","connect.version":1,"connect.parameters":{"allowed":"true,first,first_in_data_collection,)"
+        R"(last_in_data_collection,last,false,incremental"},"connect.default":"false","connect.name":"io.debezium.data.Enum"},)"
+        R"("null"],"default":"false"}],"connect.name":"io.debezium.connector.postgresql.Source"})");
 }
 
 TEST(avro_data, maps_with_non_string_keys_and_unnamed_structs) {
@@ -136,11 +142,12 @@ TEST(avro_data, maps_with_non_string_keys_and_unnamed_structs) {
                  .field("inner", inner)
                  .build();
     auto a = d.from_connect(s);
-    EXPECT_EQ(a->canonical(),
-              R"({"type":"record","name":"ConnectDefault","namespace":"io.confluent.connect.avro","fields":[{"name":"m","type":)"
-              R"({"type":"array","items":{"type":"record","name":"MapEntry","fields":[{"name":"key","type":"int"},)"
-              R"({"name":"value","type":"string"}]}}},{"name":"inner","type":{"type":"record","name":"ConnectDefault2",)"
-              R"("fields":[{"name":"x","type":"int"}]}}]})");
+    EXPECT_EQ(
+        a->canonical(),
+        R"({"type":"record","name":"ConnectDefault","namespace":"io.confluent.connect.avro","fields":[{"name":"m","type":)"
+        R"({"type":"array","items":{"type":"record","name":"MapEntry","fields":[{"name":"key","type":"int"},)"
+        R"({"name":"value","type":"string"}]}}},{"name":"inner","type":{"type":"record","name":"ConnectDefault2",)"
+        R"("fields":[{"name":"x","type":"int"}]}}]})");
     auto sv = make_struct(s);
     sv->put("m", value(value::map_type{{value(int32_t(1)), value("a")}, {value(int32_t(-1)), value("b")}}));
     auto iv = make_struct(inner);
@@ -186,8 +193,14 @@ TEST(avro_data, malformed_bytes_are_data_errors) {
     auto s = personal_data_schema();
     auto a = d.from_connect(s);
     auto back = d.to_connect(a);
-    std::vector<std::string> bad{"", std::string("\x02", 1), std::string("\x02\x7f", 2), std::string("\x02\x10" "DEU", 5),
-                                 std::string("\x02\x02\x41\x04", 4), std::string("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11)};
+    std::vector<std::string> bad{"",
+                                 std::string("\x02", 1),
+                                 std::string("\x02\x7f", 2),
+                                 std::string("\x02\x10"
+                                             "DEU",
+                                             5),
+                                 std::string("\x02\x02\x41\x04", 4),
+                                 std::string("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11)};
     for (auto& b : bad) {
         const char* p = b.data();
         EXPECT_THROW(d.decode(a->root(), a->root(), back, p, b.data() + b.size()), data_error) << hex(b);

@@ -18,9 +18,11 @@ log::logger_ptr logger() {
 }
 
 std::string trim(std::string s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+        s.pop_back();
     size_t i = 0;
-    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) i++;
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])))
+        i++;
     return s.substr(i);
 }
 
@@ -28,19 +30,21 @@ struct parsed_url {
     std::string scheme_host_port; // for httplib::Client
     std::string prefix;           // path prefix without trailing '/'
     std::optional<std::string> user_info;
-    std::string display;          // without credentials
+    std::string display; // without credentials
 };
 
 result<parsed_url> parse_url(const std::string& url) {
     parsed_url p;
     auto scheme_end = url.find("://");
-    if (scheme_end == std::string::npos) return fail(errc::invalid_argument, "Invalid schema.registry.url '{}': no scheme", url);
+    if (scheme_end == std::string::npos)
+        return fail(errc::invalid_argument, "Invalid schema.registry.url '{}': no scheme", url);
     std::string scheme = url.substr(0, scheme_end);
     std::string rest = url.substr(scheme_end + 3);
     auto slash = rest.find('/');
     std::string authority = rest.substr(0, slash);
     if (slash != std::string::npos) p.prefix = rest.substr(slash);
-    while (!p.prefix.empty() && p.prefix.back() == '/') p.prefix.pop_back();
+    while (!p.prefix.empty() && p.prefix.back() == '/')
+        p.prefix.pop_back();
     if (auto at = authority.rfind('@'); at != std::string::npos) {
         p.user_info = authority.substr(0, at);
         authority = authority.substr(at + 1);
@@ -64,8 +68,7 @@ std::string cache_key(const std::string& subject, const std::string& type, const
     return k;
 }
 
-template <class M>
-void bound(M& m, size_t cap) {
+template <class M> void bound(M& m, size_t cap) {
     // Schemas per converter are few; when a cache overflows (a pathological stream of distinct
     // schemas) start over rather than track recency on every hit.
     if (m.size() >= cap) m.clear();
@@ -108,7 +111,8 @@ result<client_config> client_config_from(const std::map<std::string, std::string
     };
     auto urls = get("schema.registry.url");
     if (!urls || trim(*urls).empty())
-        return fail(errc::invalid_argument, "Missing required configuration \"schema.registry.url\" which has no default value.");
+        return fail(errc::invalid_argument,
+                    "Missing required configuration \"schema.registry.url\" which has no default value.");
     size_t start = 0;
     while (start <= urls->size()) {
         auto comma = urls->find(',', start);
@@ -120,7 +124,8 @@ result<client_config> client_config_from(const std::map<std::string, std::string
     for (auto& u : c.urls)
         if (auto p = parse_url(u); !p) return fail(p.error());
     std::string source = get("basic.auth.credentials.source").value_or("URL");
-    for (auto& ch : source) ch = char(std::toupper(static_cast<unsigned char>(ch)));
+    for (auto& ch : source)
+        ch = char(std::toupper(static_cast<unsigned char>(ch)));
     if (source == "USER_INFO") {
         auto ui = get("basic.auth.user.info");
         if (!ui) ui = get("schema.registry.basic.auth.user.info");
@@ -211,7 +216,7 @@ result<std::string> client::request(const std::string& method, const std::string
     }
     if (e.message.empty()) e.message = r->body.substr(0, 200);
     _last_error = e;
-    errc kind = r->status == 404 ? errc::not_found
+    errc kind = r->status == 404   ? errc::not_found
                 : r->status == 409 ? errc::conflict
                 : r->status >= 500 ? errc::unavailable
                                    : errc::invalid_argument;
@@ -220,7 +225,8 @@ result<std::string> client::request(const std::string& method, const std::string
 
 result<registered_schema> client::parse_registered(const std::string& body, const std::string& subject) {
     auto j = avro::parse_json(body);
-    if (!j || !j->is_object()) return fail(errc::internal, "Unexpected response from the Schema Registry: {}", body.substr(0, 200));
+    if (!j || !j->is_object())
+        return fail(errc::internal, "Unexpected response from the Schema Registry: {}", body.substr(0, 200));
     registered_schema s;
     s.subject = subject;
     if (auto* v = j->get("subject"); v && v->is_string()) s.subject = v->as_string();
@@ -235,11 +241,13 @@ result<int32_t> client::register_schema(const std::string& subject, const std::s
                                         const std::string& schema_type) {
     auto key = cache_key(subject, schema_type, schema);
     if (auto it = _registered.find(key); it != _registered.end()) return it->second;
-    auto body = request("POST", "/subjects/" + encode_path_segment(subject) + "/versions", schema_body(schema, schema_type));
+    auto body =
+        request("POST", "/subjects/" + encode_path_segment(subject) + "/versions", schema_body(schema, schema_type));
     if (!body) return fail(body.error());
     auto j = avro::parse_json(*body);
     const avro::json* id = j && j->is_object() ? j->get("id") : nullptr;
-    if (!id || !id->is_integer()) return fail(errc::internal, "Unexpected response from the Schema Registry: {}", body->substr(0, 200));
+    if (!id || !id->is_integer())
+        return fail(errc::internal, "Unexpected response from the Schema Registry: {}", body->substr(0, 200));
     bound(_registered, _cfg.cache_capacity);
     _registered.emplace(std::move(key), int32_t(id->as_int()));
     bound(_by_id, _cfg.cache_capacity);
@@ -266,7 +274,8 @@ result<std::string> client::schema_by_id(int32_t id) {
     if (!body) return fail(body.error());
     auto j = avro::parse_json(*body);
     const avro::json* s = j && j->is_object() ? j->get("schema") : nullptr;
-    if (!s || !s->is_string()) return fail(errc::internal, "Unexpected response from the Schema Registry: {}", body->substr(0, 200));
+    if (!s || !s->is_string())
+        return fail(errc::internal, "Unexpected response from the Schema Registry: {}", body->substr(0, 200));
     if (auto* t = j->get("schemaType"); t && t->is_string() && t->as_string() != "AVRO")
         return fail(errc::invalid_argument, "Schema {} is a {} schema, not Avro", id, t->as_string());
     bound(_by_id, _cfg.cache_capacity);
@@ -290,7 +299,8 @@ result<registered_schema> client::latest(const std::string& subject) {
 }
 
 result<registered_schema> client::version(const std::string& subject, int32_t version) {
-    auto body = request("GET", "/subjects/" + encode_path_segment(subject) + "/versions/" + std::to_string(version), {});
+    auto body =
+        request("GET", "/subjects/" + encode_path_segment(subject) + "/versions/" + std::to_string(version), {});
     if (!body) return fail(body.error());
     return parse_registered(*body, subject);
 }

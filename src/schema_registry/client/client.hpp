@@ -31,10 +31,10 @@
 namespace ferry::schema_registry {
 
 struct client_config {
-    std::vector<std::string> urls;           // http://host:port[/prefix]
-    std::optional<std::string> user_info;    // "user:password"
+    std::vector<std::string> urls;        // http://host:port[/prefix]
+    std::optional<std::string> user_info; // "user:password"
     std::chrono::milliseconds timeout{30000};
-    size_t cache_capacity = 1000;            // entries per cache (ids, registrations)
+    size_t cache_capacity = 1000; // entries per cache (ids, registrations)
     std::optional<std::chrono::seconds> latest_ttl;
 };
 

@@ -13,10 +13,13 @@ namespace {
 
 using records = std::vector<std::pair<std::string, std::optional<std::string>>>;
 
-registry_status err(int code, std::string msg) { return registry_status{code, std::move(msg)}; }
+registry_status err(int code, std::string msg) {
+    return registry_status{code, std::move(msg)};
+}
 
 std::string upper(std::string s) {
-    for (auto& c : s) c = char(std::toupper(static_cast<unsigned char>(c)));
+    for (auto& c : s)
+        c = char(std::toupper(static_cast<unsigned char>(c)));
     return s;
 }
 
@@ -45,7 +48,9 @@ const std::vector<std::string>& valid_modes() {
     return m;
 }
 
-registry_status subject_not_found(const std::string& s) { return err(40401, fmt::format("Subject '{}' not found.", s)); }
+registry_status subject_not_found(const std::string& s) {
+    return err(40401, fmt::format("Subject '{}' not found.", s));
+}
 
 } // namespace
 
@@ -59,8 +64,8 @@ std::string registry::schema_key(const std::string& subject, int32_t version) {
 }
 
 std::string registry::schema_value(const schema_version& v) {
-    std::string out = fmt::format("{{\"subject\":{},\"version\":{},\"id\":{},\"schemaType\":{},\"schema\":{}", q(v.subject),
-                                  v.version, v.id, q(v.schema_type), q(v.schema));
+    std::string out = fmt::format("{{\"subject\":{},\"version\":{},\"id\":{},\"schemaType\":{},\"schema\":{}",
+                                  q(v.subject), v.version, v.id, q(v.schema_type), q(v.schema));
     if (!v.references_json.empty() && v.references_json != "[]") out += ",\"references\":" + v.references_json;
     out += v.deleted ? ",\"deleted\":true}" : ",\"deleted\":false}";
     return out;
@@ -103,7 +108,8 @@ void registry::apply(std::string_view key, std::optional<std::string_view> value
         e.id = int32_t(id->as_int());
         e.schema_type = "AVRO";
         if (auto* t = v->get("schemaType"); t && t->is_string()) e.schema_type = t->as_string();
-        if (auto* r = v->get("references"); r && r->is_array() && !r->as_array().empty()) e.references_json = avro::to_json(*r);
+        if (auto* r = v->get("references"); r && r->is_array() && !r->as_array().empty())
+            e.references_json = avro::to_json(*r);
         if (auto* d = v->get("deleted"); d && d->is_bool()) e.deleted = d->as_bool();
         if (!_ids.count(e.id)) {
             id_entry ie{schema->as_string(), e.schema_type, e.references_json, nullptr};
@@ -116,11 +122,15 @@ void registry::apply(std::string_view key, std::optional<std::string_view> value
         _max_id = std::max(_max_id, e.id);
         _subjects[subject].versions[version] = std::move(e);
     } else if (type == "CONFIG") {
-        if (!v) _configs.erase(subject);
-        else if (auto* l = v->get("compatibilityLevel"); l && l->is_string()) _configs[subject] = upper(l->as_string());
+        if (!v)
+            _configs.erase(subject);
+        else if (auto* l = v->get("compatibilityLevel"); l && l->is_string())
+            _configs[subject] = upper(l->as_string());
     } else if (type == "MODE") {
-        if (!v) _modes.erase(subject);
-        else if (auto* m = v->get("mode"); m && m->is_string()) _modes[subject] = upper(m->as_string());
+        if (!v)
+            _modes.erase(subject);
+        else if (auto* m = v->get("mode"); m && m->is_string())
+            _modes[subject] = upper(m->as_string());
     } else if (type == "DELETE_SUBJECT") {
         if (!v) return;
         auto* ver = v->get("version");
@@ -139,7 +149,8 @@ void registry::apply(std::string_view key, std::optional<std::string_view> value
 
 std::optional<std::string> registry::append(const records& recs) {
     if (_append) return _append(recs);
-    for (auto& [k, v] : recs) apply(k, v ? std::optional<std::string_view>(*v) : std::nullopt);
+    for (auto& [k, v] : recs)
+        apply(k, v ? std::optional<std::string_view>(*v) : std::nullopt);
     return std::nullopt;
 }
 
@@ -171,8 +182,8 @@ std::string registry::effective_mode(const std::string& subject) const {
 
 reg_result<avro::schema_ptr> registry::parse(const std::string& schema, const std::string& schema_type) const {
     if (schema_type != "AVRO")
-        return unexpected(err(42201, fmt::format("Invalid schema type {}: Ferry's registry supports AVRO schemas only",
-                                                 schema_type)));
+        return unexpected(err(
+            42201, fmt::format("Invalid schema type {}: Ferry's registry supports AVRO schemas only", schema_type)));
     auto p = avro::schema::parse(schema, {.validate = true});
     if (!p) return unexpected(err(42201, fmt::format("Invalid schema {}, details: {}", schema, p.error().message)));
     return *p;
@@ -196,7 +207,8 @@ std::vector<std::string> registry::check(const std::string& level_name, const st
 // ------------------------------------------------------------------------------------------
 // Reads
 
-reg_result<std::vector<std::string>> registry::subjects(const std::string& prefix, bool deleted, bool deleted_only) const {
+reg_result<std::vector<std::string>> registry::subjects(const std::string& prefix, bool deleted,
+                                                        bool deleted_only) const {
     std::shared_lock lock(_mu);
     std::vector<std::string> out;
     for (auto& [name, s] : _subjects) {
@@ -233,7 +245,9 @@ reg_result<schema_version> registry::get_version(const std::string& subject, int
     } else if (auto it = s->versions.find(version); it != s->versions.end() && (!it->second.deleted || deleted)) {
         e = &it->second;
     }
-    if (!e) return unexpected(err(40402, fmt::format("Version {} not found.", version == -1 ? "latest" : std::to_string(version))));
+    if (!e)
+        return unexpected(
+            err(40402, fmt::format("Version {} not found.", version == -1 ? "latest" : std::to_string(version))));
     auto& ie = _ids.at(e->id);
     return schema_version{subject, n, e->id, e->schema_type, ie.schema, e->references_json, e->deleted};
 }
@@ -276,7 +290,8 @@ reg_result<schema_version> registry::lookup(const std::string& subject, const st
         if (it->second.deleted && !deleted) continue;
         auto& ie = _ids.at(it->second.id);
         if (ie.schema == canonical && ie.schema_type == schema_type)
-            return schema_version{subject, it->first, it->second.id, schema_type, ie.schema, it->second.references_json,
+            return schema_version{subject,           it->first, it->second.id,
+                                  schema_type,       ie.schema, it->second.references_json,
                                   it->second.deleted};
     }
     return unexpected(err(40403, "Schema not found"));
@@ -325,15 +340,17 @@ reg_result<schema_version> registry::register_schema(const std::string& subject,
                     details += msgs[i];
                 }
                 details += "]";
-                return unexpected(err(409, fmt::format("Schema being registered is incompatible with an earlier schema for "
-                                                       "subject \"{}\", details: {}",
-                                                       subject, details)));
+                return unexpected(
+                    err(409, fmt::format("Schema being registered is incompatible with an earlier schema for "
+                                         "subject \"{}\", details: {}",
+                                         subject, details)));
             }
         }
         if (import_id) {
             auto existing = _ids.find(*import_id);
             if (existing != _ids.end() && existing->second.schema != canonical)
-                return unexpected(err(42207, fmt::format("Overwrite new schema with id {} is not permitted.", *import_id)));
+                return unexpected(
+                    err(42207, fmt::format("Overwrite new schema with id {} is not permitted.", *import_id)));
             out.id = *import_id;
         } else {
             out.id = known != _id_by_schema.end() ? known->second : _max_id + 1;
@@ -411,7 +428,9 @@ reg_result<int32_t> registry::delete_version(const std::string& subject, int32_t
         } else if (auto it = s->versions.find(version); it != s->versions.end()) {
             e = &it->second;
         }
-        if (!e) return unexpected(err(40402, fmt::format("Version {} not found.", version == -1 ? "latest" : std::to_string(version))));
+        if (!e)
+            return unexpected(
+                err(40402, fmt::format("Version {} not found.", version == -1 ? "latest" : std::to_string(version))));
         if (permanent) {
             if (!e->deleted)
                 return unexpected(err(40407, fmt::format("Subject '{}' Version {} was not deleted first before being "
@@ -420,9 +439,10 @@ reg_result<int32_t> registry::delete_version(const std::string& subject, int32_t
             recs.emplace_back(schema_key(subject, n), std::nullopt);
         } else {
             if (e->deleted)
-                return unexpected(err(40406, fmt::format("Subject '{}' Version {} was soft deleted.Set permanent=true to "
-                                                         "delete permanently",
-                                                         subject, n)));
+                return unexpected(
+                    err(40406, fmt::format("Subject '{}' Version {} was soft deleted.Set permanent=true to "
+                                           "delete permanently",
+                                           subject, n)));
             auto& ie = _ids.at(e->id);
             recs.emplace_back(schema_key(subject, n),
                               schema_value({subject, n, e->id, e->schema_type, ie.schema, e->references_json, true}));
@@ -455,7 +475,9 @@ reg_result<std::vector<std::string>> registry::test_compatibility(const std::str
     } else if (auto it = s->versions.find(*version); it != s->versions.end() && !it->second.deleted) {
         e = &it->second;
     }
-    if (!e) return unexpected(err(40402, fmt::format("Version {} not found.", *version == -1 ? "latest" : std::to_string(*version))));
+    if (!e)
+        return unexpected(
+            err(40402, fmt::format("Version {} not found.", *version == -1 ? "latest" : std::to_string(*version))));
     auto& ie = _ids.at(e->id);
     if (!ie.parsed) return std::vector<std::string>{};
     auto level = avro::parse_level(level_name).value_or(avro::compatibility_level::backward);
@@ -470,7 +492,8 @@ reg_result<std::string> registry::get_config(const std::string& subject, bool de
         if (auto it = _configs.find(""); it != _configs.end()) return it->second;
         return _opts.default_compatibility;
     }
-    return unexpected(err(40408, fmt::format("Subject '{}' does not have subject-level compatibility configured", subject)));
+    return unexpected(
+        err(40408, fmt::format("Subject '{}' does not have subject-level compatibility configured", subject)));
 }
 
 reg_result<std::string> registry::set_config(const std::string& subject, const std::string& level) {
@@ -520,7 +543,8 @@ reg_result<std::string> registry::get_mode(const std::string& subject, bool defa
 reg_result<std::string> registry::set_mode(const std::string& subject, const std::string& mode, bool force) {
     std::string m = upper(mode);
     if (std::find(valid_modes().begin(), valid_modes().end(), m) == valid_modes().end())
-        return unexpected(err(42204, "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE, and IMPORT."));
+        return unexpected(
+            err(42204, "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE, and IMPORT."));
     std::lock_guard write(_write_mu);
     if (m == "IMPORT" && !force) {
         std::shared_lock lock(_mu);
@@ -539,7 +563,8 @@ reg_result<std::string> registry::delete_mode(const std::string& subject) {
         std::shared_lock lock(_mu);
         auto it = _modes.find(subject);
         if (it == _modes.end())
-            return unexpected(err(40409, fmt::format("Subject '{}' does not have subject-level mode configured", subject)));
+            return unexpected(
+                err(40409, fmt::format("Subject '{}' does not have subject-level mode configured", subject)));
         previous = it->second;
     }
     if (auto e = append({{subject_key("MODE", subject), std::nullopt}}))

@@ -37,8 +37,7 @@ struct registry_status {
     int http_status() const { return error_code >= 1000 ? error_code / 100 : error_code; }
 };
 
-template <class T>
-using reg_result = expected<T, registry_status>;
+template <class T> using reg_result = expected<T, registry_status>;
 
 struct schema_version {
     std::string subject;
@@ -64,7 +63,8 @@ class registry {
 public:
     // Appends records (key, value or nullopt for a tombstone) to the store and returns once they
     // have been applied through apply(), or with an error message.
-    using append_fn = std::function<std::optional<std::string>(const std::vector<std::pair<std::string, std::optional<std::string>>>&)>;
+    using append_fn = std::function<std::optional<std::string>(
+        const std::vector<std::pair<std::string, std::optional<std::string>>>&)>;
 
     explicit registry(registry_options opts = {});
     void set_append(append_fn f) { _append = std::move(f); }
@@ -90,7 +90,8 @@ public:
     reg_result<int32_t> delete_version(const std::string& subject, int32_t version, bool permanent);
     // version: nullopt = against what the subject's level requires; -1 = latest.
     reg_result<std::vector<std::string>> test_compatibility(const std::string& subject, std::optional<int32_t> version,
-                                                            const std::string& schema, const std::string& schema_type) const;
+                                                            const std::string& schema,
+                                                            const std::string& schema_type) const;
 
     // Config: subject "" = global.
     reg_result<std::string> get_config(const std::string& subject, bool default_to_global) const;
@@ -127,7 +128,8 @@ private:
     std::string effective_level(const std::string& subject) const; // lock held
     std::string effective_mode(const std::string& subject) const;  // lock held
     reg_result<avro::schema_ptr> parse(const std::string& schema, const std::string& schema_type) const;
-    std::vector<std::string> check(const std::string& level, const std::string& subject, const avro::node& candidate) const;
+    std::vector<std::string> check(const std::string& level, const std::string& subject,
+                                   const avro::node& candidate) const;
     const subject_state* find_subject(const std::string& s) const;
     bool subject_live(const subject_state& s) const;
 
@@ -138,8 +140,8 @@ private:
     std::map<std::string, subject_state> _subjects;
     std::map<int32_t, id_entry> _ids;
     std::unordered_map<std::string, int32_t> _id_by_schema; // type + '\0' + canonical + '\0' + refs
-    std::map<std::string, std::string> _configs; // "" = global
-    std::map<std::string, std::string> _modes;   // "" = global
+    std::map<std::string, std::string> _configs;            // "" = global
+    std::map<std::string, std::string> _modes;              // "" = global
     int32_t _max_id = 0;
 };
 

@@ -73,8 +73,8 @@ TEST(registry, store_records_have_confluent_bytes) {
 TEST(registry, errors_use_confluent_codes) {
     logged_registry lr;
     ASSERT_TRUE(lr.r.register_schema("s", v1, "AVRO", "", {}, {}));
-    auto bad = lr.r.register_schema("s", R"({"type":"record","name":"x","fields":[{"name":"a","type":"nope"}]})", "AVRO",
-                                    "", {}, {});
+    auto bad = lr.r.register_schema("s", R"({"type":"record","name":"x","fields":[{"name":"a","type":"nope"}]})",
+                                    "AVRO", "", {}, {});
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error().error_code, 42201);
     EXPECT_EQ(bad.error().http_status(), 422);
@@ -124,7 +124,8 @@ TEST(registry, soft_then_permanent_delete_and_replay) {
 
     // Replaying the log rebuilds the same state (a restart).
     registry replay;
-    for (auto& [k, v] : lr.log) replay.apply(k, v ? std::optional<std::string_view>(*v) : std::nullopt);
+    for (auto& [k, v] : lr.log)
+        replay.apply(k, v ? std::optional<std::string_view>(*v) : std::nullopt);
     EXPECT_EQ(*replay.subjects("", true, false), *lr.r.subjects("", true, false));
     EXPECT_EQ(*replay.versions("s", true, false), (std::vector<int32_t>{1, 2}));
     EXPECT_EQ(replay.get_version("s", 1, false)->id, 1);
@@ -136,17 +137,17 @@ TEST(registry, soft_then_permanent_delete_and_replay) {
 TEST(registry, canonical_text_is_stored_and_identifies_schemas) {
     logged_registry lr;
     // Whitespace and key order differ; Java's canonical text is the same, so is the id.
-    auto a = lr.r.register_schema("s", R"({ "type" : "record", "name" : "r", "fields" : [ {"type":"int","name":"a"} ] })",
-                                  "AVRO", "", {}, {});
-    auto b = lr.r.register_schema("s", R"({"name":"r","type":"record","fields":[{"name":"a","type":"int"}]})", "AVRO", "",
-                                  {}, {});
+    auto a = lr.r.register_schema(
+        "s", R"({ "type" : "record", "name" : "r", "fields" : [ {"type":"int","name":"a"} ] })", "AVRO", "", {}, {});
+    auto b = lr.r.register_schema("s", R"({"name":"r","type":"record","fields":[{"name":"a","type":"int"}]})", "AVRO",
+                                  "", {}, {});
     ASSERT_TRUE(a);
     ASSERT_TRUE(b);
     EXPECT_EQ(a->id, b->id);
     EXPECT_EQ(a->version, b->version);
     EXPECT_EQ(lr.r.schema_by_id(a->id)->schema, R"({"type":"record","name":"r","fields":[{"name":"a","type":"int"}]})");
-    auto compat = lr.r.test_compatibility("s", -1, R"({"type":"record","name":"r","fields":[{"name":"b","type":"int"}]})",
-                                          "AVRO");
+    auto compat = lr.r.test_compatibility(
+        "s", -1, R"({"type":"record","name":"r","fields":[{"name":"b","type":"int"}]})", "AVRO");
     ASSERT_TRUE(compat);
     EXPECT_FALSE(compat->empty());
 }

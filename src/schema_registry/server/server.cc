@@ -37,8 +37,7 @@ void send_error(httplib::Response& res, const registry_status& e) {
     send(res, e.http_status(), fmt::format("{{\"error_code\":{},\"message\":{}}}", e.error_code, q(e.message)));
 }
 
-template <class T>
-bool check(httplib::Response& res, const reg_result<T>& r) {
+template <class T> bool check(httplib::Response& res, const reg_result<T>& r) {
     if (r) return true;
     send_error(res, r.error());
     return false;
@@ -78,13 +77,15 @@ struct schema_request {
 reg_result<schema_request> parse_schema_request(const httplib::Request& req) {
     auto j = avro::parse_json(req.body);
     if (!j || !j->is_object())
-        return unexpected(registry_status{400, "Unrecognized request body: " + (j ? std::string("not a JSON object") : j.error().message)});
+        return unexpected(registry_status{400, "Unrecognized request body: " +
+                                                   (j ? std::string("not a JSON object") : j.error().message)});
     schema_request r;
     auto* s = j->get("schema");
     if (!s || !s->is_string() || s->as_string().empty()) return unexpected(registry_status{42201, "Empty schema"});
     r.schema = s->as_string();
     if (auto* t = j->get("schemaType"); t && t->is_string()) r.schema_type = t->as_string();
-    for (auto& c : r.schema_type) c = char(std::toupper(static_cast<unsigned char>(c)));
+    for (auto& c : r.schema_type)
+        c = char(std::toupper(static_cast<unsigned char>(c)));
     if (auto* refs = j->get("references"); refs && refs->is_array() && !refs->as_array().empty())
         r.references = avro::to_json(*refs);
     if (auto* v = j->get("id"); v && v->is_integer() && v->as_int() > 0) r.id = int32_t(v->as_int());
@@ -93,8 +94,8 @@ reg_result<schema_request> parse_schema_request(const httplib::Request& req) {
 }
 
 std::string version_json(const schema_version& v) {
-    std::string out = fmt::format("{{\"subject\":{},\"version\":{},\"id\":{},\"schemaType\":{}", q(v.subject), v.version,
-                                  v.id, q(v.schema_type));
+    std::string out = fmt::format("{{\"subject\":{},\"version\":{},\"id\":{},\"schemaType\":{}", q(v.subject),
+                                  v.version, v.id, q(v.schema_type));
     if (!v.references_json.empty()) out += ",\"references\":" + v.references_json;
     out += ",\"schema\":" + q(v.schema);
     if (v.deleted) out += ",\"deleted\":true";
@@ -102,8 +103,7 @@ std::string version_json(const schema_version& v) {
     return out;
 }
 
-template <class T, class F>
-std::string json_array(const std::vector<T>& items, F&& each) {
+template <class T, class F> std::string json_array(const std::vector<T>& items, F&& each) {
     std::string out = "[";
     for (size_t i = 0; i < items.size(); i++) {
         if (i) out.push_back(',');
@@ -162,7 +162,8 @@ result<server_config> server_config_from_properties(const std::map<std::string, 
         if (auto p = get("port")) c.port = std::stoi(*p);
     }
     auto bootstrap = get("kafkastore.bootstrap.servers");
-    if (!bootstrap) return fail(errc::invalid_argument, "Missing required configuration \"kafkastore.bootstrap.servers\"");
+    if (!bootstrap)
+        return fail(errc::invalid_argument, "Missing required configuration \"kafkastore.bootstrap.servers\"");
     // Confluent accepts PLAINTEXT://host:port,SSL://...; librdkafka wants host:port.
     std::string servers;
     size_t start = 0;
@@ -184,15 +185,20 @@ result<server_config> server_config_from_properties(const std::map<std::string, 
     }
     if (auto t = get("kafkastore.topic")) c.topic = *t;
     if (auto r = get("kafkastore.topic.replication.factor")) c.replication_factor = int16_t(std::stoi(*r));
-    if (auto l = get("schema.compatibility.level")) c.registry.default_compatibility = *l;
-    else if (auto l2 = get("avro.compatibility.level")) c.registry.default_compatibility = *l2;
+    if (auto l = get("schema.compatibility.level"))
+        c.registry.default_compatibility = *l;
+    else if (auto l2 = get("avro.compatibility.level"))
+        c.registry.default_compatibility = *l2;
     if (!avro::parse_level(c.registry.default_compatibility))
         return fail(errc::invalid_argument, "Invalid schema.compatibility.level {}", c.registry.default_compatibility);
     if (auto m = get("mode")) c.registry.default_mode = *m;
     if (auto a = get("authentication.method"); a && *a != "NONE") {
-        if (*a != "BASIC") return fail(errc::invalid_argument, "authentication.method={} is not supported (BASIC or NONE)", *a);
+        if (*a != "BASIC")
+            return fail(errc::invalid_argument, "authentication.method={} is not supported (BASIC or NONE)", *a);
         auto users = get("ferry.basic.auth.users");
-        if (!users) return fail(errc::invalid_argument, "authentication.method=BASIC needs ferry.basic.auth.users=user:password,...");
+        if (!users)
+            return fail(errc::invalid_argument,
+                        "authentication.method=BASIC needs ferry.basic.auth.users=user:password,...");
         size_t s = 0;
         while (s <= users->size()) {
             auto comma = users->find(',', s);
@@ -212,36 +218,39 @@ result<std::unique_ptr<server>> server::start(server_config cfg) {
     auto* reg = s->_registry.get();
 
     if (!s->_cfg.in_memory) {
-    storage::kafka_log_options lo;
-    lo.topic = s->_cfg.topic;
-    lo.partitions = 1;
-    lo.replication_factor = s->_cfg.replication_factor;
-    lo.client_props = s->_cfg.kafka_props;
-    lo.client_id = "ferry-schema-registry";
-    lo.require_partitions = false;
-    auto log = storage::kafka_log::start(lo, [reg](const storage::log_record& r) {
-        if (!r.key) return;
-        reg->apply(*r.key, r.value);
-    });
-    if (!log) return fail(errc::unavailable, "Schema Registry store ({}): {}", s->_cfg.topic, log.error().message);
-    s->_log = std::move(*log);
-    auto* kl = s->_log.get();
-    reg->set_append([kl](const std::vector<std::pair<std::string, std::optional<std::string>>>& recs)
-                        -> std::optional<std::string> {
-        for (auto& [k, v] : recs) {
-            if (auto r = kl->send(k, v ? std::optional<std::string_view>(*v) : std::nullopt); !r) return r.error().message;
-        }
-        if (auto r = kl->flush(std::chrono::seconds(30)); !r) return r.error().message;
-        if (auto r = kl->read_to_end(std::chrono::seconds(30)); !r) return r.error().message;
-        return std::nullopt;
-    });
+        storage::kafka_log_options lo;
+        lo.topic = s->_cfg.topic;
+        lo.partitions = 1;
+        lo.replication_factor = s->_cfg.replication_factor;
+        lo.client_props = s->_cfg.kafka_props;
+        lo.client_id = "ferry-schema-registry";
+        lo.require_partitions = false;
+        auto log = storage::kafka_log::start(lo, [reg](const storage::log_record& r) {
+            if (!r.key) return;
+            reg->apply(*r.key, r.value);
+        });
+        if (!log) return fail(errc::unavailable, "Schema Registry store ({}): {}", s->_cfg.topic, log.error().message);
+        s->_log = std::move(*log);
+        auto* kl = s->_log.get();
+        reg->set_append([kl](const std::vector<std::pair<std::string, std::optional<std::string>>>& recs)
+                            -> std::optional<std::string> {
+            for (auto& [k, v] : recs) {
+                if (auto r = kl->send(k, v ? std::optional<std::string_view>(*v) : std::nullopt); !r)
+                    return r.error().message;
+            }
+            if (auto r = kl->flush(std::chrono::seconds(30)); !r) return r.error().message;
+            if (auto r = kl->read_to_end(std::chrono::seconds(30)); !r) return r.error().message;
+            return std::nullopt;
+        });
     }
 
     s->_http = std::make_unique<httplib::Server>();
     s->routes();
     int port = s->_cfg.port;
-    if (port == 0) port = s->_http->bind_to_any_port(s->_cfg.host);
-    else if (!s->_http->bind_to_port(s->_cfg.host, port)) port = -1;
+    if (port == 0)
+        port = s->_http->bind_to_any_port(s->_cfg.host);
+    else if (!s->_http->bind_to_port(s->_cfg.host, port))
+        port = -1;
     if (port <= 0) {
         if (s->_log) s->_log->stop();
         return fail(errc::io, "Schema Registry could not listen on {}:{}", s->_cfg.host, s->_cfg.port);
@@ -254,7 +263,9 @@ result<std::unique_ptr<server>> server::start(server_config cfg) {
     return s;
 }
 
-server::~server() { stop(); }
+server::~server() {
+    stop();
+}
 
 std::string server::url() const {
     std::string host = _cfg.host == "0.0.0.0" || _cfg.host.empty() ? "127.0.0.1" : _cfg.host;
@@ -277,7 +288,8 @@ void server::routes() {
             auto a = req.get_header_value("Authorization");
             if (a.rfind("Basic ", 0) == 0) {
                 std::string cred = base64_decode(a.substr(6));
-                if (std::find(users.begin(), users.end(), cred) != users.end()) return httplib::Server::HandlerResponse::Unhandled;
+                if (std::find(users.begin(), users.end(), cred) != users.end())
+                    return httplib::Server::HandlerResponse::Unhandled;
             }
             res.set_header("WWW-Authenticate", "Basic realm=\"SchemaRegistry\"");
             send(res, 401, "{\"error_code\":401,\"message\":\"Unauthorized\"}");
@@ -287,7 +299,8 @@ void server::routes() {
     h.set_error_handler([](const httplib::Request&, httplib::Response& res) {
         if (!res.body.empty()) return;
         const char* what = res.status == 404 ? "Not Found" : res.status == 405 ? "Method Not Allowed" : "Error";
-        send(res, res.status, fmt::format("{{\"error_code\":{},\"message\":\"HTTP {} {}\"}}", res.status, res.status, what));
+        send(res, res.status,
+             fmt::format("{{\"error_code\":{},\"message\":\"HTTP {} {}\"}}", res.status, res.status, what));
     });
     h.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
         std::string what = "internal error";
@@ -306,8 +319,8 @@ void server::routes() {
     h.Get("/schemas/types", [](req_t, res_t res) { send(res, 200, "[\"AVRO\"]"); });
 
     h.Get("/subjects", [&r](req_t req, res_t res) {
-        auto v = r.subjects(req.has_param("subjectPrefix") ? req.get_param_value("subjectPrefix") : "", flag(req, "deleted"),
-                            flag(req, "deletedOnly"));
+        auto v = r.subjects(req.has_param("subjectPrefix") ? req.get_param_value("subjectPrefix") : "",
+                            flag(req, "deleted"), flag(req, "deletedOnly"));
         if (check(res, v)) send(res, 200, strings(*v));
     });
     h.Get(R"(/subjects/([^/]+)/versions)", [&r](req_t req, res_t res) {
@@ -321,8 +334,10 @@ void server::routes() {
         if (!check(res, v)) return;
         send(res, 200, raw ? v->schema : version_json(*v));
     };
-    h.Get(R"(/subjects/([^/]+)/versions/([^/]+))", [get_version](req_t req, res_t res) { get_version(req, res, false); });
-    h.Get(R"(/subjects/([^/]+)/versions/([^/]+)/schema)", [get_version](req_t req, res_t res) { get_version(req, res, true); });
+    h.Get(R"(/subjects/([^/]+)/versions/([^/]+))",
+          [get_version](req_t req, res_t res) { get_version(req, res, false); });
+    h.Get(R"(/subjects/([^/]+)/versions/([^/]+)/schema)",
+          [get_version](req_t req, res_t res) { get_version(req, res, true); });
     h.Get(R"(/subjects/([^/]+)/versions/([^/]+)/referencedby)", [&r](req_t req, res_t res) {
         auto ver = parse_version(req.matches[2]);
         if (!ver) return send_error(res, invalid_version(req.matches[2]));
@@ -333,7 +348,8 @@ void server::routes() {
     h.Post(R"(/subjects/([^/]+)/versions)", [&r](req_t req, res_t res) {
         auto body = parse_schema_request(req);
         if (!check(res, body)) return;
-        auto v = r.register_schema(req.matches[1], body->schema, body->schema_type, body->references, body->id, body->version);
+        auto v = r.register_schema(req.matches[1], body->schema, body->schema_type, body->references, body->id,
+                                   body->version);
         if (!check(res, v)) return;
         send(res, 200, fmt::format("{{\"id\":{}}}", v->id));
     });
@@ -403,9 +419,10 @@ void server::routes() {
         auto j = avro::parse_json(req.body);
         const avro::json* c = j && j->is_object() ? j->get("compatibility") : nullptr;
         if (!c) c = j && j->is_object() ? j->get("compatibilityLevel") : nullptr;
-        if (!c || !c->is_string()) return send_error(res, {42203, "Invalid compatibility level. Valid values are none, backward, "
-                                                                  "forward, full, backward_transitive, forward_transitive, and "
-                                                                  "full_transitive"});
+        if (!c || !c->is_string())
+            return send_error(res, {42203, "Invalid compatibility level. Valid values are none, backward, "
+                                           "forward, full, backward_transitive, forward_transitive, and "
+                                           "full_transitive"});
         auto v = r.set_config(subject, c->as_string());
         if (check(res, v)) send(res, 200, fmt::format("{{\"compatibility\":{}}}", q(*v)));
     };
@@ -433,7 +450,8 @@ void server::routes() {
         auto j = avro::parse_json(req.body);
         const avro::json* m = j && j->is_object() ? j->get("mode") : nullptr;
         if (!m || !m->is_string())
-            return send_error(res, {42204, "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE, and IMPORT."});
+            return send_error(
+                res, {42204, "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE, and IMPORT."});
         auto v = r.set_mode(subject, m->as_string(), flag(req, "force"));
         if (check(res, v)) send(res, 200, fmt::format("{{\"mode\":{}}}", q(*v)));
     };
@@ -463,7 +481,8 @@ void server::routes() {
         out.push_back('}');
         send(res, 200, out);
     };
-    h.Post(R"(/compatibility/subjects/([^/]+)/versions)", [compat](req_t req, res_t res) { compat(req, res, std::nullopt); });
+    h.Post(R"(/compatibility/subjects/([^/]+)/versions)",
+           [compat](req_t req, res_t res) { compat(req, res, std::nullopt); });
     h.Post(R"(/compatibility/subjects/([^/]+)/versions/([^/]+))", [compat](req_t req, res_t res) {
         auto ver = parse_version(req.matches[2]);
         if (!ver) return send_error(res, invalid_version(req.matches[2]));
