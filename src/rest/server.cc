@@ -836,6 +836,12 @@ void server::routes() {
             !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding"))
             const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
         if (users.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        // As Kafka's JaasBasicAuthFilter: worker-to-worker requests carry no user credentials;
+        // they are signed with the session key instead and verified by their handlers (spec 10).
+        static const std::regex internal_tasks(R"(/connectors/[^/]+/tasks/?)"), internal_fence(R"(/connectors/[^/]+/fence/?)");
+        if ((req.method == "POST" && std::regex_match(req.path, internal_tasks)) ||
+            (req.method == "PUT" && std::regex_match(req.path, internal_fence)))
+            return httplib::Server::HandlerResponse::Unhandled;
         auto h = req.get_header_value("Authorization");
         if (h.rfind("Basic ", 0) == 0) {
             auto decoded = base64_decode(h.substr(6)).value_or("");

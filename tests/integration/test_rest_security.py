@@ -164,6 +164,14 @@ class RestSecurityTest(FerryTestCase):
         # Bodyless writes are refused before anything runs, and pass with credentials.
         self.assertEqual(call("PUT", url + "/connectors/none/pause")[0], 401)
         self.assertEqual(call("PUT", url + "/connectors/none/pause", auth="admin:s3cret")[0], 404)
+        # Worker-to-worker requests (signed with the session key, spec 10) pass without user
+        # credentials, as with Kafka's JaasBasicAuthFilter; their handlers decide (standalone: 404).
+        status, body, _ = call("POST", url + "/connectors/none/tasks", [])
+        self.assertNotEqual(status, 401, body)
+        self.assertEqual(list(body), ["error_code", "message"])
+        self.assertNotEqual(call("PUT", url + "/connectors/none/fence")[0], 401)
+        self.assertEqual(call("POST", url + "/connectors/none/tasks/0/restart")[0], 401)
+        self.assertEqual(call("GET", url + "/connectors/none/tasks")[0], 401)
         # curl -u, and ferry ctl with the user in the URL.
         r = subprocess.run(["curl", "-s", "-u", "admin:s3cret", url + "/connectors"], capture_output=True, timeout=30)
         self.assertEqual(json.loads(r.stdout), [])
