@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <regex>
 #include <set>
 
@@ -280,6 +281,18 @@ std::vector<std::pair<std::string, std::string>> extra_connector_checks(plugin_t
         }
     }
     return out;
+}
+
+std::vector<config::config_map> reverse_transform_task_configs(const config::config_map& raw,
+                                                               std::vector<config::config_map> tasks) {
+    std::map<std::string, std::string> references;
+    for (auto& [k, v] : raw)
+        if (v.find("${") != std::string::npos) references[k] = v;
+    if (references.empty()) return tasks;
+    for (auto& t : tasks)
+        for (auto& [k, v] : t)
+            if (auto it = references.find(k); it != references.end()) v = it->second;
+    return tasks;
 }
 
 } // namespace ferry::runtime

@@ -25,4 +25,10 @@ config::config_def enriched_connector_def(const plugin_registry& plugins, plugin
 // topics, transforms.<a>.negate without predicate, ...). Returns (key, message) pairs.
 std::vector<std::pair<std::string, std::string>> extra_connector_checks(plugin_type type, const config::config_map& props);
 
+// Task configs are generated from the resolved connector config. Values that came from a config
+// provider (${file:...}, ${env:...}) are put back as their ${...} references, as Kafka Connect's
+// reverse transform does, so secrets are neither stored in the config topic nor shown by REST.
+std::vector<config::config_map> reverse_transform_task_configs(const config::config_map& raw,
+                                                               std::vector<config::config_map> tasks);
+
 } // namespace ferry::runtime

@@ -99,6 +99,37 @@ class DistributedTest(FerryTestCase):
         desc = subprocess.run(["kcat", "-b", broker.bootstrap, "-L", "-t", "connect-configs"], capture_output=True)
         self.assertIn(b"1 partitions", desc.stdout)
 
+    def test_provider_references_stay_references_in_task_configs(self):
+        # A value from a config provider is resolved for the connector and its tasks, but the config
+        # topic and REST keep the ${...} reference (Kafka Connect's reverse transform): no secret
+        # lands in the config topic.
+        broker = self.start_broker()
+        props = self.distributed_props(broker.bootstrap)
+        props.update({"config.providers": "file",
+                      "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider"})
+        secrets = self.path("secrets.properties")
+        with open(secrets, "w") as f:
+            f.write("topic=secret-topic\n")
+        worker = self.start_distributed(props)
+        src = self.path("in.txt")
+        with open(src, "w") as f:
+            f.write("one\n")
+        ref = "${file:%s:topic}" % secrets
+        wait_until(lambda: http("POST", worker.url + "/connectors", {"name": "src", "config": {
+            "connector.class": "FileStreamSource", "file": src, "topic": ref}})[0] == 201, timeout=60, what="create")
+        wait_until(lambda: end_offset(broker.bootstrap, "secret-topic") >= 1, what="records in the resolved topic")
+        _, tasks = http("GET", worker.url + "/connectors/src/tasks")
+        self.assertEqual(tasks[0]["config"]["topic"], ref)
+        configs = self.records(broker.bootstrap, "connect-configs")
+        task = json.loads(dict(configs)["task-src-0"])
+        self.assertEqual(task["properties"]["topic"], ref)
+        self.assertNotIn("secret-topic", "".join(v for _, v in configs))
+        # Kafka's wording for unknown connectors.
+        status, body = http("PUT", worker.url + "/connectors/nope/pause")
+        self.assertEqual((status, body["message"]), (404, "Unknown connector nope"))
+        status, body = http("POST", worker.url + "/connectors/nope/restart?includeTasks=true")
+        self.assertEqual((status, body["message"]), (404, "Unknown connector: nope"))
+
     def test_kill_and_restart_brings_back_connectors_states_and_offsets(self):
         broker = self.start_broker()
         props = self.distributed_props(broker.bootstrap)

@@ -1,5 +1,7 @@
 #include "runtime/distributed/distributed_herder.hpp"
 
+#include "runtime/connector_config.hpp"
+
 #include "base/json_writer.hpp"
 #include "base/log.hpp"
 #include "ferry/data/base64.hpp"
@@ -21,6 +23,10 @@ log::logger_ptr logger() {
 constexpr auto request_timeout = std::chrono::seconds(90);
 constexpr auto store_timeout = std::chrono::seconds(30);
 error not_found(const std::string& name) { return error(errc::not_found, fmt::format("Connector {} not found", name)); }
+// The wording of Kafka's pause/resume/stop on an unknown connector.
+error unknown_connector(const std::string& name) {
+    return error(errc::not_found, fmt::format("Unknown connector {}", name));
+}
 } // namespace
 
 distributed_herder::distributed_herder(distributed_stores stores, std::unique_ptr<group_membership> membership,
@@ -250,6 +256,7 @@ void distributed_herder::regenerate_task_configs() {
             continue;
         auto configs = _worker->connector_task_configs(c);
         if (!configs) continue; // FAILED reported
+        *configs = reverse_transform_task_configs(_snap.connectors.at(c), std::move(*configs));
         auto current = _snap.tasks.find(c);
         bool changed = current == _snap.tasks.end() || current->second != *configs || _snap.inconsistent.count(c);
         if (!changed) continue;
@@ -517,8 +524,7 @@ result<> distributed_herder::restart_task(const task_id& id) {
 
 result<connector_state_info> distributed_herder::restart_connector_and_tasks(const std::string& name, bool include_tasks,
                                                                               bool only_failed) {
-    auto exists = connector_config(name);
-    if (!exists) return fail(exists.error());
+    if (!published()->connectors.count(name)) return fail(errc::not_found, "Unknown connector: {}", name);
     auto status = connector_status(name);
     if (!status) return fail(status.error());
     auto plan = *status;
@@ -537,7 +543,7 @@ result<connector_state_info> distributed_herder::restart_connector_and_tasks(con
 
 result<> distributed_herder::pause_connector(const std::string& name) {
     auto r = run<bool>([this, name]() -> result<bool> {
-        if (auto r = check_exists(name); !r) return fail(r.error());
+        if (!_snap.connectors.count(name)) return fail(unknown_connector(name));
         if (auto w = _stores.config->put_target_state(name, target_state::paused); !w) return fail(w.error());
         return true;
     });
@@ -547,7 +553,7 @@ result<> distributed_herder::pause_connector(const std::string& name) {
 
 result<> distributed_herder::resume_connector(const std::string& name) {
     auto r = run<bool>([this, name]() -> result<bool> {
-        if (auto r = check_exists(name); !r) return fail(r.error());
+        if (!_snap.connectors.count(name)) return fail(unknown_connector(name));
         if (auto w = _stores.config->put_target_state(name, target_state::started); !w) return fail(w.error());
         return true;
     });
@@ -557,7 +563,7 @@ result<> distributed_herder::resume_connector(const std::string& name) {
 
 result<> distributed_herder::stop_connector(const std::string& name) {
     auto r = run<bool>([this, name]() -> result<bool> {
-        if (auto r = check_exists(name); !r) return fail(r.error());
+        if (!_snap.connectors.count(name)) return fail(unknown_connector(name));
         if (auto r = require_leader(); !r) return fail(r.error());
         // An empty task set first, then the target state (spec 1.2).
         if (auto w = _stores.config->put_task_configs(name, {}); !w) return fail(w.error());

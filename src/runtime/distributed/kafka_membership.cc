@@ -16,13 +16,6 @@ log::logger_ptr logger() {
     static auto l = log::get("runtime.group");
     return l;
 }
-
-grp::work_set to_work(const member_assignment& a) {
-    grp::work_set w;
-    w.connectors = a.connectors;
-    for (auto& t : a.tasks) w.tasks.insert({t.connector, t.task});
-    return w;
-}
 } // namespace
 
 kafka_membership::kafka_membership(kafka_membership_config cfg, std::function<void()> wake,

@@ -1,5 +1,7 @@
 #include "runtime/standalone/standalone_herder.hpp"
 
+#include "runtime/connector_config.hpp"
+
 #include "base/log.hpp"
 #include "runtime/sink_offsets.hpp"
 #include "runtime/validation.hpp"
@@ -121,18 +123,7 @@ connector_info standalone_herder::info_locked(const std::string& name, const con
 }
 
 std::vector<config_map> standalone_herder::reverse_transform(const config_map& raw, std::vector<config_map> tasks) const {
-    // Task configs are generated from the resolved connector config. Values that came from a
-    // config provider are put back as their ${...} references so secrets are not stored or shown.
-    std::map<std::string, std::string> resolved_to_raw;
-    config_map resolved = raw;
-    for (auto& [k, v] : raw)
-        if (v.find("${") != std::string::npos) resolved_to_raw[k] = v;
-    if (resolved_to_raw.empty()) return tasks;
-    // Resolve just those keys through the worker's resolver by asking the worker to resolve the map.
-    for (auto& t : tasks)
-        for (auto& [k, v] : t)
-            if (auto it = resolved_to_raw.find(k); it != resolved_to_raw.end()) v = it->second;
-    return tasks;
+    return reverse_transform_task_configs(raw, std::move(tasks));
 }
 
 void standalone_herder::start_connector_and_tasks_locked(const std::string& name) {
