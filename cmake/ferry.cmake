@@ -16,6 +16,8 @@ function(ferry_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/src ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR})
+  # Fixtures are found through FERRY_SOURCE_DIR. One variable only: gtest_discover_tests splits a
+  # ;-list of ENVIRONMENT entries into separate properties, so a second one would be lost.
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}"
-                       ENVIRONMENT "FERRY_BINARY=${CMAKE_BINARY_DIR}/ferry;FERRY_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+                       ENVIRONMENT "FERRY_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endfunction()

@@ -18,7 +18,8 @@ std::string read_file(const std::string& p) {
 // Fixtures are stored as hex text so that no tool on the way (checkouts, archives, filters of
 // binary files) can alter them.
 std::string testdata(const char* name) {
-    auto hex = read_file(std::string(getenv("FERRY_SOURCE_DIR")) + "/src/storage/testdata/" + name);
+    const char* src = getenv("FERRY_SOURCE_DIR");
+    auto hex = read_file(std::string(src ? src : FERRY_SOURCE_DIR_DEFAULT) + "/src/storage/testdata/" + name);
     std::string out;
     for (size_t i = 0; i + 1 < hex.size(); i += 2) {
         if (hex[i] == '\n') break;
