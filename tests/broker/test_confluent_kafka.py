@@ -217,7 +217,8 @@ class GroupTest(unittest.TestCase):
             wait_for(lambda: c.poll(0.2) is not None, 30, what="first record")
             c.close()  # a static member does not leave the group on close
             admin = AdminClient({"bootstrap.servers": b.bootstrap})
-            g = [x for x in admin.list_groups("static", timeout=10)][0]
+            # ListGroups goes to a connection librdkafka may still be setting up: ask until answered.
+            g = wait_for(lambda: (admin.list_groups("static", timeout=10) or [None])[0], 30, what="the group listed")
             self.assertEqual(g.state, "Stable")
             c = Consumer(conf)
             c.subscribe(["st"], on_assign=lambda c, ps: assigned.append(sorted(p.partition for p in ps)))
