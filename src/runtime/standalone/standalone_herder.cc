@@ -122,10 +122,6 @@ connector_info standalone_herder::info_locked(const std::string& name, const con
     return info;
 }
 
-std::vector<config_map> standalone_herder::reverse_transform(const config_map& raw, std::vector<config_map> tasks) const {
-    return reverse_transform_task_configs(raw, std::move(tasks));
-}
-
 void standalone_herder::start_connector_and_tasks_locked(const std::string& name) {
     auto& c = _conns.at(name);
     if (c.target == target_state::stopped) {
@@ -136,7 +132,7 @@ void standalone_herder::start_connector_and_tasks_locked(const std::string& name
     if (!_worker->start_connector(name, c.config, target_state::started)) return; // FAILED reported
     auto configs = _worker->connector_task_configs(name);
     if (!configs) return;
-    c.tasks = reverse_transform(c.config, std::move(*configs));
+    c.tasks = reverse_transform_task_configs(c.config, std::move(*configs));
     for (int32_t i = 0; i < (int32_t)c.tasks.size(); i++)
         (void)_worker->start_task({name, i}, c.config, c.tasks[i], c.target);
     if (c.target == target_state::paused) (void)_worker->set_connector_target(name, target_state::paused);
@@ -152,7 +148,7 @@ void standalone_herder::reconfigure_locked(const std::string& name) {
     if (it == _conns.end() || it->second.target == target_state::stopped || !_worker->connector_running(name)) return;
     auto configs = _worker->connector_task_configs(name);
     if (!configs) return;
-    auto fresh = reverse_transform(it->second.config, std::move(*configs));
+    auto fresh = reverse_transform_task_configs(it->second.config, std::move(*configs));
     if (fresh == it->second.tasks) return;
     logger()->info("[{}] Task configs changed: restarting {} task(s)", name, fresh.size());
     auto old = _worker->tasks_of(name);

@@ -86,7 +86,6 @@ private:
     void reconfigure_locked(const std::string& name);
     // KIP-875 alter (offsets given) or reset (nullptr) of a STOPPED connector's offsets.
     result<std::string> modify_offsets(const std::string& name, const std::vector<connector_offset>* offsets);
-    std::vector<config_map> reverse_transform(const config_map& raw, std::vector<config_map> tasks) const;
     void background_loop();
 
     worker* _worker = nullptr;
