@@ -91,17 +91,16 @@ inline size_t next_code_point(std::string_view s, size_t i, uint32_t& cp) {
 
 } // namespace detail
 
-// new String(bytes, cs), as UTF-8.
-inline std::string decode(std::string_view bytes, charset cs) {
-    std::string out;
-    out.reserve(bytes.size());
+// new String(bytes, cs), as UTF-8, appended to `out` (no temporary: StringConverter's hot path).
+inline void decode_into(std::string_view bytes, charset cs, std::string& out) {
+    out.reserve(out.size() + bytes.size());
     if (cs == charset::iso_8859_1) {
         for (char c : bytes) detail::append_utf8(out, static_cast<uint8_t>(c));
-        return out;
+        return;
     }
     if (cs == charset::us_ascii) {
         for (char c : bytes) detail::append_utf8(out, static_cast<uint8_t>(c) < 0x80 ? static_cast<uint8_t>(c) : 0xFFFD);
-        return out;
+        return;
     }
     size_t i = 0;
     while (i < bytes.size()) {
@@ -120,13 +119,19 @@ inline std::string decode(std::string_view bytes, charset cs) {
         }
         i += n;
     }
+}
+
+// new String(bytes, cs), as UTF-8.
+inline std::string decode(std::string_view bytes, charset cs) {
+    std::string out;
+    decode_into(bytes, cs, out);
     return out;
 }
 
 // text.getBytes(cs), `text` being UTF-8 (invalid sequences count as U+FFFD).
 inline void encode(std::string_view text, charset cs, std::string& out) {
     if (cs == charset::utf8) {
-        out.append(decode(text, charset::utf8));
+        decode_into(text, charset::utf8, out);
         return;
     }
     size_t i = 0;
