@@ -116,13 +116,23 @@ void source_task_runner::stop_plugin() {
     }
 }
 
-uint32_t source_task_runner::partition_index_of(const value& partition) {
+uint32_t source_task_runner::partition_index_of(const shared_value& partition) {
     if (partition.is_null()) return UINT32_MAX;
-    if (_last_partition != UINT32_MAX && _partitions[_last_partition].partition == partition) return _last_partition;
+    // Connectors assign one shared partition object to all records of a partition: the pointer
+    // check settles almost every record without comparing or encoding the map.
+    if (_last_partition != UINT32_MAX) {
+        auto& last = _partitions[_last_partition].partition;
+        if (last.same_object(partition)) return _last_partition;
+        if (last.get() == partition.get()) {
+            last = partition; // the connector's current object, so the next record hits the pointer check
+            return _last_partition;
+        }
+    }
     auto key = _codec->encode_key(_id.connector, partition);
     auto [it, inserted] = _partition_index.try_emplace(key, uint32_t(_partitions.size()));
-    if (inserted) _partitions.push_back({partition, key, value(), false});
+    if (inserted) _partitions.push_back({partition, key, shared_value(), false});
     _last_partition = it->second;
+    _partitions[_last_partition].partition = partition;
     return it->second;
 }
 

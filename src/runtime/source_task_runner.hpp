@@ -62,9 +62,9 @@ private:
         bool acked = false;
     };
     struct partition_state {
-        value partition;
+        shared_value partition;
         std::string key; // encoded offset key
-        value committable;
+        shared_value committable;
         bool dirty = false;
     };
     class context;
@@ -72,7 +72,7 @@ private:
     class dlq_reporter;
 
     void send_batch();
-    uint32_t partition_index_of(const value& partition);
+    uint32_t partition_index_of(const shared_value& partition);
     void on_delivery(slot* s, rd_kafka_resp_err_t err, int32_t partition, int64_t offset, int64_t ts);
     void advance_acked();
     void commit_offsets(bool final);

@@ -7,6 +7,7 @@
 #include "ferry/data/value.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,11 +73,49 @@ struct connect_record {
     connect_record& operator=(connect_record&&) noexcept = default;
 };
 
+// An immutable value shared by reference: copying one is a reference-count increment.
+//
+// Why it exists: a source partition is the same for every record of a file, table or replication
+// slot, and a snapshot's offset is the same for all of its rows. As plain `value`s they were
+// deep-copied into every record (a vector and its strings each time), which made the allocator
+// the largest single cost of a fast source. A connector builds its partition once, keeps it in a
+// shared_value member and assigns that to each record; the runtime recognises a record's
+// partition by pointer before it compares contents.
+//
+// It converts implicitly from a `value` (so `r.source_offset = value(std::move(map))` keeps
+// working, at the price of one allocation) and to `const value&` (so code that reads offsets is
+// unchanged). The value inside is never modified; build a new one instead.
+class shared_value {
+public:
+    shared_value() = default;
+    shared_value(std::nullptr_t) {}
+    shared_value(value v) : _p(v.is_null() ? nullptr : std::make_shared<const value>(std::move(v))) {}
+
+    const value& get() const { return _p ? *_p : null_value(); }
+    operator const value&() const { return get(); }
+    const value* operator->() const { return &get(); }
+    bool is_null() const { return !_p || _p->is_null(); }
+    // Same object (not merely equal contents): what the runtime checks first.
+    bool same_object(const shared_value& o) const { return _p == o._p; }
+
+    friend bool operator==(const shared_value& a, const shared_value& b) { return a._p == b._p || a.get() == b.get(); }
+    friend bool operator==(const shared_value& a, const value& b) { return a.get() == b; }
+
+private:
+    static const value& null_value() {
+        static const value null;
+        return null;
+    }
+    std::shared_ptr<const value> _p;
+};
+
 // Source partitions and offsets are maps with string keys and primitive values (value::map_type
-// entries whose keys are strings), e.g. {"filename":"/data/in.txt"} -> {"position":1234}.
+// entries whose keys are strings), e.g. {"filename":"/data/in.txt"} -> {"position":1234}. Both are
+// shared_values: keep the partition (and an offset that many records share) in the task and
+// assign it, rather than building one per record.
 struct source_record : connect_record {
-    value source_partition; // map or null
-    value source_offset;    // map or null
+    shared_value source_partition; // map or null
+    shared_value source_offset;    // map or null
 };
 
 struct sink_record : connect_record {
@@ -102,7 +141,7 @@ struct offset_and_metadata {
 
 // What the producer reports for an acknowledged source record.
 struct record_metadata {
-    std::string topic;
+    std::string_view topic; // valid for the duration of the call it is passed to
     int32_t partition = -1;
     int64_t offset = -1;
     int64_t timestamp = -1;

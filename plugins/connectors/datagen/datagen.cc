@@ -262,7 +262,7 @@ private:
     int64_t _iterations = -1;
     int64_t _count = 0, _generation = 0;
     schema_ptr _schema, _key_schema;
-    value _partition;
+    shared_value _partition;
     std::mt19937_64 _rng;
     std::mutex _mu;
     std::condition_variable _cv;

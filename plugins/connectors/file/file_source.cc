@@ -215,7 +215,7 @@ private:
     std::string _filename, _topic;
     bool _stdin = false;
     int _batch_size = 2000;
-    value _partition;
+    shared_value _partition;
     int _fd = -1;
     bool _open = false;
     int64_t _position = 0;

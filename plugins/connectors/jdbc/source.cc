@@ -330,7 +330,7 @@ struct querier {
     table_id table;
     std::string query;
     std::string topic;
-    value partition;
+    shared_value partition;
     std::string mode;
     std::string inc_col;              // may be found by auto-detection
     std::vector<std::string> ts_cols;

@@ -1408,7 +1408,7 @@ private:
     std::unique_ptr<filters> _filters;
     std::unique_ptr<schema_namer> _namer;
     std::unique_ptr<common_schemas> _schemas;
-    value _partition;
+    shared_value _partition;
     std::string _heartbeat_topic, _tx_topic, _message_topic;
 
     pg_conn _meta, _snap, _repl;
@@ -1434,7 +1434,8 @@ private:
     std::optional<held_record> _held;
     std::optional<source_record> _held_final;
     bool _snapshot_done = false;
-    value _snap_source, _snap_offset;
+    value _snap_source;
+    shared_value _snap_offset; // shared by every snapshot record but the last
     std::vector<std::optional<std::string_view>> _fields;
     std::vector<std::pair<size_t, size_t>> _spans;
     std::string _scratch;

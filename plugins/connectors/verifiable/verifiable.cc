@@ -144,7 +144,7 @@ private:
     std::string _topic;
     int64_t _throughput = -1, _max = -1, _seqno = 0, _start_seqno = 0;
     int _id = 0;
-    value _partition;
+    shared_value _partition;
     std::chrono::steady_clock::time_point _start;
     std::mutex _mu;
     std::condition_variable _cv;
