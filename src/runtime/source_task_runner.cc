@@ -136,7 +136,9 @@ uint32_t source_task_runner::partition_index_of(const shared_value& partition) {
     return it->second;
 }
 
-void source_task_runner::on_delivery(slot* s, rd_kafka_resp_err_t err, int32_t partition, int64_t offset, int64_t ts) {
+void source_task_runner::on_delivery(uint64_t seq, rd_kafka_resp_err_t err, int32_t partition, int64_t offset,
+                                     int64_t ts) {
+    slot* s = &_inflight.at_seq(seq);
     s->acked = true;
     _metrics.active_records--;
     if (err) {
@@ -277,10 +279,11 @@ void source_task_runner::send_batch() {
         std::optional<std::string_view> key, val;
         if (key_present) key = _key_buf;
         if (value_present) val = _value_buf;
-        _inflight.push_back(slot{std::move(rec), pidx, false});
+        uint64_t seq = _inflight.push_back(slot{std::move(rec), pidx, false});
         slot* s = &_inflight.back();
         _metrics.active_records++;
-        auto r = _producer->send(s->record.topic, s->record.kafka_partition, key, val, _headers, ts, s);
+        auto r = _producer->send(s->record.topic, s->record.kafka_partition, key, val, _headers, ts,
+                                 reinterpret_cast<void*>(static_cast<uintptr_t>(seq)));
         if (!r) {
             _inflight.pop_back();
             _metrics.active_records--;
@@ -312,7 +315,7 @@ void source_task_runner::execute() {
     auto producer = kafka::producer::create(
         _settings.producer_props,
         [this](void* opaque, rd_kafka_resp_err_t err, int32_t p, int64_t o, int64_t ts) {
-            on_delivery(static_cast<slot*>(opaque), err, p, o, ts);
+            on_delivery(static_cast<uint64_t>(reinterpret_cast<uintptr_t>(opaque)), err, p, o, ts);
         },
         "connector-producer-" + _id.to_string());
     if (!producer) throw connect_error(producer.error().message);

@@ -10,11 +10,11 @@
 
 #include "kafka/client.hpp"
 #include "runtime/offset_codec.hpp"
+#include "runtime/seq_ring.hpp"
 #include "runtime/transform_chain.hpp"
 #include "runtime/worker_task.hpp"
 #include "storage/offset_store.hpp"
 
-#include <deque>
 #include <memory>
 #include <unordered_map>
 
@@ -73,7 +73,7 @@ private:
 
     void send_batch();
     uint32_t partition_index_of(const shared_value& partition);
-    void on_delivery(slot* s, rd_kafka_resp_err_t err, int32_t partition, int64_t offset, int64_t ts);
+    void on_delivery(uint64_t seq, rd_kafka_resp_err_t err, int32_t partition, int64_t offset, int64_t ts);
     void advance_acked();
     void commit_offsets(bool final);
     void close_plugin();
@@ -92,7 +92,7 @@ private:
 
     std::vector<source_record> _batch;
     size_t _batch_pos = 0;
-    std::deque<slot> _inflight;
+    seq_ring<slot> _inflight; // the producer's opaque is the slot's sequence number
     std::vector<partition_state> _partitions;
     std::unordered_map<std::string, uint32_t> _partition_index;
     uint32_t _last_partition = UINT32_MAX;
