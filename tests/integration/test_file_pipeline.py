@@ -100,6 +100,35 @@ class FilePipelineTest(FerryTestCase):
         got = [json.loads(l)["payload"] for l in kcat_consume(broker.bootstrap, "resume").decode().splitlines()]
         self.assertEqual(got, lines)
 
+    def test_line_terminators_and_positions(self):
+        # \n, \r\n and a lone \r each end a line (as Java's FileStreamSourceTask reads them); a \r
+        # at the end of the data waits for the next byte, since it may be the start of \r\n. The
+        # byte positions must count every terminator byte, or a restart re-reads or skips.
+        broker = self.start_broker()
+        props = self.worker_props(broker.bootstrap)
+        worker = self.start_worker(props)
+        src = self.path("in.txt")
+        with open(src, "wb") as f:
+            f.write(b"a\r\nb\rc\nlast\r")
+        self.create(worker, "src", self.source_config(src, "crlf"))
+
+        def payloads():
+            return [json.loads(l)["payload"] for l in kcat_consume(broker.bootstrap, "crlf").decode().splitlines()]
+        wait_until(lambda: len(payloads()) >= 3, what="three lines")
+        time.sleep(1.5)
+        self.assertEqual(payloads(), ["a", "b", "c"])
+        with open(src, "ab") as f:
+            f.write(b"\nz\n")
+        wait_until(lambda: len(payloads()) >= 5, what="five lines")
+        self.assertEqual(worker.stop(), 0)
+        with open(src, "ab") as f:
+            f.write(b"after\n")
+        worker = self.start_worker(props, name="worker2")
+        self.create(worker, "src", self.source_config(src, "crlf"))
+        wait_until(lambda: len(payloads()) >= 6, what="the line written while stopped")
+        time.sleep(1.5)
+        self.assertEqual(payloads(), ["a", "b", "c", "last", "z", "after"])
+
     def test_sigkill_mid_stream_loses_nothing(self):
         broker = self.start_broker()
         props = self.worker_props(broker.bootstrap, **{"offset.flush.interval.ms": "300"})
