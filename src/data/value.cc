@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <cmath>
 #include <cstring>
 
@@ -296,6 +297,15 @@ struct_value::struct_value(schema_ptr s) : _schema(std::move(s)) {
     if (!_schema || _schema->type() != schema_type::struct_)
         throw data_error(fmt::format("Not a struct schema: {}", _schema ? _schema->to_string() : "null"));
     _values.resize(_schema->fields().size());
+}
+
+void struct_value::reshape_unchecked(schema_ptr s) {
+    assert(s && s->type() == schema_type::struct_);
+    // Exactly the new field count: a struct that grows (InsertField) does so once per record,
+    // and vector's doubling would allocate half as much again for nothing.
+    _values.reserve(s->fields().size());
+    _values.resize(s->fields().size());
+    _schema = std::move(s);
 }
 
 const value& struct_value::get(std::string_view field_name) const {

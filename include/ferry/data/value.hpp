@@ -12,6 +12,13 @@
 // Maps keep entry order (vector of pairs) and allow any key type, as Connect does.
 // Structs are held by shared pointer: copying a record shares its structs, which are treated as
 // immutable once they are inside a record (build a new struct to change one, as Java SMTs do).
+// One exception: a struct uniquely owned by the record being transformed (the record's struct_ptr
+// has use_count() == 1) may be edited in place by that transform - reshape_unchecked() and
+// mutable_values() - because nobody else can observe it. A struct shared with anything else
+// (another record, a copy a task or test kept, the key and the value of one record) is never
+// mutated: the transform builds a new struct from copies instead. Editing in place must leave
+// the struct valid for its new schema, and should check everything that can fail before it
+// changes anything, so a transform that throws leaves the record as it found it.
 
 #include "ferry/data/schema.hpp"
 
@@ -120,6 +127,13 @@ public:
     struct_value& put(const field& f, value v);
     // Sets without validation; for converters that build values already known to match.
     void put_unchecked(int index, value v) { _values[index] = std::move(v); }
+
+    // In-place rewriting, only for the holder of the sole reference (see the comment at the top):
+    // adopts `s` (a struct schema) and resizes the values to its field count, new slots null.
+    // Values keep their positions; the caller moves them into their new slots through
+    // mutable_values(), before or after, so that each fits its field - nothing is validated here.
+    void reshape_unchecked(schema_ptr s);
+    std::vector<value>& mutable_values() { return _values; }
 
     // Every required field set and every value valid; throws data_error naming the field.
     void validate() const;
