@@ -349,6 +349,199 @@ TEST(cast, chain_of_three_over_many_records) {
     }
 }
 
+// The benchmark's chain over a record that owns its struct: every stage edits that struct in
+// place (the record keeps the same struct object), with the result the copying path gives.
+struct chain_of_three {
+    insert_field ins{side::value};
+    replace_field rep{side::value};
+    cast c{side::value};
+    chain_of_three() {
+        ins.configure({{"topic.field", "topic"}, {"offset.field", "offset!"}, {"timestamp.field", "ts"}});
+        rep.configure({{"exclude", "f3,f9"}, {"renames", "f0:id,f1:name"}});
+        c.configure({{"spec", "id:string,f2:int32,f4:float64"}});
+    }
+    bool apply(connect_record& r) { return ins.apply(r) && rep.apply(r) && c.apply(r); }
+};
+
+void expect_chain_result(const connect_record& r, int64_t n) {
+    const auto& st = *r.val.as_struct();
+    EXPECT_EQ(st.schema(), r.value_schema); // the struct carries the record's schema object
+    std::vector<std::string> names;
+    for (const auto& f : st.schema()->fields())
+        names.push_back(f.name);
+    EXPECT_EQ(names,
+              (std::vector<std::string>{"id", "name", "f2", "f4", "f5", "f6", "f7", "f8", "topic", "offset", "ts"}));
+    EXPECT_EQ(st.get("id"), value(std::to_string(n)));
+    EXPECT_EQ(st.get("name"), value("v" + std::to_string(n)));
+    EXPECT_EQ(st.get("f2"), value(static_cast<int32_t>(n)));
+    EXPECT_EQ(st.get("f4"), value(static_cast<double>(n)));
+    EXPECT_EQ(st.get("f5"), value("v" + std::to_string(n)));
+    EXPECT_EQ(st.get("f8"), value(n));
+    EXPECT_EQ(st.get("topic"), value("t"));
+    EXPECT_EQ(st.get("offset"), value(n));
+    EXPECT_EQ(st.get("ts"), value(1000 + n));
+    EXPECT_FALSE(st.schema()->find_field("offset")->schema->optional());
+    st.validate();
+}
+
+TEST(in_place, a_record_that_owns_its_struct_keeps_the_struct_object) {
+    chain_of_three chain;
+    auto s = ten_field_schema();
+    for (int64_t n = 0; n < 20; ++n) {
+        auto r = row(s, n);
+        const struct_value* before = r.val.as_struct().get();
+        ASSERT_TRUE(chain.apply(r));
+        EXPECT_EQ(r.val.as_struct().get(), before);
+        EXPECT_EQ(r.val.as_struct().use_count(), 1);
+        expect_chain_result(r, n);
+    }
+}
+
+TEST(in_place, two_records_sharing_one_struct) {
+    chain_of_three chain;
+    auto s = ten_field_schema();
+    auto a = row(s, 5);
+    sink_record b = a; // shares a's struct, as a copied record does
+    ASSERT_EQ(a.val.as_struct(), b.val.as_struct());
+    const sink_record pristine = row(s, 5);
+    ASSERT_TRUE(chain.apply(a));
+    expect_chain_result(a, 5);
+    // b is untouched: its struct, its schema and every value.
+    EXPECT_EQ(b.value_schema, s);
+    EXPECT_EQ(b.val.as_struct()->schema(), s);
+    EXPECT_TRUE(b.val == pristine.val) << to_java_string(b.value_schema, b.val);
+    // Only InsertField had to copy; the struct it built belongs to `a` alone, so ReplaceField and
+    // Cast edited that one in place. Now b owns its struct alone and is rewritten in place.
+    EXPECT_EQ(a.val.as_struct().use_count(), 1);
+    EXPECT_EQ(b.val.as_struct().use_count(), 1);
+    const struct_value* b_struct = b.val.as_struct().get();
+    ASSERT_TRUE(chain.apply(b));
+    EXPECT_EQ(b.val.as_struct().get(), b_struct);
+    expect_chain_result(b, 5);
+    EXPECT_TRUE(a.val == b.val);
+}
+
+TEST(in_place, each_transform_copies_a_shared_struct) {
+    // Each stage alone, with the shared struct it receives: none may write to it.
+    auto s = ten_field_schema();
+    chain_of_three chain;
+    auto r = row(s, 3);
+    const value pristine = row(s, 3).val;
+    value other = r.val;
+    ASSERT_TRUE(chain.ins.apply(r));
+    EXPECT_NE(r.val.as_struct(), other.as_struct());
+    EXPECT_TRUE(other == pristine);
+    value after_insert = r.val;
+    const value after_insert_copy = value(std::make_shared<struct_value>(*r.val.as_struct()));
+    ASSERT_TRUE(chain.rep.apply(r));
+    EXPECT_NE(r.val.as_struct(), after_insert.as_struct());
+    EXPECT_TRUE(after_insert == after_insert_copy);
+    value after_replace = r.val;
+    const value after_replace_copy = value(std::make_shared<struct_value>(*r.val.as_struct()));
+    ASSERT_TRUE(chain.c.apply(r));
+    EXPECT_NE(r.val.as_struct(), after_replace.as_struct());
+    EXPECT_TRUE(after_replace == after_replace_copy);
+    expect_chain_result(r, 3);
+}
+
+TEST(in_place, a_failing_transform_leaves_the_owned_struct_as_it_was) {
+    auto s = schema_builder::struct_()
+                 .field("a", schemas::string())
+                 .field("b", schemas::string())
+                 .field("c", schemas::optional_string())
+                 .build();
+    auto make = [&](const char* b) {
+        sink_record r;
+        r.topic = "t";
+        r.offset = 1;
+        r.value_schema = s;
+        auto st = make_struct(s);
+        st->put("a", value("12"));
+        st->put("b", value(b));
+        r.val = value(std::move(st));
+        return r;
+    };
+    auto expect_untouched = [&](const sink_record& r, const char* b) {
+        EXPECT_EQ(r.value_schema, s);
+        EXPECT_EQ(r.val.as_struct()->schema(), s);
+        EXPECT_TRUE(r.val == make(b).val) << to_java_string(r.value_schema, r.val);
+    };
+    {
+        // Cast: field a casts fine, field b does not - a must not have been replaced.
+        cast c(side::value);
+        c.configure({{"spec", "a:int32,b:int32"}});
+        auto r = make("not a number");
+        EXPECT_THROW(c.apply(r), data_error);
+        expect_untouched(r, "not a number");
+        auto ok = make("7");
+        ASSERT_TRUE(c.apply(ok));
+        EXPECT_EQ(ok.val.as_struct()->get("a"), value(int32_t(12)));
+        EXPECT_EQ(ok.val.as_struct()->get("b"), value(int32_t(7)));
+    }
+    {
+        // InsertField: offset.field on a source record.
+        insert_field ins(side::value);
+        ins.configure({{"topic.field", "topic"}, {"offset.field", "offset"}});
+        source_record r;
+        static_cast<connect_record&>(r) = make("x");
+        EXPECT_THROW(ins.apply(r), data_error);
+        EXPECT_EQ(r.value_schema, s);
+        EXPECT_TRUE(r.val == make("x").val);
+    }
+    {
+        // A required field holding null (a converter's put_unchecked let it in): Java's put
+        // rejects it; nothing changes before that.
+        replace_field rep(side::value);
+        rep.configure({{"renames", "a:x,c:z"}, {"exclude", "none"}});
+        auto r = make("x");
+        r.val.as_struct()->put_unchecked(1, value());
+        const value before = value(std::make_shared<struct_value>(*r.val.as_struct()));
+        EXPECT_THROW(rep.apply(r), data_error);
+        EXPECT_EQ(r.value_schema, s);
+        EXPECT_TRUE(r.val == before);
+        insert_field ins(side::value);
+        ins.configure({{"topic.field", "topic"}});
+        EXPECT_THROW(ins.apply(r), data_error);
+        EXPECT_TRUE(r.val == before);
+    }
+}
+
+TEST(in_place, null_fields_take_their_defaults_as_the_copying_path_does) {
+    auto s = schema_builder::struct_()
+                 .field("a", schema_builder::string().optional().default_value(value("dflt")).build())
+                 .field("n", schema_builder::int64().optional().default_value(value(int64_t(9))).build())
+                 .field("drop", schemas::optional_string())
+                 .build();
+    for (bool replace : {true, false}) {
+        SCOPED_TRACE(replace ? "replace.null.with.default=true" : "replace.null.with.default=false");
+        std::string flag = replace ? "true" : "false";
+        for (bool shared : {false, true}) {
+            SCOPED_TRACE(shared ? "shared" : "owned");
+            insert_field ins(side::value);
+            ins.configure({{"topic.field", "topic"}, {"replace.null.with.default", flag}});
+            replace_field rep(side::value);
+            rep.configure({{"exclude", "drop"}, {"replace.null.with.default", flag}});
+            cast c(side::value);
+            c.configure({{"spec", "n:string"}, {"replace.null.with.default", flag}});
+            for (transformation* t : std::initializer_list<transformation*>{&ins, &rep, &c}) {
+                sink_record r;
+                r.topic = "t";
+                r.value_schema = s;
+                r.val = value(make_struct(s)); // every field null
+                value other = shared ? r.val : value();
+                ASSERT_TRUE(t->apply(r));
+                const auto& st = *r.val.as_struct();
+                EXPECT_EQ(st.get(*st.schema()->find_field("a")), replace ? value("dflt") : value());
+                if (t == &c)
+                    EXPECT_EQ(st.get(*st.schema()->find_field("n")), replace ? value("9") : value());
+                else
+                    EXPECT_EQ(st.get(*st.schema()->find_field("n")), replace ? value(int64_t(9)) : value());
+                if (shared) EXPECT_TRUE(other == value(make_struct(s)));
+            }
+        }
+    }
+}
+
 // ---- registration ----
 
 TEST(registration, every_class_name_and_alias) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <charconv>
 
 namespace ferry::transforms {
 
@@ -358,6 +359,11 @@ value cast::cast_value(const schema* s, const value& v, schema_type target) {
         }
         if (v.type() == value::kind::bytes) return value(base64_encode(v.as_bytes()));
         if (v.type() == value::kind::string) return v;
+        if (v.is_integer()) { // Long.toString without to_java_string's intermediate strings
+            char buf[24];
+            auto res = std::to_chars(buf, buf + sizeof buf, v.to_int64());
+            return value(std::string_view(buf, static_cast<size_t>(res.ptr - buf)));
+        }
         return value(to_java_string(v));
     }
     default:
@@ -436,7 +442,35 @@ bool cast::apply(connect_record& record) {
         return true;
     }
     const struct_ptr& in = require_struct(v, purpose);
-    bool sole = in.use_count() == 1;
+    if (in->schema() == s && uniquely_owned(in)) {
+        // The record owns the struct: cast the fields where they are. The casts (which can throw)
+        // go to a scratch buffer first, so a failure leaves the struct as it was.
+        const auto& in_fields = s->fields();
+        const auto& out_fields = p.updated->fields();
+        size_t n = 0;
+        for (size_t i = 0; i < in_fields.size(); ++i) {
+            const field& f = in_fields[i];
+            if (const auto& target = p.field_casts[i]) {
+                if (_scratch.size() <= n) _scratch.resize(n + 1);
+                _scratch[n] = cast_value(f.schema.get(), field_value(*in, f, _replace_null_with_default), *target);
+                check_value(out_fields[i], _scratch[n]);
+                ++n;
+            } else {
+                check_copied(out_fields[i], field_value(*in, f, _replace_null_with_default));
+            }
+        }
+        auto& vals = in->mutable_values();
+        n = 0;
+        for (size_t i = 0; i < in_fields.size(); ++i) {
+            if (p.field_casts[i])
+                vals[i] = std::move(_scratch[n++]);
+            else
+                apply_default(vals[i], in_fields[i], _replace_null_with_default);
+        }
+        in->reshape_unchecked(p.updated);
+        s = p.updated;
+        return true;
+    }
     auto out = make_struct(p.updated);
     if (in->schema() == s) {
         const auto& in_fields = s->fields();
@@ -447,7 +481,7 @@ bool cast::apply(connect_record& record) {
                 put_value(*out, out_fields[i],
                           cast_value(f.schema.get(), field_value(*in, f, _replace_null_with_default), *target));
             else
-                put_copied(*out, out_fields[i], take_field(in, sole, f, _replace_null_with_default));
+                put_copied(*out, out_fields[i], take_field(in, false, f, _replace_null_with_default));
         }
     } else {
         // The struct carries another schema object than the record: go by field name, as Java does.

@@ -46,6 +46,7 @@ private:
     std::optional<schema_type> _whole;
     bool _replace_null_with_default = true;
     schema_keyed_cache<plan> _cache;
+    std::vector<value> _scratch; // cast results of the in-place path, reused across records
 };
 
 } // namespace ferry::transforms

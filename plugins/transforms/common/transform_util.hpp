@@ -91,47 +91,62 @@ inline void put_copied(struct_value& s, const field& f, value v) {
 // that validation, so it is stored directly - the validating path builds an error location string
 // on every call, which would dominate the cost of InsertField or Cast. Anything else (structs,
 // arrays, maps, mismatches, null for a required field) goes through the full check.
-inline void put_value(struct_value& s, const field& f, value v) {
+inline bool fits_directly(const field& f, const value& v) {
     schema_type t = f.schema->type();
-    bool ok = false;
     switch (v.type()) {
     case value::kind::null:
-        ok = f.schema->optional();
-        break;
+        return f.schema->optional();
     case value::kind::boolean:
-        ok = t == schema_type::boolean;
-        break;
+        return t == schema_type::boolean;
     case value::kind::int8:
-        ok = t == schema_type::int8;
-        break;
+        return t == schema_type::int8;
     case value::kind::int16:
-        ok = t == schema_type::int16;
-        break;
+        return t == schema_type::int16;
     case value::kind::int32:
-        ok = t == schema_type::int32;
-        break;
+        return t == schema_type::int32;
     case value::kind::int64:
-        ok = t == schema_type::int64;
-        break;
+        return t == schema_type::int64;
     case value::kind::float32:
-        ok = t == schema_type::float32;
-        break;
+        return t == schema_type::float32;
     case value::kind::float64:
-        ok = t == schema_type::float64;
-        break;
+        return t == schema_type::float64;
     case value::kind::string:
-        ok = t == schema_type::string;
-        break;
+        return t == schema_type::string;
     case value::kind::bytes:
-        ok = t == schema_type::bytes;
-        break;
+        return t == schema_type::bytes;
     default:
-        break;
+        return false;
     }
-    if (ok)
+}
+
+inline void put_value(struct_value& s, const field& f, value v) {
+    if (fits_directly(f, v))
         s.put_unchecked(f.index, std::move(v));
     else
         s.put(f, std::move(v));
+}
+
+// put_value's validation without the put: throws what Struct.put would for `v` in `f`. For the
+// in-place paths, which check every value before they change the struct.
+inline void check_value(const field& f, const value& v) {
+    if (!fits_directly(f, v)) validate_value(f.schema, v, f.name);
+}
+
+// put_copied's check without the put, for a value already read through field_value().
+inline void check_copied(const field& f, const value& v) {
+    if (v.is_null() && !f.schema->optional()) validate_value(f.schema, v, f.name);
+}
+
+// Whether a transform may rewrite the struct in place: the record holds the only reference (see
+// value.hpp). Anything else shares it, and it must stay as it is.
+inline bool uniquely_owned(const struct_ptr& s) {
+    return s.use_count() == 1;
+}
+
+// In place, what field_value() would read: a null becomes the field's default when
+// replace.null.with.default says so.
+inline void apply_default(value& v, const field& f, bool replace_null_with_default) {
+    if (replace_null_with_default && v.is_null() && f.schema->default_value()) v = *f.schema->default_value();
 }
 
 // The schema cache Kafka's transforms keep (an LRU of 16 keyed by Schema.equals), holding what a

@@ -108,12 +108,39 @@ bool insert_field::apply(connect_record& record) {
     const struct_ptr& in = require_struct(v, purpose);
     const schema_ptr& in_schema = in->schema();
     const schema_ptr& updated = _cache.get_or_build(in_schema, [&] { return make_updated_schema(*in_schema); });
-    bool sole = in.use_count() == 1;
-    auto out = make_struct(updated);
     const auto& in_fields = in_schema->fields();
     const auto& out_fields = updated->fields();
+    if (uniquely_owned(in)) {
+        // The record owns the struct: append the new fields to it instead of building another.
+        // Everything that can throw is checked before the struct changes.
+        for (const auto& f : in_fields)
+            check_copied(f, field_value(*in, f, _replace_null_with_default));
+        if (_offset) require_sink_record(record, purpose);
+        auto& vals = in->mutable_values();
+        if (_replace_null_with_default)
+            for (const auto& f : in_fields)
+                apply_default(vals[static_cast<size_t>(f.index)], f, true);
+        size_t next = in_fields.size();
+        in->reshape_unchecked(updated); // invalidates in_schema/in_fields
+        // The inserted fields follow the original ones, in this order; their values fit by
+        // construction (the schemas above), so no put needs validating.
+        if (_topic) vals[next++] = value(record.topic);
+        if (_partition) {
+            if (record.kafka_partition) vals[next] = value(*record.kafka_partition);
+            ++next;
+        }
+        if (_offset) vals[next++] = value(*record.kafka_offset());
+        if (_timestamp) {
+            if (record.timestamp) vals[next] = value(*record.timestamp);
+            ++next;
+        }
+        if (_static && _static_value) vals[next] = value(*_static_value);
+        s = updated;
+        return true;
+    }
+    auto out = make_struct(updated);
     for (size_t i = 0; i < in_fields.size(); ++i)
-        put_copied(*out, out_fields[i], take_field(in, sole, in_fields[i], _replace_null_with_default));
+        put_copied(*out, out_fields[i], take_field(in, false, in_fields[i], _replace_null_with_default));
     // The inserted fields follow the original ones, in this order.
     size_t next = in_fields.size();
     if (_topic) put_value(*out, out_fields[next++], value(record.topic));

@@ -143,17 +143,34 @@ bool replace_field::apply(connect_record& record) {
             const std::string& source = it == reverse.end() ? f.name : it->second;
             const field* sf = in_schema->find_field(source);
             if (!sf) throw data_error(fmt::format("{} is not a valid field name", source));
+            if (!np.source_index.empty() && sf->index <= np.source_index.back()) np.in_order = false;
             np.source_index.push_back(sf->index);
         }
         return np;
     });
-    bool sole = in.use_count() == 1;
-    auto out = make_struct(p.updated);
     const auto& in_fields = in_schema->fields();
     const auto& out_fields = p.updated->fields();
+    if (p.in_order && uniquely_owned(in)) {
+        // The record owns the struct: slide the kept values down over the dropped ones (a kept
+        // value never moves right, so none is overwritten before it is read), then drop the tail.
+        for (size_t i = 0; i < out_fields.size(); ++i)
+            check_copied(out_fields[i], field_value(*in, in_fields[static_cast<size_t>(p.source_index[i])],
+                                                    _replace_null_with_default));
+        auto& vals = in->mutable_values();
+        for (size_t i = 0; i < out_fields.size(); ++i) {
+            auto from = static_cast<size_t>(p.source_index[i]);
+            if (from != i) vals[i] = std::move(vals[from]);
+            apply_default(vals[i], in_fields[from], _replace_null_with_default);
+        }
+        in->reshape_unchecked(p.updated); // invalidates in_schema/in_fields
+        s = p.updated;
+        return true;
+    }
+    auto out = make_struct(p.updated);
     for (size_t i = 0; i < out_fields.size(); ++i)
-        put_copied(*out, out_fields[i],
-                   take_field(in, sole, in_fields[static_cast<size_t>(p.source_index[i])], _replace_null_with_default));
+        put_copied(
+            *out, out_fields[i],
+            take_field(in, false, in_fields[static_cast<size_t>(p.source_index[i])], _replace_null_with_default));
     v = value(std::move(out));
     s = p.updated;
     return true;

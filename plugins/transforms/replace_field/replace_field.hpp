@@ -30,6 +30,9 @@ private:
     struct plan {
         schema_ptr updated;
         std::vector<int> source_index; // per updated field, the input struct's field index
+        // source_index strictly increasing (fields only dropped and renamed, never reordered or
+        // read twice): a struct the record owns can then be compacted in place.
+        bool in_order = true;
     };
 
     side _side;
