@@ -3,7 +3,10 @@
 // input record and what must come out - the record, "dropped", or an error. The notation is
 // described in tests/golden/transforms/README.md. Transforms are built directly from their
 // classes here (not through the plugin registry), one instance per case, so a case with several
-// "records" also exercises the schema caches of one instance.
+// "records" also exercises the schema caches of one instance. Every input runs twice: once as a
+// converter hands it over (the record alone owns its structs, so transforms may edit them in
+// place), and once through a second instance while another record shares its key and value
+// (transforms must copy; the other record must see the input unchanged).
 
 #include "plugins/transforms/cast/cast.hpp"
 #include "plugins/transforms/drop_headers/drop_headers.hpp"
@@ -657,11 +660,14 @@ void expect_same(const connect_record& actual, const connect_record& expected) {
 TEST_P(transforms_golden, matches) {
     const golden_case& c = GetParam();
     std::unique_ptr<transformation> t;
+    std::unique_ptr<transformation> t_shared; // the same transform, fed records whose structs are shared
     std::unique_ptr<predicate> p;
     try {
         if (!c.transform.empty()) {
             t = make_transform(c.transform);
             t->configure(c.config);
+            t_shared = make_transform(c.transform);
+            t_shared->configure(c.config);
         }
         if (!c.predicate.empty()) {
             p = make_predicate(c.predicate);
@@ -688,6 +694,37 @@ TEST_P(transforms_golden, matches) {
         }
         // A copy of the input for the expected side: unspecified members stay as they came in.
         record_spec original = record_of(s.input, nullptr, false);
+        if (t_shared) {
+            // The input again, with a second owner of its key and value (another record sharing
+            // its structs): the transform may not edit them in place, must give the same result,
+            // and the other owner must still see the input as it was.
+            SCOPED_TRACE("input structs shared with another record");
+            auto shared_rec = record_of(s.input, nullptr, false).rec;
+            const value other_key = shared_rec->key, other_val = shared_rec->val;
+            bool shared_kept = true;
+            std::optional<std::string> shared_error;
+            try {
+                if (!p || p->test(*shared_rec) != c.negate) shared_kept = t_shared->apply(*shared_rec);
+            } catch (const data_error& e) {
+                shared_error = e.what();
+            }
+            EXPECT_TRUE(other_key == original.rec->key)
+                << "the key shared with another record changed: " << render_value(other_key);
+            EXPECT_TRUE(other_val == original.rec->val)
+                << "the value shared with another record changed: " << render_value(other_val);
+            if (s.error) {
+                EXPECT_TRUE(shared_error && contains(*shared_error, *s.error))
+                    << "error: " << shared_error.value_or("(none)") << "\nexpected to contain: " << *s.error;
+            } else if (shared_error) {
+                ADD_FAILURE() << "apply failed: " << *shared_error;
+            } else if (s.dropped) {
+                EXPECT_FALSE(shared_kept);
+            } else if (shared_kept) {
+                expect_same(*shared_rec, *record_of(*s.expect, original.rec.get(), original.source).rec);
+            } else {
+                ADD_FAILURE() << "the record was dropped";
+            }
+        }
         bool kept = true;
         try {
             // transform_chain's rule: a stage runs unless its predicate (XOR negate) says skip.
