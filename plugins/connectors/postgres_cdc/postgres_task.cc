@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <cctype>
 #include <cstring>
 #include <chrono>
 #include <condition_variable>
@@ -62,69 +63,85 @@ bool map_bool(const value& m, std::string_view k) {
     return false;
 }
 
-// COPY text format: tab separated, \N is NULL, backslash escapes.
+// COPY text format: tab separated, \N is NULL, backslash escapes. A raw tab is always a separator
+// (the server writes a tab inside a value as \t), so fields are found with memchr and only a field
+// that contains a backslash is decoded, into `scratch`; the others are views of `line`.
+struct copy_span {
+    size_t field, start, len;
+};
+
+void unescape_copy_field(std::string_view f, std::string& scratch) {
+    size_t i = 0;
+    while (i < f.size()) {
+        const void* bs = std::memchr(f.data() + i, '\\', f.size() - i);
+        size_t run = bs ? size_t(static_cast<const char*>(bs) - f.data()) - i : f.size() - i;
+        scratch.append(f.data() + i, run);
+        i += run;
+        if (i >= f.size()) break;
+        if (i + 1 >= f.size()) { // a lone trailing backslash stays
+            scratch += '\\';
+            break;
+        }
+        char e = f[i + 1];
+        i += 2;
+        switch (e) {
+        case 'b': scratch += '\b'; break;
+        case 'f': scratch += '\f'; break;
+        case 'n': scratch += '\n'; break;
+        case 'r': scratch += '\r'; break;
+        case 't': scratch += '\t'; break;
+        case 'v': scratch += '\v'; break;
+        case 'x': {
+            int v = 0, n = 0;
+            while (n < 2 && i < f.size() && std::isxdigit(static_cast<unsigned char>(f[i]))) {
+                char h = f[i++];
+                v = v * 16 + (h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+                n++;
+            }
+            scratch += char(v);
+            break;
+        }
+        default:
+            if (e >= '0' && e <= '7') {
+                int v = e - '0', n = 1;
+                while (n < 3 && i < f.size() && f[i] >= '0' && f[i] <= '7') {
+                    v = v * 8 + (f[i++] - '0');
+                    n++;
+                }
+                scratch += char(v);
+            } else {
+                scratch += e;
+            }
+        }
+    }
+}
+
 void split_copy_line(std::string_view line, std::vector<std::optional<std::string_view>>& fields, std::string& scratch,
-                     std::vector<std::pair<size_t, size_t>>& spans) {
+                     std::vector<copy_span>& spans) {
     fields.clear();
     spans.clear();
     scratch.clear();
     if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-    size_t i = 0;
+    size_t start = 0;
     while (true) {
-        size_t start = scratch.size();
-        bool is_null = false;
-        if (line.substr(i, 2) == "\\N" && (i + 2 == line.size() || line[i + 2] == '\t')) {
-            is_null = true;
-            i += 2;
+        const void* tab = std::memchr(line.data() + start, '\t', line.size() - start);
+        size_t end = tab ? size_t(static_cast<const char*>(tab) - line.data()) : line.size();
+        std::string_view f(line.data() + start, end - start);
+        if (f.size() == 2 && f[0] == '\\' && f[1] == 'N') {
+            fields.emplace_back(std::nullopt);
+        } else if (!std::memchr(f.data(), '\\', f.size())) {
+            fields.emplace_back(f);
         } else {
-            while (i < line.size() && line[i] != '\t') {
-                char c = line[i];
-                if (c != '\\' || i + 1 >= line.size()) {
-                    scratch += c;
-                    i++;
-                    continue;
-                }
-                char e = line[i + 1];
-                i += 2;
-                switch (e) {
-                case 'b': scratch += '\b'; break;
-                case 'f': scratch += '\f'; break;
-                case 'n': scratch += '\n'; break;
-                case 'r': scratch += '\r'; break;
-                case 't': scratch += '\t'; break;
-                case 'v': scratch += '\v'; break;
-                case 'x': {
-                    int v = 0, n = 0;
-                    while (n < 2 && i < line.size() && std::isxdigit(static_cast<unsigned char>(line[i]))) {
-                        char h = line[i++];
-                        v = v * 16 + (h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
-                        n++;
-                    }
-                    scratch += char(v);
-                    break;
-                }
-                default:
-                    if (e >= '0' && e <= '7') {
-                        int v = e - '0', n = 1;
-                        while (n < 3 && i < line.size() && line[i] >= '0' && line[i] <= '7') {
-                            v = v * 8 + (line[i++] - '0');
-                            n++;
-                        }
-                        scratch += char(v);
-                    } else {
-                        scratch += e;
-                    }
-                }
-            }
+            size_t s = scratch.size();
+            unescape_copy_field(f, scratch);
+            spans.push_back({fields.size(), s, scratch.size() - s});
+            fields.emplace_back(std::string_view());
         }
-        spans.emplace_back(start, is_null ? SIZE_MAX : scratch.size() - start);
-        if (i >= line.size()) break;
-        i++; // tab
+        if (!tab) break;
+        start = end + 1;
     }
-    for (auto& [s, n] : spans) {
-        if (n == SIZE_MAX) fields.emplace_back(std::nullopt);
-        else fields.emplace_back(std::string_view(scratch).substr(s, n));
-    }
+    // `scratch` may have moved while it grew: point the decoded fields at it only now.
+    for (auto& sp : spans) fields[sp.field] = std::string_view(scratch).substr(sp.start, sp.len);
 }
 
 const char* op_message_type(char op) {
@@ -613,7 +630,7 @@ private:
                 if (_held) release_held(out, false);
                 make_snapshot_record(t, _table_rows == 1);
                 PQfreemem(buf);
-                if (clock_type::now() - _last_progress_log > 10s) {
+                if ((_table_rows & 1023) == 0 && clock_type::now() - _last_progress_log > 10s) {
                     _last_progress_log = clock_type::now();
                     _log->info("{} \t Exported {} of about {} records for table '{}'; {} of about {} rows in all", _tag,
                                _table_rows, std::max<int64_t>(0, t.estimate), t.schema->id, _snapshot_rows, _snapshot_estimate);
@@ -671,12 +688,16 @@ private:
         const auto& ts = *t.schema;
         auto after = make_struct(ts.value_schema);
         struct_ptr key = ts.key_schema ? make_struct(ts.key_schema) : nullptr;
+        // Both structs are new and ours alone: fill their slots in place (no temporaries per column).
+        auto& row = after->mutable_values();
+        value unused;
         for (size_t i = 0; i < ts.columns.size(); i++) {
             int vf = ts.value_field[i], kf = ts.key_field[i];
             if (vf < 0 && kf < 0) continue;
-            value v = _fields[i] ? convert_field(ts, i, *_fields[i]) : _mapper->null_value(ts.conv[i]);
-            if (kf >= 0) key->put_unchecked(kf, v);
-            if (vf >= 0) after->put_unchecked(vf, apply_mapping(ts.mapping[i], std::move(v)));
+            value& v = vf >= 0 ? row[size_t(vf)] : unused;
+            v = _fields[i] ? convert_field(ts, i, *_fields[i]) : _mapper->null_value(ts.conv[i]);
+            if (kf >= 0) key->mutable_values()[size_t(kf)] = v;
+            if (vf >= 0 && ts.mapping[i].k != column_mapping::none) v = apply_mapping(ts.mapping[i], std::move(v));
         }
         source_record r;
         r.topic = ts.topic;
@@ -1437,7 +1458,7 @@ private:
     value _snap_source;
     shared_value _snap_offset; // shared by every snapshot record but the last
     std::vector<std::optional<std::string_view>> _fields;
-    std::vector<std::pair<size_t, size_t>> _spans;
+    std::vector<copy_span> _spans;
     std::string _scratch;
 
     // streaming
