@@ -262,6 +262,12 @@ int run_worker(worker_options opts) {
         auto h = std::make_unique<runtime::distributed_herder>(stores, std::move(membership), cluster_id, worker_url);
         hp->store(h.get());
         h->set_key_ttl_ms(v.get_int("inter.worker.key.ttl.ms"));
+        auto tls = runtime::rest_client_tls_from(v);
+        if (!tls) {
+            std::fprintf(stderr, "ferry: %s\n", tls.error().message.c_str());
+            return exit_startup;
+        }
+        h->set_rest_client_tls(std::move(*tls));
         auto admin_props = client_props;
         for (auto& [k, val] : v.originals_with_prefix("admin.")) admin_props[k] = val;
         h->set_admin_props(admin_props);

@@ -85,7 +85,8 @@ void send_error(httplib::Response& res, const error& e) {
 // forward=false on the second; a request that arrives with forward=false and still cannot be served
 // answers 409 - two hops should always reach the right worker unless a rebalance moved things.
 // Only the Authorization header travels with it. The answer is relayed as it is.
-void forward_request(const httplib::Request& req, httplib::Response& res, const std::string& target) {
+void forward_request(const httplib::Request& req, httplib::Response& res, const std::string& target,
+                     const runtime::rest_client_tls& tls) {
     res.headers.erase(forward_header);
     auto fwd = req.get_param_value("forward");
     if (fwd == "false") return; // the 409 already in res
@@ -99,10 +100,8 @@ void forward_request(const httplib::Request& req, httplib::Response& res, const 
                  httplib::detail::encode_query_param(v);
     }
     query += (query.empty() ? "?" : "&") + std::string("forward=") + (recursive ? "true" : "false");
-    httplib::Client cli(base);
-    cli.set_connection_timeout(10);
-    cli.set_read_timeout(90);
-    cli.enable_server_certificate_verification(false);
+    auto client = runtime::make_rest_client(base, tls);
+    auto& cli = *client;
     httplib::Headers headers;
     if (req.has_header("Authorization")) headers.emplace("Authorization", req.get_header_value("Authorization"));
     auto path = req.path + query;
@@ -316,9 +315,10 @@ void server::route(const char* method, const std::string& pattern, handler fn) {
     // Jersey matches a path with or without a trailing slash (curl .../connectors/ is common).
     auto p = pattern == "/" ? pattern : pattern + "/?";
     _routes.emplace_back(method, std::regex(p));
-    fn = [inner = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
+    fn = [this, inner = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
         inner(req, res);
-        if (res.has_header(forward_header)) forward_request(req, res, res.get_header_value(forward_header));
+        if (res.has_header(forward_header))
+            forward_request(req, res, res.get_header_value(forward_header), _cfg.client_tls);
     };
     auto& s = *_http;
     std::string_view m = method;
@@ -971,6 +971,9 @@ result<> configure_listener(server_config& cfg, const config::config_values& wor
     const auto& originals = worker.originals();
     cfg.topic_tracking = worker.get_bool("topic.tracking.enable");
     cfg.topic_tracking_reset = worker.get_bool("topic.tracking.allow.reset");
+    auto client_tls = runtime::rest_client_tls_from(worker);
+    if (!client_tls) return fail(client_tls.error());
+    cfg.client_tls = std::move(*client_tls);
 
     if (https) {
         // RestServerConfig: listeners.https.* when any such key is set, else the top-level ssl.*.

@@ -7,6 +7,7 @@
 
 #include "base/error.hpp"
 #include "ferry/config/config_def.hpp"
+#include "runtime/distributed/rest_client.hpp"
 #include "runtime/herder.hpp"
 
 #include <functional>
@@ -40,6 +41,8 @@ struct server_config {
     // or the PKCS12 file.
     std::string tls_cert_file, tls_key_file, tls_key_password;
     bool tls_keystore_pkcs12 = false;
+    // Certificate checks when this worker forwards a request to another (runtime/distributed/rest_client.hpp).
+    runtime::rest_client_tls client_tls;
     // Basic authentication: user -> password; empty = no authentication.
     std::map<std::string, std::string> basic_auth;
 };
@@ -53,7 +56,8 @@ struct server_config {
 //   BasicAuthSecurityRestExtension: the credentials file (user=password lines) is the `file` of
 //   the KafkaConnect entry of the JAAS file given by -Djava.security.auth.login.config in
 //   KAFKA_OPTS, as with Java workers, or Ferry's rest.basic.auth.credentials.file;
-// - topic.tracking.enable / topic.tracking.allow.reset (403 on /topics when off).
+// - topic.tracking.enable / topic.tracking.allow.reset (403 on /topics when off);
+// - the truststore used to verify other workers when forwarding (rest_client_tls_from).
 // Errors name the key and file; the worker refuses to start on them.
 result<> configure_listener(server_config& cfg, const config::config_values& worker, bool https);
 

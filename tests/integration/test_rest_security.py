@@ -139,6 +139,16 @@ class RestSecurityTest(FerryTestCase):
              "cannot read the PKCS12 keystore"),
             ({"listeners.https.ssl.keystore.location": self.pem_store, "listeners.https.ssl.keystore.type": "BCFKS"},
              "Unsupported listeners.https.ssl.keystore.type: BCFKS"),
+            # The truststore that verifies other workers (forwarded requests) is checked up front too.
+            ({"listeners.https.ssl.keystore.location": self.pem_store,
+              "listeners.https.ssl.truststore.location": self.path("missing.pem")},
+             "(listeners.https.ssl.truststore.location)"),
+            ({"listeners.https.ssl.keystore.location": self.pem_store,
+              "listeners.https.ssl.truststore.location": jks}, "is a JKS truststore, which Ferry cannot read"),
+            ({"listeners.https.ssl.keystore.location": self.pem_store,
+              "listeners.https.ssl.truststore.location": self.p12_store,
+              "listeners.https.ssl.truststore.type": "PKCS12", "listeners.https.ssl.truststore.password": "wrong"},
+             "cannot read the PKCS12 truststore"),
         ]
         for overrides, message in cases:
             with self.subTest(overrides=overrides):

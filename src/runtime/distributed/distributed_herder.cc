@@ -1,6 +1,7 @@
 #include "runtime/distributed/distributed_herder.hpp"
 
 #include "runtime/connector_config.hpp"
+#include "runtime/distributed/rest_client.hpp"
 
 #include "base/json_writer.hpp"
 #include "base/log.hpp"
@@ -794,10 +795,8 @@ void distributed_herder::forward_loop() {
             out = std::move(it->second);
             _outbox.erase(it);
         }
-        httplib::Client cli(out.leader_url);
-        cli.set_connection_timeout(10);
-        cli.set_read_timeout(90);
-        cli.enable_server_certificate_verification(false);
+        auto client = make_rest_client(out.leader_url, _rest_tls);
+        auto& cli = *client;
         httplib::Headers h{{"X-Connect-Authorization", out.signature},
                            {"X-Connect-Request-Signature-Algorithm", "HmacSHA256"}};
         auto res = cli.Post("/connectors/" + connector + "/tasks?forward=true", h, out.body, "application/json");

@@ -17,6 +17,7 @@
 #include "runtime/distributed/kafka_config_store.hpp"
 #include "runtime/distributed/kafka_status_store.hpp"
 #include "runtime/distributed/membership.hpp"
+#include "runtime/distributed/rest_client.hpp"
 #include "runtime/herder.hpp"
 #include "runtime/offset_codec.hpp"
 #include "runtime/worker.hpp"
@@ -99,6 +100,8 @@ public:
     void set_admin_props(kafka::properties p) { _admin_props = std::move(p); }
     // inter.worker.key.ttl.ms (session keys of the sessioned protocol).
     void set_key_ttl_ms(int64_t ttl) { _key_ttl_ms = ttl; }
+    // How task configs sent to the leader verify its certificate (an https:// leader).
+    void set_rest_client_tls(rest_client_tls tls) { _rest_tls = std::move(tls); }
     // Wakes the tick thread (the membership's heartbeat thread calls this).
     void wake();
     // The config store read to its end (the membership's leader catching up).
@@ -146,6 +149,7 @@ private:
     std::set<std::string> _reconfigure;           // connectors whose task configs must be regenerated
     std::deque<restart_request> _restarts;
     int64_t _key_ttl_ms = 3600000;
+    rest_client_tls _rest_tls;
 
     // Cross-thread signals.
     std::mutex _mu;
