@@ -7,6 +7,8 @@
 #include "plugins/connectors/jdbc/pg_codec.hpp"
 #include "plugins/connectors/jdbc/tz.hpp"
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 namespace ferry::plugins::jdbc {
@@ -140,6 +142,36 @@ TEST(PgCodec, NumericRoundTrips) {
     pg::numeric_from_text("12.50", bin);
     // ndigits 2, weight 0, sign +, dscale 2, digits 12, 5000
     EXPECT_EQ(bin, std::string("\0\2\0\0\0\0\0\2\0\x0c\x13\x88", 12));
+}
+
+TEST(PgCodec, SmallDecimalsWithoutText) {
+    // The fast paths agree with the text ones they replace.
+    for (std::string text : {"0", "0.00", "12.50", "-12.5", "0.005", "-0.005", "0.0049", "9.9999", "-9.995",
+                             "123456789012.34", "99999999999999.99", "1", "10000", "-10000.00001", "0.00000001",
+                             "7.1", "5000.5", "99999999.995"}) {
+        std::string bin;
+        pg::numeric_from_text(text, bin);
+        for (int32_t scale : {0, 1, 2, 3, 4, 5, 8}) {
+            std::string t;
+            ASSERT_TRUE(pg::numeric_to_text(bin.data(), int(bin.size()), t));
+            pg::round_text(t, scale);
+            auto slow = logical::decimal_from_string(t, scale);
+            int64_t u = 0;
+            if (pg::numeric_to_unscaled(bin.data(), int(bin.size()), scale, u))
+                EXPECT_EQ(logical::decimal_from_int64(u), slow) << text << " scale " << scale;
+            else
+                EXPECT_GT(std::abs(std::stod(t)), 1e7) << text << " scale " << scale; // small ones take it
+            std::string fast_bin, slow_bin;
+            pg::numeric_from_text(logical::decimal_to_string(slow, scale), slow_bin);
+            if (pg::numeric_from_unscaled(slow, scale, fast_bin))
+                EXPECT_EQ(fast_bin, slow_bin) << text << " scale " << scale;
+            else
+                EXPECT_GT(slow.size(), 8u) << text << " scale " << scale;
+        }
+    }
+    std::string big;
+    EXPECT_FALSE(pg::numeric_from_unscaled(std::string(9, '\x7f'), 2, big));
+    EXPECT_TRUE(big.empty());
 }
 
 TEST(PgCodec, RoundHalfUp) {

@@ -44,6 +44,58 @@ bool numeric_to_text(const char* data, int len, std::string& out) {
     return true;
 }
 
+bool numeric_to_unscaled(const char* p, int n, int32_t scale, int64_t& out) {
+    if (n < 8 || scale < 0 || scale > 16) return false;
+    int ndigits = int16_t(get_u16(p));
+    int weight = int16_t(get_u16(p + 2));
+    uint16_t sign = get_u16(p + 4);
+    if ((sign != 0 && sign != 0x4000) || n < 8 + ndigits * 2) return false;
+    int fg = (scale + 3) / 4; // fraction groups holding the kept digits
+    if (ndigits == 0) weight = -fg - 2; // zero
+    if (weight + fg + 1 > 4) return false;
+    auto digit = [&](int i) -> int64_t { return i >= 0 && i < ndigits ? get_u16(p + 8 + i * 2) : 0; };
+    int64_t v = 0; // |value| * 10000^fg, truncated
+    for (int pos = weight; pos >= -fg; pos--) v = v * 10000 + digit(weight - pos);
+    static constexpr int64_t pow10[] = {1, 10, 100, 1000};
+    int64_t div = pow10[4 * fg - scale];
+    int64_t u = v / div;
+    if (div > 1 ? v % div >= div / 2 : digit(weight + fg + 1) >= 5000) u++; // HALF_UP on the magnitude
+    out = sign == 0x4000 ? -u : u;
+    return true;
+}
+
+bool numeric_from_unscaled(std::string_view unscaled, int32_t scale, std::string& out) {
+    if (unscaled.empty() || unscaled.size() > 8 || scale < 0 || scale > 16) return false;
+    int64_t v = int8_t(unscaled[0]); // sign-extended
+    for (size_t i = 1; i < unscaled.size(); i++) v = (v << 8) | uint8_t(unscaled[i]);
+    bool neg = v < 0;
+    unsigned __int128 a = neg ? uint64_t(0) - uint64_t(v) : uint64_t(v);
+    // Align the fraction to whole base-10000 groups.
+    int pad = (4 - scale % 4) % 4;
+    for (int i = 0; i < pad; i++) a *= 10;
+    int fgroups = (scale + pad) / 4;
+    uint16_t g[12]; // least significant first; 2^63 * 1000 < 10000^6
+    int n = 0;
+    while (a != 0) {
+        g[n++] = uint16_t(a % 10000);
+        a /= 10000;
+    }
+    int lo = 0; // trailing zero groups
+    while (lo < n && g[lo] == 0) lo++;
+    int ndigits = n - lo;
+    int weight = n - fgroups - 1;
+    if (ndigits == 0) {
+        weight = 0;
+        neg = false;
+    }
+    put_u16(out, uint16_t(ndigits));
+    put_u16(out, uint16_t(int16_t(weight)));
+    put_u16(out, neg ? 0x4000 : 0);
+    put_u16(out, uint16_t(scale));
+    for (int i = n - 1; i >= lo; i--) put_u16(out, g[i]);
+    return true;
+}
+
 void numeric_from_text(std::string_view text, std::string& out) {
     bool neg = false;
     if (!text.empty() && (text[0] == '-' || text[0] == '+')) {

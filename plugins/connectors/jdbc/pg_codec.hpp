@@ -37,8 +37,15 @@ inline void put_u64(std::string& out, uint64_t v) {
 
 // numeric (binary) -> plain decimal text ("-12.50"); false for NaN/Infinity.
 bool numeric_to_text(const char* data, int len, std::string& out);
+// numeric (binary) rounded HALF_UP to `scale` (0..16) as an unscaled integer, when that is below
+// 10^16; false otherwise (NaN/Infinity, bigger values: use numeric_to_text and round_text).
+bool numeric_to_unscaled(const char* data, int len, int32_t scale, int64_t& out);
 // Plain decimal text (optional '-', digits, optional '.' digits) -> numeric binary, appended.
 void numeric_from_text(std::string_view text, std::string& out);
+// A Connect Decimal (big-endian two's complement unscaled value, up to 8 bytes; scale 0..16) ->
+// numeric binary, appended, as numeric_from_text() of its plain text would; false (nothing
+// appended) outside those bounds.
+bool numeric_from_unscaled(std::string_view unscaled, int32_t scale, std::string& out);
 // Rounds plain decimal text HALF_UP to exactly `scale` fraction digits (scale >= 0), in place.
 void round_text(std::string& text, int32_t scale);
 

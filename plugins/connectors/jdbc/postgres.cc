@@ -148,6 +148,7 @@ public:
         _row = -1;
     }
     const std::vector<column_def>& columns() const override { return _cols; }
+    bool done() const { return _done; }
     bool next() override;
     bool is_null(int c) const override { return PQgetisnull(_res.get(), _row, c); }
     bool get_bool(int c) const override {
@@ -220,6 +221,10 @@ public:
     }
     void get_decimal(int c, int32_t scale, std::string& unscaled) const override {
         auto t = _cols[size_t(c)].native_type;
+        if (int64_t u; t == oid::numeric && pg::numeric_to_unscaled(val(c), len(c), scale, u)) {
+            unscaled = logical::decimal_from_int64(u);
+            return;
+        }
         if (t == oid::numeric) {
             if (!pg::numeric_to_text(val(c), len(c), _tmp))
                 throw data_error(fmt::format("Column {}: NaN and Infinity cannot be represented as a Decimal", _cols[size_t(c)].name));
@@ -302,12 +307,14 @@ public:
     }
 
     result_ptr exec(const std::string& sql, ExecStatusType expect = PGRES_COMMAND_OK, std::string_view ctx = {}) {
+        drain_prefetch();
         result_ptr r(PQexec(_conn, sql.c_str()));
         if (!r.get() || PQresultStatus(r.get()) != expect) throw pg_error(_conn, r.get(), ctx);
         return r;
     }
     result_ptr exec_params(const std::string& sql, const std::vector<std::string>& params, int result_format,
                            ExecStatusType expect = PGRES_TUPLES_OK, const std::vector<uint32_t>* types = nullptr) {
+        drain_prefetch();
         std::vector<const char*> vals;
         vals.reserve(params.size());
         for (auto& p : params) vals.push_back(p.c_str());
@@ -463,6 +470,7 @@ public:
         auto cur = std::make_unique<pg_cursor>(*this, fetch_size);
         auto first = fetch(fetch_size);
         cur->init(std::move(first), result_columns(_last_fetch));
+        if (!cur->done()) send_prefetch(fetch_size);
         return cur;
     }
 
@@ -470,6 +478,29 @@ public:
         auto r = exec_params(fmt::format("FETCH FORWARD {} FROM ferry_cursor", n), {}, 1);
         _last_fetch = r.get();
         return r;
+    }
+
+    // Read-ahead: the next FETCH is sent as soon as a full one arrived, so the server produces
+    // the next rows while the task converts these. Any other statement first drains it.
+    void send_prefetch(int n) {
+        if (_prefetching) return;
+        _fetch_sql = fmt::format("FETCH FORWARD {} FROM ferry_cursor", n);
+        if (PQsendQueryParams(_conn, _fetch_sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1) != 1)
+            throw pg_error(_conn, nullptr, {});
+        _prefetching = true;
+    }
+    result_ptr take_prefetch() {
+        _prefetching = false;
+        result_ptr r(PQgetResult(_conn));
+        while (PGresult* more = PQgetResult(_conn)) PQclear(more);
+        if (!r.get() || PQresultStatus(r.get()) != PGRES_TUPLES_OK) throw pg_error(_conn, r.get(), {});
+        _last_fetch = r.get();
+        return r;
+    }
+    void drain_prefetch() {
+        if (!_prefetching) return;
+        _prefetching = false;
+        while (PGresult* r = PQgetResult(_conn)) PQclear(r);
     }
 
     void end_cursor() {
@@ -508,6 +539,7 @@ public:
     }
 
     void rollback() override {
+        drain_prefetch();
         _cursor_open = false;
         _writing = false;
         for (auto* st : _created_in_txn) st->created = false;
@@ -606,7 +638,8 @@ private:
     std::string _where;
     int _version = 0;
     std::string _isolation = "DEFAULT";
-    bool _in_txn = false, _writing = false, _cursor_open = false;
+    bool _in_txn = false, _writing = false, _cursor_open = false, _prefetching = false;
+    std::string _fetch_sql;
     PGresult* _last_fetch = nullptr;
     std::unordered_map<uint32_t, pg_type_info> _types;
     std::unordered_map<uint64_t, stage> _stages;
@@ -622,10 +655,12 @@ private:
 bool pg_cursor::next() {
     if (++_row < _nrows) return true;
     if (_done) return false;
-    _res = _s.fetch(_fetch_size);
+    _res.reset();
+    _res = _s._prefetching ? _s.take_prefetch() : _s.fetch(_fetch_size);
     _nrows = PQntuples(_res.get());
     _done = _nrows < _fetch_size;
     _row = 0;
+    if (!_done) _s.send_prefetch(_fetch_size);
     return _nrows > 0;
 }
 

@@ -359,8 +359,15 @@ struct querier {
         std::optional<instant> ts;
     } pending;
 
-    bool uses_ts() const { return mode == "timestamp" || mode == "timestamp+incrementing"; }
-    bool uses_inc() const { return mode == "incrementing" || mode == "timestamp+incrementing"; }
+    // The mode as flags: read_rows() asks for every row.
+    bool ts_mode = false, inc_mode = false;
+    void set_mode(std::string m) {
+        mode = std::move(m);
+        ts_mode = mode == "timestamp" || mode == "timestamp+incrementing";
+        inc_mode = mode == "incrementing" || mode == "timestamp+incrementing";
+    }
+    bool uses_ts() const { return ts_mode; }
+    bool uses_inc() const { return inc_mode; }
     std::string display() const { return query_mode ? std::string("query") : table.unquoted(); }
 };
 
@@ -417,7 +424,7 @@ public:
         for (auto& name : names) {
             auto q = std::make_unique<querier>();
             q->query_mode = query_mode;
-            q->mode = _s.mode;
+            q->set_mode(_s.mode);
             q->inc_col = _s.incrementing_column;
             q->ts_cols = _s.timestamp_columns;
             if (query_mode) {
@@ -909,7 +916,7 @@ private:
             }
             auto st = build_struct(q);
             value offset;
-            if (q.mode != "bulk") {
+            if (q.ts_mode || q.inc_mode) {
                 std::optional<instant> ts;
                 std::optional<int64_t> id;
                 if (q.uses_ts()) ts = row_timestamp(q);
