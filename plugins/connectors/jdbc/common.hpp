@@ -92,6 +92,8 @@ struct table_definition {
     table_id id;
     std::vector<column_def> columns;
     table_type type = table_type::table;
+    // COPY into it does what INSERT would (PostgreSQL: a plain or partitioned table without rules).
+    bool copy_as_insert = false;
     const column_def* find(std::string_view name) const {
         for (auto& c : columns)
             if (c.name == name) return &c;

@@ -102,6 +102,7 @@ struct write_plan {
     bool timestamp_nanos = false;
     const tz::zone* zone = nullptr;      // db.timezone
     const tz::zone* date_zone = nullptr; // date.timezone
+    bool copy_target = false; // table_definition::copy_as_insert of the target
 };
 
 enum class write_op { insert, upsert, update, remove };
@@ -114,6 +115,13 @@ instant timestamp_field_instant(const value& v, bool nanos);
 // --- the interfaces -------------------------------------------------------------------------------
 
 class dialect;
+
+// A sink write encoded ahead of time (see session::encode): what goes on the wire, with no
+// reference to the records left, so the sink can hand it to a writer thread and return.
+class encoded_write {
+public:
+    virtual ~encoded_write() = default;
+};
 
 class session {
 public:
@@ -142,6 +150,17 @@ public:
     virtual std::optional<std::string> default_catalog() { return std::nullopt; }
     // Writes records of one table in the current transaction. Throws db_error.
     virtual void write(const write_plan& plan, write_op op, std::span<const sink_record* const> records) = 0;
+    // Deferred writes. encode() runs on the caller's thread and does no I/O; it may run while
+    // another thread is inside run() for an earlier write, and nothing else may. run() executes
+    // the write in the current transaction exactly as write() would have, on whichever thread
+    // owns the session at the time. A session that cannot defer returns nullptr: use write().
+    // drop_plan() of the write's plan must wait until its run() has returned.
+    virtual std::unique_ptr<encoded_write> encode(const write_plan& plan, write_op op,
+                                                  std::span<const sink_record* const> records) {
+        (void)plan, (void)op, (void)records;
+        return nullptr;
+    }
+    virtual void run(encoded_write& w) { (void)w; }
     // Forgets per-plan state (staging tables, prepared statements) of plans that no longer exist.
     virtual void drop_plan(uint64_t plan_id) { (void)plan_id; }
     // Asks a running statement to stop; the only method callable from another thread.

@@ -278,6 +278,11 @@ struct stage {
     std::string create; // CREATE TEMP TABLE
     std::string copy_all, copy_keys;
     std::string apply[4]; // per write_op, followed by TRUNCATE
+    // Inserts and upserts first COPY straight into the target (under a savepoint) when every
+    // column's binary encoding is the target column's own type and COPY does what INSERT would;
+    // see pg_session::run().
+    std::string copy_direct; // empty when not possible
+    int direct_skip = 0, direct_backoff = 0; // writes to stage after a failed direct COPY
     enum class enc { boolean, int2, int4, int8, float4, float8, text, bytea, numeric, date, time, timestamp, timestamptz };
     std::vector<enc> encs; // keys then values
     bool created = false;
@@ -382,7 +387,7 @@ public:
             "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull, t.typname, t.typtype, t.typbasetype, "
             "COALESCE(pg_get_expr(d.adbin, d.adrelid), '') LIKE 'nextval(%' OR a.attidentity <> '' AS autoinc, "
             "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary AND a.attnum = ANY(i.indkey)), "
-            "c.relkind, format_type(a.atttypid, a.atttypmod), n.nspname, c.relname "
+            "c.relkind, format_type(a.atttypid, a.atttypmod), n.nspname, c.relname, c.relhasrules "
             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
             "JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
             "WHERE c.oid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
@@ -394,6 +399,7 @@ public:
         def.id = {std::nullopt, std::string(PQgetvalue(r.get(), 0, 11)), std::string(PQgetvalue(r.get(), 0, 12))};
         char kind = PQgetvalue(r.get(), 0, 9)[0];
         def.type = kind == 'v' || kind == 'm' ? table_type::view : kind == 'p' ? table_type::partitioned_table : table_type::table;
+        def.copy_as_insert = (kind == 'r' || kind == 'p') && PQgetvalue(r.get(), 0, 13)[0] != 't';
         for (int i = 0; i < n; i++) {
             column_def c;
             c.name = PQgetvalue(r.get(), i, 0);
@@ -559,6 +565,10 @@ public:
     }
 
     void write(const write_plan& plan, write_op op, std::span<const sink_record* const> records) override;
+    std::unique_ptr<encoded_write> encode(const write_plan& plan, write_op op,
+                                          std::span<const sink_record* const> records) override;
+    void run(encoded_write& w) override;
+    void copy_in(const std::string& sql, const std::string& data);
     void drop_plan(uint64_t id) override { _stages.erase(id); }
 
 private:
@@ -644,12 +654,19 @@ private:
     std::unordered_map<uint32_t, pg_type_info> _types;
     std::unordered_map<uint64_t, stage> _stages;
     std::vector<stage*> _created_in_txn;
-    // Reused write buffers.
-    std::string _copy, _keybuf, _tmp;
+    // Reused encoding buffers (encode() only).
+    std::string _keybuf, _tmp;
     std::vector<uint32_t> _key_ends;
     std::vector<int32_t> _slots;
     std::vector<char> _keep;
-    bool _copy_open = false;
+    size_t _last_copy_size = 0;
+};
+
+// One write as binary COPY data (header to trailer) plus the statement that applies it.
+struct pg_encoded final : encoded_write {
+    stage* st = nullptr;
+    write_op op = write_op::insert;
+    std::string data;
 };
 
 bool pg_cursor::next() {
@@ -722,6 +739,28 @@ std::string source_expr(const std::string& stage_name, const sink_column& c, sta
     return col;
 }
 
+// Binary COPY input is read by the column type's own receive function: only an encoding of
+// exactly that type (string encodings also for varchar and char, whose receive functions apply
+// the length as an assignment cast would) goes straight into a target column.
+bool direct_copy_type(stage::enc e, uint32_t t) {
+    switch (e) {
+    case stage::enc::boolean: return t == oid::bool_;
+    case stage::enc::int2: return t == oid::int2;
+    case stage::enc::int4: return t == oid::int4;
+    case stage::enc::int8: return t == oid::int8;
+    case stage::enc::float4: return t == oid::float4;
+    case stage::enc::float8: return t == oid::float8;
+    case stage::enc::text: return t == oid::text || t == oid::varchar || t == oid::bpchar;
+    case stage::enc::bytea: return t == oid::bytea;
+    case stage::enc::numeric: return t == oid::numeric;
+    case stage::enc::date: return t == oid::date;
+    case stage::enc::time: return t == oid::time;
+    case stage::enc::timestamp: return t == oid::timestamp;
+    case stage::enc::timestamptz: return t == oid::timestamptz;
+    }
+    return false;
+}
+
 stage& pg_session::stage_for(const write_plan& p) {
     auto it = _stages.find(p.id);
     if (it != _stages.end()) return it->second;
@@ -754,6 +793,12 @@ stage& pg_session::stage_for(const write_plan& p) {
         for (auto& c : *group) target_cols += (target_cols.empty() ? "" : ",") + _dialect.column(c.name);
     std::string select;
     for (size_t k = 0; k < exprs.size(); k++) select += (k ? "," : "") + exprs[k];
+    bool direct = p.copy_target;
+    for (auto* group : {&p.keys, &p.values})
+        for (auto& c : *group)
+            // (COPY writes identity columns that INSERT refuses to: leave those to INSERT)
+            direct = direct && c.db && !c.db->auto_increment && direct_copy_type(staging_enc(c), c.db->native_type);
+    if (direct) st.copy_direct = "COPY " + p.table_ref + " (" + target_cols + ") FROM STDIN (FORMAT binary)";
     std::string truncate = "; TRUNCATE " + st.name;
     st.apply[int(write_op::insert)] =
         "INSERT INTO " + p.table_ref + " (" + target_cols + ") SELECT " + select + " FROM " + st.name + truncate;
@@ -832,10 +877,13 @@ void pg_session::encode(const write_plan& p, const sink_column& c, stage::enc e,
         return;
     }
     case stage::enc::numeric: {
-        _tmp = logical::decimal_to_string(v.as_bytes(), logical::decimal_scale(*c.schema));
+        auto scale = logical::decimal_scale(*c.schema);
         size_t at = out.size();
         pg::put_u32(out, 0);
-        pg::numeric_from_text(_tmp, out);
+        if (!pg::numeric_from_unscaled(v.as_bytes(), scale, out)) {
+            _tmp = logical::decimal_to_string(v.as_bytes(), scale);
+            pg::numeric_from_text(_tmp, out);
+        }
         uint32_t n = uint32_t(out.size() - at - 4);
         out[at] = char(n >> 24), out[at + 1] = char(n >> 16), out[at + 2] = char(n >> 8), out[at + 3] = char(n);
         return;
@@ -877,14 +925,18 @@ void pg_session::encode(const write_plan& p, const sink_column& c, stage::enc e,
 
 void pg_session::write(const write_plan& p, write_op op, std::span<const sink_record* const> records) {
     if (records.empty()) return;
+    auto w = encode(p, op, records);
+    run(*w);
+}
+
+std::unique_ptr<encoded_write> pg_session::encode(const write_plan& p, write_op op,
+                                                  std::span<const sink_record* const> records) {
+    auto out = std::make_unique<pg_encoded>();
     auto& st = stage_for(p);
-    begin();
-    _writing = true;
-    if (!st.created) {
-        exec(st.create);
-        st.created = true;
-        _created_in_txn.push_back(&st);
-    }
+    out->st = &st;
+    out->op = op;
+    if (records.empty()) return out;
+    if (st.apply[int(op)].empty()) throw connect_error("Write mode needs key columns, but the plan has none");
     const size_t nkeys = p.keys.size();
     const size_t ncols = op == write_op::remove ? nkeys : nkeys + p.values.size();
     // Upsert and update apply each key once: keep the last record per key, as the JDBC batch's
@@ -922,32 +974,73 @@ void pg_session::write(const write_plan& p, write_op op, std::span<const sink_re
             }
         }
     }
-    _copy.clear();
+    auto& data = out->data;
+    data.reserve(_last_copy_size + _last_copy_size / 8);
     static const char header[] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
-    _copy.append(header, 19);
+    data.append(header, 19);
     for (size_t i = 0; i < records.size(); i++) {
         if (!_keep[i]) continue;
         auto& r = *records[i];
-        pg::put_u16(_copy, uint16_t(ncols));
+        pg::put_u16(data, uint16_t(ncols));
         for (size_t k = 0; k < ncols; k++) {
             auto& c = k < nkeys ? p.keys[k] : p.values[k - nkeys];
-            encode(p, c, st.encs[k], column_value(c, r, p.replace_null_with_default, scratch), _copy);
-        }
-        if (_copy.size() >= (4u << 20)) {
-            // Keep the buffer bounded: flush what we have once the COPY is open.
-            if (!_copy_open) {
-                exec(op == write_op::remove ? st.copy_keys : st.copy_all, PGRES_COPY_IN);
-                _copy_open = true;
-            }
-            if (PQputCopyData(_conn, _copy.data(), int(_copy.size())) != 1) throw pg_error(_conn, nullptr, "COPY");
-            _copy.clear();
+            encode(p, c, st.encs[k], column_value(c, r, p.replace_null_with_default, scratch), data);
         }
     }
-    pg::put_u16(_copy, 0xFFFF);
-    if (!_copy_open) exec(op == write_op::remove ? st.copy_keys : st.copy_all, PGRES_COPY_IN);
-    _copy_open = false;
-    if (PQputCopyData(_conn, _copy.data(), int(_copy.size())) != 1 || PQputCopyEnd(_conn, nullptr) != 1)
-        throw pg_error(_conn, nullptr, "COPY");
+    pg::put_u16(data, 0xFFFF);
+    _last_copy_size = data.size();
+    return out;
+}
+
+// Inserts and upserts (their keys deduplicated) first try a COPY straight into the target under
+// a savepoint: when every key is new, that is what INSERT ... ON CONFLICT would have done, at
+// the cost of a plain COPY instead of staging plus a row-at-a-time INSERT. When it fails (a key
+// exists, or anything else) the savepoint is rolled back and the write goes through the stage,
+// whose statement then decides (and reports any error as before). After a failure the direct
+// attempt pauses for 1, 2, 4 ... 64 writes of that plan, so a stream of updates pays for it
+// rarely.
+void pg_session::run(encoded_write& ew) {
+    auto& w = static_cast<pg_encoded&>(ew);
+    if (w.data.empty()) return;
+    auto& st = *w.st;
+    begin();
+    _writing = true;
+    if ((w.op == write_op::insert || w.op == write_op::upsert) && !st.copy_direct.empty()) {
+        if (st.direct_skip > 0) {
+            st.direct_skip--;
+        } else {
+            exec("SAVEPOINT ferry_direct");
+            try {
+                copy_in(st.copy_direct, w.data);
+                st.direct_backoff = 0;
+                return;
+            } catch (const db_error& e) {
+                if (e.what_kind() == db_error::kind::connection) throw;
+                exec("ROLLBACK TO SAVEPOINT ferry_direct");
+                st.direct_backoff = std::min(64, std::max(1, st.direct_backoff * 2));
+                st.direct_skip = st.direct_backoff;
+            }
+        }
+    }
+    if (!st.created) {
+        exec(st.create);
+        st.created = true;
+        _created_in_txn.push_back(&st);
+    }
+    copy_in(w.op == write_op::remove ? st.copy_keys : st.copy_all, w.data);
+    result_ptr r(PQexec(_conn, st.apply[int(w.op)].c_str()));
+    if (!r.get() || PQresultStatus(r.get()) != PGRES_COMMAND_OK) throw pg_error(_conn, r.get(), {});
+}
+
+void pg_session::copy_in(const std::string& sql, const std::string& data) {
+    exec(sql, PGRES_COPY_IN);
+    // libpq sends what it buffers once 8 kB are queued: hand it large slices.
+    constexpr size_t slice = 1u << 20;
+    for (size_t at = 0; at < data.size(); at += slice) {
+        size_t n = std::min(slice, data.size() - at);
+        if (PQputCopyData(_conn, data.data() + at, int(n)) != 1) throw pg_error(_conn, nullptr, "COPY");
+    }
+    if (PQputCopyEnd(_conn, nullptr) != 1) throw pg_error(_conn, nullptr, "COPY");
     for (;;) {
         result_ptr r(PQgetResult(_conn));
         if (!r.get()) break;
@@ -957,10 +1050,6 @@ void pg_session::write(const write_plan& p, write_op op, std::span<const sink_re
             throw e;
         }
     }
-    auto& sql = st.apply[int(op)];
-    if (sql.empty()) throw connect_error("Write mode needs key columns, but the plan has none");
-    result_ptr r(PQexec(_conn, sql.c_str()));
-    if (!r.get() || PQresultStatus(r.get()) != PGRES_COMMAND_OK) throw pg_error(_conn, r.get(), {});
 }
 
 namespace {

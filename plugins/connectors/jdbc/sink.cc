@@ -15,8 +15,13 @@
 #include <fmt/ranges.h>
 
 #include <atomic>
+#include <cassert>
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <set>
+#include <thread>
 
 namespace ferry::plugins::jdbc {
 
@@ -113,6 +118,91 @@ private:
     config_map _props;
 };
 
+// The background writer of a PostgreSQL sink task. put() encodes its batch on the task thread
+// and hands the result here as one job: the job's writes run and commit as one transaction on the
+// writer thread while the runtime polls and converts the next batch. One job at a time (the
+// bounded queue has one slot): put() waits for the previous job before it touches the session,
+// and flush()/pre_commit() wait for it, so offsets are committed only for rows the database has
+// committed. A job that fails is not retried here: it keeps copies of its records, and the task
+// writes them again through the synchronous path (with its retries and error reporting) before
+// anything else.
+class background_writer {
+public:
+    struct job {
+        session* s = nullptr;
+        std::vector<std::unique_ptr<encoded_write>> writes;
+        std::vector<sink_record> records; // the put() batch, for a synchronous replay
+        std::string error;                // empty when the transaction committed
+    };
+
+    ~background_writer() {
+        {
+            std::lock_guard g(_mu);
+            _quit = true;
+        }
+        _cv.notify_all();
+        if (_thread.joinable()) _thread.join();
+    }
+
+    bool busy() {
+        std::lock_guard g(_mu);
+        return _job.has_value();
+    }
+    bool finished() {
+        std::lock_guard g(_mu);
+        return _job && _done;
+    }
+    void submit(job j) {
+        std::unique_lock l(_mu);
+        assert(!_job);
+        _job = std::move(j);
+        _done = false;
+        if (!_thread.joinable()) _thread = std::thread([this] { loop(); });
+        l.unlock();
+        _cv.notify_all();
+    }
+    // Waits for the job in flight, if any, and takes it back.
+    std::optional<job> wait() {
+        std::unique_lock l(_mu);
+        _cv.wait(l, [&] { return !_job || _done; });
+        std::optional<job> out = std::move(_job);
+        _job.reset();
+        return out;
+    }
+
+private:
+    void loop() {
+        std::unique_lock l(_mu);
+        for (;;) {
+            _cv.wait(l, [&] { return _quit || (_job && !_done); });
+            if (_quit) return;
+            auto& j = *_job;
+            l.unlock();
+            try {
+                for (auto& w : j.writes) j.s->run(*w);
+                j.s->commit();
+            } catch (const std::exception& e) {
+                j.error = e.what();
+                try {
+                    j.s->rollback();
+                } catch (const std::exception& e2) {
+                    j.error += fmt::format(" (and the rollback failed: {})", e2.what());
+                }
+            }
+            j.writes.clear();
+            l.lock();
+            _done = true;
+            _cv.notify_all();
+        }
+    }
+
+    std::mutex _mu;
+    std::condition_variable _cv;
+    std::optional<job> _job;
+    bool _done = false, _quit = false;
+    std::thread _thread;
+};
+
 // One destination table: the current schemas, the plan derived from them, and the records waiting
 // to be written (pointers into the batch being put; never kept across put() calls).
 struct table_buffer {
@@ -142,11 +232,70 @@ public:
     }
 
     void put(const std::vector<sink_record>& records) override {
+        // An empty put() comes after every poll: it must not wait for the writer, only collect
+        // a finished job (so a failed one is written again promptly).
+        if (records.empty() && _writer.busy() && !_writer.finished()) return;
+        settle();
+        if (!_replay.empty()) {
+            _batch.clear();
+            for (auto& r : _replay) _batch.push_back(&r);
+            deliver(false); // throws as put() always did; the runtime then redelivers `records` too
+            _replay.clear();
+        }
         if (records.empty()) return;
         _batch.clear();
         for (auto& r : records) _batch.push_back(&r);
+        // With an errant record reporter every failed record must be reported while its batch is
+        // the runtime's current one (the DLQ sends its original bytes): write synchronously.
+        deliver(context().errant_reporter() == nullptr);
+    }
+
+    // Committed offsets must not run ahead of the database: wait for the writer, and skip this
+    // commit while a failed job's records still wait to be written again.
+    void flush(const offset_map& current) override {
+        (void)current;
+        settle();
+    }
+    offset_map pre_commit(const offset_map& current) override {
+        settle();
+        if (!_replay.empty()) return {};
+        return current;
+    }
+    void close(const std::vector<topic_partition>& partitions) override {
+        settle();
+        // Records of revoked partitions are not ours to write any more; their offsets were not
+        // committed (pre_commit skipped), so the partitions' next owner reads them again.
+        std::erase_if(_replay, [&](const sink_record& r) {
+            return std::find(partitions.begin(), partitions.end(),
+                             topic_partition{r.original_topic, r.original_partition}) != partitions.end();
+        });
+    }
+
+private:
+    // Takes back the writer's job; a failed one leaves its records in _replay.
+    void settle() {
+        auto j = _writer.wait();
+        drop_retired_plans();
+        if (!j || j->error.empty()) return;
+        _log->warn("[{}] Background write of {} records failed; writing them again: {}", _tag, j->records.size(), j->error);
+        _replay = std::move(j->records);
+        if (_session && !_session->is_valid()) {
+            _session_for_cancel = nullptr;
+            _session.reset();
+        }
+    }
+
+    void drop_retired_plans() {
+        if (_session)
+            for (auto id : _retired_plans) _session->drop_plan(id);
+        _retired_plans.clear();
+    }
+
+    // Writes _batch with put()'s error handling; `async`: hand the encoded writes to the writer
+    // when the session can defer them.
+    void deliver(bool async) {
         try {
-            write(_batch);
+            write(_batch, async);
         } catch (const db_error& e) {
             if (e.what_kind() == db_error::kind::auth) throw connect_error(e.what()); // waiting will not help
             if (e.what_kind() == db_error::kind::data) {
@@ -154,7 +303,7 @@ public:
                 throw data_error(e.what());
             }
             if (_remaining_retries > 0) {
-                _log->warn("[{}] Write of {} records failed, remainingRetries={}: {}", _tag, records.size(),
+                _log->warn("[{}] Write of {} records failed, remainingRetries={}: {}", _tag, _batch.size(),
                            _remaining_retries, e.what());
                 _session.reset(); // reconnect for the next attempt
                 _plans_valid = false;
@@ -176,11 +325,13 @@ public:
         _remaining_retries = _s.max_retries;
     }
 
+public:
     void stop() override {
         if (auto* s = _session_for_cancel.load()) s->cancel();
     }
 
     ~jdbc_sink_task() override {
+        _writer.wait(); // stop() cancelled its statement, if any
         _session_for_cancel = nullptr;
         if (_session) {
             try {
@@ -192,8 +343,10 @@ public:
     }
 
 private:
-    // Writes one batch in one transaction (DDL commits on its own, as Confluent's does).
-    void write(std::span<const sink_record* const> batch) {
+    // Writes one batch in one transaction (DDL commits on its own, as Confluent's does). With
+    // `async` and a session that can defer writes, the transaction runs on the writer thread.
+    void write(std::span<const sink_record* const> batch, bool async = false) {
+        assert(!_writer.busy());
         if (!_session || !_session->is_valid()) {
             _session_for_cancel = nullptr;
             _session.reset();
@@ -230,9 +383,24 @@ private:
                 if (std::find(_order.begin(), _order.end(), &it->second) == _order.end()) _order.push_back(&it->second);
                 add(it->second, *r);
             }
+            _async = async;
             for (auto* b : _order) flush(*b);
-            _session->commit();
+            _async = false;
+            if (!_encoded.empty()) {
+                background_writer::job j;
+                j.s = _session.get();
+                j.writes = std::move(_encoded);
+                _encoded.clear();
+                j.records.reserve(batch.size());
+                for (auto* r : batch) j.records.push_back(*r);
+                _writer.submit(std::move(j));
+            } else {
+                _session->commit();
+            }
         } catch (...) {
+            _async = false;
+            _encoded.clear();
+            drop_retired_plans();
             for (auto* b : _order) b->records.clear();
             try {
                 if (_session) _session->rollback();
@@ -346,8 +514,24 @@ private:
                   : _s.insert == insert_mode::update ? write_op::update
                                                      : write_op::insert;
         try {
-            if (!_ups.empty()) _session->write(*b.plan, op, _ups);
-            if (!_dels.empty()) _session->write(*b.plan, write_op::remove, _dels);
+            bool deferred = false;
+            if (_async) {
+                // Encoded now, written by the writer thread in the same order.
+                std::unique_ptr<encoded_write> ups, dels;
+                if (!_ups.empty()) ups = _session->encode(*b.plan, op, _ups);
+                if (!_dels.empty()) dels = _session->encode(*b.plan, write_op::remove, _dels);
+                deferred = (_ups.empty() || ups) && (_dels.empty() || dels);
+                if (deferred) {
+                    if (ups) _encoded.push_back(std::move(ups));
+                    if (dels) _encoded.push_back(std::move(dels));
+                } else {
+                    _async = false; // this session writes directly
+                }
+            }
+            if (!deferred) {
+                if (!_ups.empty()) _session->write(*b.plan, op, _ups);
+                if (!_dels.empty()) _session->write(*b.plan, write_op::remove, _dels);
+            }
         } catch (const db_error& e) {
             b.records.clear();
             b.deletes_in_batch = false;
@@ -542,7 +726,9 @@ private:
                     for (auto& dc : def->columns)
                         if (lower(dc.name) == lower(c.name)) c.db = &dc;
             }
-        if (b.plan) _session->drop_plan(b.plan->id);
+        plan->copy_target = def->copy_as_insert;
+        if (b.plan) _retired_plans.push_back(b.plan->id); // encoded writes of this batch may still use it
+        if (!_async) drop_retired_plans();
         b.plan = std::move(plan);
         b.def = def;
     }
@@ -613,6 +799,12 @@ private:
     std::map<table_id, std::shared_ptr<const table_definition>> _defs;
     std::vector<table_buffer*> _order;
     std::vector<const sink_record*> _batch, _ups, _dels;
+    // Deferred writes of the batch being put (_async), in execution order.
+    bool _async = false;
+    std::vector<std::unique_ptr<encoded_write>> _encoded;
+    std::vector<sink_record> _replay; // a failed background job's records, written before anything else
+    std::vector<uint64_t> _retired_plans; // replaced plans whose session state goes once no write needs it
+    background_writer _writer;         // destroyed first: its thread may be using _session
     int _remaining_retries = 0;
     bool _plans_valid = true;
     log::logger_ptr _log;
