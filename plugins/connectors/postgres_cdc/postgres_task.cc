@@ -11,12 +11,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cctype>
 #include <cstring>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <unordered_map>
@@ -254,6 +258,7 @@ public:
         if (want_snapshot) {
             prepare_snapshot(exported);
             _phase = phase::snapshot;
+            start_snapshot_reader();
         } else {
             if (!has_offset) {
                 // Stream from the slot's position (its consistent point when just created).
@@ -269,7 +274,7 @@ public:
         if (_stopping) return;
         try {
             switch (_phase) {
-            case phase::snapshot: snapshot_step(out); break;
+            case phase::snapshot: snapshot_poll(out); break;
             case phase::streaming: stream_step(out); break;
             case phase::idle: wait(std::chrono::milliseconds(_s.poll_interval_ms)); break;
             }
@@ -300,11 +305,28 @@ public:
 
     void stop() override {
         _stopping = true;
-        std::lock_guard g(_mu);
-        _cv.notify_all();
+        {
+            std::lock_guard g(_mu);
+            _cv.notify_all();
+        }
+        std::lock_guard g(_sq_mu);
+        _sq_not_full.notify_all();
+        _sq_not_empty.notify_all();
     }
 
     ~postgres_task() override {
+        if (_snap_thread.joinable()) {
+            stop();
+            bool finished;
+            {
+                std::lock_guard g(_sq_mu);
+                finished = _sq_done || _sq_error;
+            }
+            // The reader may be waiting for COPY data: cancel the statement so that it returns.
+            char err[256];
+            if (!finished && _snap_cancel) PQcancel(_snap_cancel, err, sizeof err);
+            join_snapshot_reader();
+        }
         if (_stream) {
             _stream->stop();
             _stream.reset();
@@ -590,12 +612,103 @@ private:
         return ts;
     }
 
-    void snapshot_step(std::vector<source_record>& out) {
-        while (out.size() < size_t(_s.max_batch_size) && !_stopping) {
+    // The snapshot is read on its own thread (the "reader"): it runs the COPY of each table, parses
+    // the rows and builds their records, and hands them to poll() in whole batches through a
+    // bounded queue, so that libpq, parsing and record building overlap with the runtime's
+    // converting and producing on the task thread (as streaming's replication_stream does for the
+    // WAL). While the reader runs it alone uses _snap, the snapshot tables, _held/_held_final and the
+    // row buffers; the task thread only takes batches. When the reader has queued the snapshot's
+    // last record it ends; the task thread joins it and finishes the snapshot (COMMIT, then
+    // streaming or idle). An exception on the reader is thrown from poll() on the task thread,
+    // after the batches queued before it.
+    void start_snapshot_reader() {
+        // Small hand-overs keep the records in cache between the two threads: with whole batches of
+        // 2,048 and a deep queue the task thread read records that had gone cold, and spent more
+        // CPU than the reader saved it (bench/RESULTS.md, PostgreSQL CDC, 2026-11-24).
+        _sq_chunk = size_t(std::clamp(_s.max_batch_size, 1, 128));
+        _sq_max = size_t(std::clamp(_s.max_queue_size / int(_sq_chunk), 1, 4));
+        _snap_cancel = PQgetCancel(_snap.get());
+        _snap_thread = std::thread([this] { snapshot_reader(); });
+    }
+
+    void snapshot_reader() {
+        try {
+            while (!_stopping) {
+                std::vector<source_record> batch;
+                {
+                    std::lock_guard g(_sq_mu);
+                    if (!_sq_spare.empty()) {
+                        batch = std::move(_sq_spare.back());
+                        _sq_spare.pop_back();
+                    }
+                }
+                batch.reserve(_sq_chunk);
+                bool done = snapshot_fill(batch);
+                std::unique_lock l(_sq_mu);
+                if (!batch.empty()) {
+                    _sq_not_full.wait(l, [&] { return _sq.size() < _sq_max || _stopping; });
+                    if (_stopping) return;
+                    _sq.push_back(std::move(batch));
+                }
+                _sq_done = done;
+                _sq_not_empty.notify_one();
+                if (done) return;
+            }
+        } catch (...) {
+            std::lock_guard g(_sq_mu);
+            _sq_error = std::current_exception();
+            _sq_not_empty.notify_one();
+        }
+    }
+
+    void join_snapshot_reader() {
+        if (_snap_thread.joinable()) _snap_thread.join();
+        if (_snap_cancel) {
+            PQfreeCancel(_snap_cancel);
+            _snap_cancel = nullptr;
+        }
+    }
+
+    // Task thread: takes the chunks queued now (waiting for the first), up to max.batch.size records.
+    void snapshot_poll(std::vector<source_record>& out) {
+        bool done = false;
+        std::exception_ptr err;
+        {
+            std::unique_lock l(_sq_mu);
+            _sq_not_empty.wait_for(l, std::chrono::milliseconds(std::min<int64_t>(_s.poll_interval_ms, 500)),
+                                   [&] { return !_sq.empty() || _sq_done || _sq_error || _stopping; });
+            if (!_sq.empty()) {
+                while (!_sq.empty() && out.size() + _sq.front().size() <= size_t(std::max(_s.max_batch_size, 1))) {
+                    auto& chunk = _sq.front();
+                    out.insert(out.end(), std::make_move_iterator(chunk.begin()), std::make_move_iterator(chunk.end()));
+                    chunk.clear();
+                    if (_sq_spare.size() < _sq_max + 1) _sq_spare.push_back(std::move(chunk));
+                    _sq.pop_front();
+                }
+                _sq_not_full.notify_one();
+                return;
+            }
+            if (_sq_error) err = _sq_error;
+            else done = _sq_done;
+        }
+        if (err) {
+            join_snapshot_reader();
+            std::rethrow_exception(err);
+        }
+        if (done) {
+            join_snapshot_reader();
+            finish_snapshot(out);
+        }
+    }
+
+    // Reader thread: fills `out` with up to _sq_chunk records; true once the snapshot's last record
+    // is in it.
+    bool snapshot_fill(std::vector<source_record>& out) {
+        while (out.size() < _sq_chunk && !_stopping) {
             if (!_copy_active) {
                 if (_table_index >= _snapshot_tables.size()) {
-                    finish_snapshot(out);
-                    return;
+                    release_final(out);
+                    return true;
                 }
                 auto& t = _snapshot_tables[_table_index];
                 std::string select;
@@ -653,6 +766,7 @@ private:
             }
             throw pg_connection_lost(fmt::format("snapshot COPY failed: {}", _snap.last_error()));
         }
+        return false;
     }
 
     // The held record of the previous row gets its marker now that the next one is known. The
@@ -729,7 +843,8 @@ private:
         return value(std::move(m));
     }
 
-    void finish_snapshot(std::vector<source_record>& out) {
+    // Reader thread: the snapshot's last record, with the completed offset.
+    void release_final(std::vector<source_record>& out) {
         if (_held) release_held(out, true); // cannot happen (released at COPY end), kept for safety
         if (_held_final) {
             set_snapshot_marker(*_held_final, "last");
@@ -737,6 +852,10 @@ private:
             out.push_back(std::move(*_held_final));
             _held_final.reset();
         }
+    }
+
+    // Task thread, after the reader ended.
+    void finish_snapshot(std::vector<source_record>& out) {
         _snap.must("COMMIT", "ending the snapshot transaction");
         _snap.close();
         auto secs = std::chrono::duration<double>(clock_type::now() - _snapshot_start).count();
@@ -1460,6 +1579,15 @@ private:
     std::vector<std::optional<std::string_view>> _fields;
     std::vector<copy_span> _spans;
     std::string _scratch;
+    std::thread _snap_thread; // the reader
+    PGcancel* _snap_cancel = nullptr;
+    std::mutex _sq_mu;
+    std::condition_variable _sq_not_empty, _sq_not_full;
+    std::deque<std::vector<source_record>> _sq; // batches from the reader, at most _sq_max
+    std::vector<std::vector<source_record>> _sq_spare; // emptied batch buffers, back to the reader
+    size_t _sq_max = 2, _sq_chunk = 2048;
+    bool _sq_done = false;
+    std::exception_ptr _sq_error;
 
     // streaming
     pgoutput::decoder _decoder;
