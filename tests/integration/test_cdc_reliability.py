@@ -2,7 +2,9 @@
   - the worker SIGKILLed in the middle of a 200,000-change workload and restarted: every change is in
     Kafka afterwards, and the only duplicates are changes after the last committed offset;
   - PostgreSQL restarted while the connector streams: it reconnects with back-off and resumes;
-  - an idle database with heartbeats: confirmed_flush_lsn keeps advancing.
+  - an idle database with heartbeats: confirmed_flush_lsn keeps advancing;
+  - the snapshot (read on its own thread) interrupted by a graceful stop: the worker stops promptly
+    and the restarted connector takes the snapshot again; by PostgreSQL stopping: the task fails.
 """
 import json
 import os
@@ -174,6 +176,47 @@ class ReliabilityTest(CdcTestCase):
         self.assertEqual(read_topic(self.broker.bootstrap, TOPIC), [])
         self.assertLessEqual(self.slot_info()["confirmed_flush_lsn"], end)
 
+
+    def snapshot_table(self, pg, rows):
+        pg.psql("CREATE TABLE items (id int PRIMARY KEY, v int NOT NULL)")
+        pg.psql(f"INSERT INTO items SELECT g, 0 FROM generate_series(1, {rows}) g")
+
+    def test_stop_mid_snapshot_then_snapshot_again(self):
+        rows = 200000
+        pg = self.start_pg()
+        self.snapshot_table(pg, rows)
+        self.start_stack(connectors={"pg": self.config()})
+        wait_until(lambda: end_offset(self.broker.bootstrap, TOPIC) >= 1, timeout=60, what="first snapshot record")
+        started = time.time()
+        self.worker.stop(timeout=30)
+        stopped_in = time.time() - started
+        first_run = end_offset(self.broker.bootstrap, TOPIC)
+        self.assertLess(first_run, rows, "the worker was stopped in the middle of the snapshot")
+        self.assertLess(stopped_in, 15, "stopping does not wait for the rest of the snapshot")
+
+        self.worker = self.start_worker(self.worker_properties, connector_files=self.connector_files, name="worker2")
+        wait_running(self.worker.url, "pg")
+        wait_until(lambda: end_offset(self.broker.bootstrap, TOPIC) >= first_run + rows, timeout=300,
+                   what="the second snapshot in Kafka")
+        recs = read_topic(self.broker.bootstrap, TOPIC, timeout=300)
+        second = [r for r in recs[first_run:] if r["value"]]
+        self.assertEqual(len(second), rows)
+        self.assertEqual({r["key"]["id"] for r in second}, set(range(1, rows + 1)))
+        self.assertEqual({r["value"]["op"] for r in second}, {"r"})
+        self.assertEqual(second[-1]["value"]["source"]["snapshot"], "last")
+        self.assertEqual(second[0]["value"]["source"]["snapshot"], "first")
+        self.assertIn("Snapshot completed: 1 table(s), 200000 rows", self.worker.output())
+
+    def test_postgres_stopped_mid_snapshot_fails_the_task(self):
+        pg = self.start_pg()
+        self.snapshot_table(pg, 500000)
+        self.start_stack(connectors={"pg": self.config()})
+        wait_until(lambda: end_offset(self.broker.bootstrap, TOPIC) >= 1, timeout=60, what="first snapshot record")
+        pg_stop_fast(pg)
+        self.wait_task_state("pg", "FAILED", timeout=60)
+        self.assertLess(end_offset(self.broker.bootstrap, TOPIC), 500000, "PostgreSQL stopped mid-snapshot")
+        self.assertIn("snapshot", self.task_trace("pg").lower())
+        self.assertTrue(self.worker.alive())
 
 if __name__ == "__main__":
     unittest.main()
