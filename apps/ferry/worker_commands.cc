@@ -268,6 +268,7 @@ int run_worker(worker_options opts) {
             return exit_startup;
         }
         h->set_rest_client_tls(std::move(*tls));
+        h->set_topic_tracking(v.get_bool("topic.tracking.enable"));
         auto admin_props = client_props;
         for (auto& [k, val] : v.originals_with_prefix("admin.")) admin_props[k] = val;
         h->set_admin_props(admin_props);

@@ -292,6 +292,49 @@ class ClusterTest(FerryTestCase):
         time.sleep(1)
         self.assertEqual(files(), [src])
 
+    def test_topic_tracking_is_shared_through_the_status_topic(self):
+        # KIP-558 in a cluster: the worker running a task writes status-topic-<t>:connector-<c> to
+        # the status topic; every worker answers GET /connectors/{c}/topics from it; a reset and a
+        # delete tombstone the records.
+        broker = self.start_broker()
+        w1 = self.start_member(broker.bootstrap, free_port(), "w1")
+        w2 = self.start_member(broker.bootstrap, free_port(), "w2")
+        for n in ("a", "b"):
+            with open(self.path(f"{n}.txt"), "w") as f:
+                f.write(f"{n} line\n")
+            wait_until(lambda: http("POST", w1.url + "/connectors", {"name": n, "config": {
+                "connector.class": "FileStreamSource", "file": self.path(f"{n}.txt"), "topic": f"topic-{n}"}})[0] == 201,
+                timeout=60, what=f"create {n}")
+        for w in (w1, w2):
+            for n in ("a", "b"):
+                wait_until(lambda: http("GET", f"{w.url}/connectors/{n}/topics") == (200, {n: {"topics": [f"topic-{n}"]}}),
+                           timeout=60, what=f"{n}'s topic on {w.url}")
+
+        def status_records():
+            out = kcat_consume(broker.bootstrap, "connect-status", fmt="%k\t%s\n", extra=("-Z",)).decode()
+            return [tuple(l.split("\t", 1)) for l in out.splitlines() if l.startswith("status-topic-")]
+        recs = status_records()
+        self.assertIn("status-topic-topic-a:connector-a", [k for k, _ in recs])
+        value = json.loads(next(v for k, v in recs if k == "status-topic-topic-a:connector-a"))
+        self.assertEqual(sorted(value), ["topic"])
+        self.assertEqual({k: v for k, v in value["topic"].items() if k != "discoverTimestamp"},
+                         {"name": "topic-a", "connector": "a", "task": 0})
+        self.assertLess(abs(value["topic"]["discoverTimestamp"] / 1000 - time.time()), 300)
+
+        status, _ = http("PUT", f"{w2.url}/connectors/a/topics/reset")
+        self.assertEqual(status, 202)
+        for w in (w1, w2):
+            wait_until(lambda: http("GET", f"{w.url}/connectors/a/topics") == (200, {"a": {"topics": []}}),
+                       timeout=30, what=f"reset seen by {w.url}")
+        self.assertEqual(http("GET", f"{w1.url}/connectors/b/topics"), (200, {"b": {"topics": ["topic-b"]}}))
+        self.assertEqual(http("DELETE", f"{w1.url}/connectors/b")[0], 204)
+        for w in (w1, w2):
+            wait_until(lambda: http("GET", f"{w.url}/connectors/b/topics") == (200, {"b": {"topics": []}}),
+                       timeout=30, what=f"delete seen by {w.url}")
+        # Both went as tombstones (kcat -Z prints a null value as NULL).
+        tombstoned = {k for k, v in status_records() if v == "NULL"}
+        self.assertTrue({"status-topic-topic-a:connector-a", "status-topic-topic-b:connector-b"} <= tombstoned, tombstoned)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -308,6 +308,23 @@ void distributed_herder::on_task_state(const task_id& id, state s, const std::st
     _stores.status->put_task(id, status_entry{s, trace, _worker->worker_id(), _assignment.generation});
 }
 
+void distributed_herder::on_topic_active(const task_id& id, const std::string& topic) {
+    if (!_topic_tracking) return;
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch()).count();
+    _stores.status->put_topic(id.connector, topic, id.task, now);
+}
+
+// Like Java, an unknown connector simply has no active topics.
+result<std::vector<std::string>> distributed_herder::connector_active_topics(const std::string& name) {
+    return _stores.status->topics(name);
+}
+
+result<> distributed_herder::reset_connector_active_topics(const std::string& name) {
+    _stores.status->remove_topics(name);
+    return {};
+}
+
 void distributed_herder::on_connector_config(const std::string&, bool) {
     {
         std::lock_guard g(_mu);

@@ -85,6 +85,12 @@ public:
     // status_listener (task threads, worker)
     void on_connector_state(const std::string& connector, state s, const std::string& trace) override;
     void on_task_state(const task_id& id, state s, const std::string& trace) override;
+    void on_topic_active(const task_id& id, const std::string& topic) override;
+
+    // Topic tracking (topic.tracking.enable): GET /connectors/{c}/topics and PUT .../topics/reset.
+    result<std::vector<std::string>> connector_active_topics(const std::string& name) override;
+    result<> reset_connector_active_topics(const std::string& name) override;
+    void set_topic_tracking(bool enabled) { _topic_tracking = enabled; }
 
     // config_store_listener (config log thread)
     void on_connector_config(const std::string& connector, bool removed) override;
@@ -150,6 +156,7 @@ private:
     std::deque<restart_request> _restarts;
     int64_t _key_ttl_ms = 3600000;
     rest_client_tls _rest_tls;
+    bool _topic_tracking = true;
 
     // Cross-thread signals.
     std::mutex _mu;

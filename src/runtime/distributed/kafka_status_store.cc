@@ -12,6 +12,12 @@ namespace ferry::runtime {
 namespace {
 constexpr std::string_view connector_prefix = "status-connector-";
 constexpr std::string_view task_prefix = "status-task-";
+constexpr std::string_view topic_prefix = "status-topic-";
+constexpr std::string_view topic_separator = ":connector-";
+
+std::string topic_key(const std::string& topic, const std::string& connector) {
+    return std::string(topic_prefix) + topic + std::string(topic_separator) + connector;
+}
 
 std::optional<task_id> parse_task_key(std::string_view rest) {
     auto dash = rest.rfind('-');
@@ -90,8 +96,22 @@ void kafka_status_store::apply(const storage::log_record& r) {
             e->generation <= it->second.generation && it->second.worker_id != e->worker_id)
             return;
         _tasks[*id] = *e;
+    } else if (key.starts_with(topic_prefix)) {
+        // Topic names cannot contain ':', so the first one ends the topic (Java parses it so too).
+        auto rest = key.substr(topic_prefix.size());
+        auto sep = rest.find(':');
+        if (sep == std::string_view::npos || !rest.substr(sep).starts_with(topic_separator)) return;
+        std::string topic(rest.substr(0, sep)), connector(rest.substr(sep + topic_separator.size()));
+        if (!r.value) {
+            auto it = _topics.find(connector);
+            if (it != _topics.end()) {
+                it->second.erase(topic);
+                if (it->second.empty()) _topics.erase(it);
+            }
+            return;
+        }
+        _topics[connector].insert(topic);
     }
-    // topic-status records (status-topic-...) are kept by the topic tracking feature (not yet).
 }
 
 void kafka_status_store::write(const std::string& key, std::optional<std::string> value, uint64_t seq) {
@@ -144,6 +164,7 @@ void kafka_status_store::put_task(const task_id& id, const status_entry& e) {
 }
 
 void kafka_status_store::remove_connector(const std::string& c) {
+    remove_topics(c); // as Java's onDeletion: the topic records go with the connector
     std::vector<task_id> tasks;
     {
         std::lock_guard g(_mu);
@@ -200,6 +221,44 @@ std::map<int32_t, status_entry> kafka_status_store::tasks(const std::string& c) 
     for (auto it = _tasks.lower_bound(task_id{c, INT32_MIN}); it != _tasks.end() && it->first.connector == c; ++it)
         out[it->first.task] = it->second;
     return out;
+}
+
+void kafka_status_store::put_topic(const std::string& connector, const std::string& topic, int32_t task,
+                                   int64_t discover_ms) {
+    auto key = topic_key(topic, connector);
+    uint64_t seq;
+    {
+        std::lock_guard g(_mu);
+        if (!_topics[connector].insert(topic).second) return;
+        seq = _sequence[key] = ++_next_seq;
+    }
+    json_writer w;
+    w.begin_object().key("topic").begin_object();
+    w.key("name").str(topic).key("connector").str(connector).key("task").num(task);
+    w.key("discoverTimestamp").num(discover_ms).end_object().end_object();
+    write(key, w.take(), seq);
+}
+
+std::vector<std::string> kafka_status_store::topics(const std::string& connector) const {
+    std::lock_guard g(_mu);
+    auto it = _topics.find(connector);
+    if (it == _topics.end()) return {};
+    return {it->second.begin(), it->second.end()};
+}
+
+void kafka_status_store::remove_topics(const std::string& connector) {
+    std::vector<std::pair<std::string, uint64_t>> keys;
+    {
+        std::lock_guard g(_mu);
+        auto it = _topics.find(connector);
+        if (it == _topics.end()) return;
+        for (auto& t : it->second) {
+            auto key = topic_key(t, connector);
+            keys.emplace_back(key, _sequence[key] = ++_next_seq);
+        }
+        _topics.erase(it);
+    }
+    for (auto& [key, seq] : keys) write(key, std::nullopt, seq);
 }
 
 std::vector<std::string> kafka_status_store::connectors() const {

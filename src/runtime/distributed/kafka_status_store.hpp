@@ -7,6 +7,11 @@
 // Java; failed writes are sent again unless a newer status for the same key was written since).
 // "Safe" writes (UNASSIGNED on shutdown, FAILED) are skipped when the cached entry belongs to
 // another worker at a newer generation.
+//
+// Topic tracking (KIP-558): status-topic-<topic>:connector-<c> records with
+// {"topic":{"name":..,"connector":..,"task":..,"discoverTimestamp":..}}, written the first time a
+// task uses a topic and tombstoned by a reset or when the connector is deleted; every worker reads
+// them all, so GET /connectors/{c}/topics answers the same on any worker.
 
 #include "runtime/status.hpp"
 #include "storage/kafka_log.hpp"
@@ -14,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 
 namespace ferry::runtime {
 
@@ -36,6 +42,12 @@ public:
     std::map<int32_t, status_entry> tasks(const std::string& connector) const override;
     std::vector<std::string> connectors() const override;
 
+    // Topic tracking: record that `task` of `connector` used `topic` (no write if already known),
+    // the connector's topics (sorted), and tombstones for all of them.
+    void put_topic(const std::string& connector, const std::string& topic, int32_t task, int64_t discover_ms);
+    std::vector<std::string> topics(const std::string& connector) const;
+    void remove_topics(const std::string& connector);
+
     // Value bytes of a status, exactly as Java writes them.
     static std::string encode(const status_entry& e);
     static std::optional<status_entry> decode(std::string_view json);
@@ -49,6 +61,7 @@ private:
     mutable std::mutex _mu;
     std::map<std::string, status_entry> _connectors;
     std::map<task_id, status_entry> _tasks;
+    std::map<std::string, std::set<std::string>> _topics; // connector -> active topics
     std::map<std::string, uint64_t> _sequence; // latest local write per key, to drop stale retries
     uint64_t _next_seq = 0;
 };
