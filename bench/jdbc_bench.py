@@ -14,7 +14,9 @@ the test harness (tests/harness) and stopped by PID at the end. Both sides targe
 with the same primary key (recreated before every run).
 
 usage: bench/jdbc_bench.py source|sink|mariadb-sink [N=1000000] [RUNS=3]
-  env FERRY (default build/ferry), PAIR_BENCH (default ../shared/tools/pair-bench)
+  env FERRY (default build/ferry), PAIR_BENCH (default ../shared/tools/pair-bench),
+      EXTRA: more key=value pairs for B's connector (worker.* ones go to the worker), e.g.
+      "worker.consumer.max.partition.fetch.bytes=33554432 worker.consumer.fetch.max.bytes=67108864"
 """
 import base64
 import os
@@ -35,6 +37,7 @@ RUNS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 FERRY = os.path.abspath(os.environ.get("FERRY", os.path.join(ROOT, "build", "ferry")))
 PAIR_BENCH = os.environ.get("PAIR_BENCH", os.path.join(ROOT, "..", "shared", "tools", "pair-bench"))
 RUN = os.path.join(ROOT, "bench", "jdbc_run.py")
+EXTRA = " ".join(shlex.quote(kv) for kv in os.environ.get("EXTRA", "").split())
 
 work = tempfile.mkdtemp(prefix="ferry-bench-jdbc-")
 os.chmod(work, 0o755)
@@ -106,7 +109,7 @@ def bench_source(bootstrap):
     a = (f"psql -h 127.0.0.1 -p {pg.port} -U postgres -d postgres -c "
          f"'\\copy (select id, name, amount, flag, created from bench_src) to stdout' | "
          f"kcat -P -b {bootstrap} -t copy-$$-$(date +%s%N)")
-    b = f"/usr/bin/python3 {RUN} source {FERRY} {bootstrap} {pg.jdbc_url()}?user=postgres bench_src {N}"
+    b = f"/usr/bin/python3 {RUN} source {FERRY} {bootstrap} {pg.jdbc_url()}?user=postgres bench_src {N} {EXTRA}"
     pair("", a, b)
 
 
@@ -124,7 +127,7 @@ def bench_pg_sink(bootstrap):
     a = f"{psql} -c '\\copy bench_copy from {work}/rows.tsv'"
     count = f"{psql} -tAc 'SELECT coalesce(max(id), 0) FROM bench_sink'"
     b = (f"/usr/bin/python3 {RUN} sink {FERRY} {bootstrap} {pg.jdbc_url()}?user=postgres bench-sink {N} "
-         f"{shlex.quote(count)} table.name.format=bench_sink")
+         f"{shlex.quote(count)} table.name.format=bench_sink {EXTRA}")
     pair(setup, a, b)
     sh(a)  # the setup before B's last run emptied bench_copy: fill it again for the comparison
     got = pg.psql("SELECT count(*), sum(amount), min(created), max(created) FROM bench_sink").strip()
@@ -147,7 +150,7 @@ def bench_mariadb_sink(bootstrap):
     a = f"{client} --local-infile=1 -e \"LOAD DATA LOCAL INFILE '{work}/rows-mariadb.tsv' INTO TABLE bench_copy\""
     count = f"{client} -N -B -e 'SELECT COALESCE(MAX(id), 0) FROM bench_sink'"
     url = f"jdbc:mariadb://127.0.0.1:{db.port}/bench?user={db.user}&password={db.password}"
-    b = f"/usr/bin/python3 {RUN} sink {FERRY} {bootstrap} '{url}' bench-sink {N} {shlex.quote(count)} table.name.format=bench_sink"
+    b = f"/usr/bin/python3 {RUN} sink {FERRY} {bootstrap} '{url}' bench-sink {N} {shlex.quote(count)} table.name.format=bench_sink {EXTRA}"
     pair(setup, a, b)
     sh(a)
     got = db.sql("SELECT COUNT(*), SUM(amount), MIN(created), MAX(created) FROM bench_sink", db="bench").strip()
