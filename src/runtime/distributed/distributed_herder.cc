@@ -2,6 +2,7 @@
 
 #include "runtime/connector_config.hpp"
 #include "runtime/distributed/rest_client.hpp"
+#include "runtime/offsets_api.hpp"
 
 #include "base/json_writer.hpp"
 #include "base/log.hpp"
@@ -310,6 +311,7 @@ void distributed_herder::on_task_state(const task_id& id, state s, const std::st
 
 void distributed_herder::on_topic_active(const task_id& id, const std::string& topic) {
     if (!_topic_tracking) return;
+    logger()->debug("[{}] Topic {} is now active for the connector", id.connector, topic);
     auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::system_clock::now().time_since_epoch()).count();
     _stores.status->put_topic(id.connector, topic, id.task, now);
@@ -325,7 +327,8 @@ result<> distributed_herder::reset_connector_active_topics(const std::string& na
     return {};
 }
 
-void distributed_herder::on_connector_config(const std::string&, bool) {
+void distributed_herder::on_connector_config(const std::string& connector, bool removed) {
+    logger()->debug("[{}] Config topic record read ({})", connector, removed ? "connector removed" : "update");
     {
         std::lock_guard g(_mu);
         _config_dirty = true;
@@ -608,120 +611,28 @@ result<> distributed_herder::require_stopped(const std::string& name) const {
 result<std::vector<connector_offset>> distributed_herder::connector_offsets(const std::string& name) {
     auto cfg = connector_config(name);
     if (!cfg) return fail(cfg.error());
-    std::vector<connector_offset> out;
-    if (type_of(*cfg) == "sink") {
-        auto admin = kafka::admin::create(_admin_props, "connect-offsets-admin");
-        if (!admin) return fail(admin.error());
-        auto group = cfg->count("consumer.override.group.id") ? cfg->at("consumer.override.group.id") : "connect-" + name;
-        auto offs = (*admin)->group_offsets(group, 30000);
-        if (!offs) return fail(offs.error());
-        for (auto& [tp, off] : *offs) {
-            value::map_type p, o;
-            p.emplace_back(value("kafka_topic"), value(tp.topic));
-            p.emplace_back(value("kafka_partition"), value(int32_t(tp.partition)));
-            o.emplace_back(value("kafka_offset"), value(int64_t(off)));
-            out.push_back({value(std::move(p)), value(std::move(o))});
-        }
-        return out;
-    }
     (void)_stores.offsets->read_to_end(store_timeout);
-    offset_codec codec(_worker->plugins());
-    for (auto& [k, v] : _stores.offsets->entries()) {
-        try {
-            auto [conn, partition] = codec.decode_key(k);
-            if (conn != name) continue;
-            out.push_back({partition, codec.decode_value(std::string_view(v))});
-        } catch (const std::exception& e) {
-            logger()->warn("Ignoring unreadable offset entry: {}", e.what());
-        }
-    }
-    return out;
+    return read_connector_offsets(*_worker, *_stores.offsets, name, *cfg);
 }
-
-namespace {
-// Sink offsets in the offsets API may be numbers or numeric strings (KIP-875).
-std::optional<int64_t> as_long(const value* v) {
-    if (!v) return std::nullopt;
-    if (v->is_integer()) return v->to_int64();
-    if (v->type() == value::kind::string) {
-        try {
-            size_t pos = 0;
-            auto n = std::stoll(v->as_string(), &pos);
-            if (pos == v->as_string().size()) return n;
-        } catch (const std::exception&) {
-        }
-    }
-    return std::nullopt;
-}
-} // namespace
 
 result<std::string> distributed_herder::alter_connector_offsets(const std::string& name,
                                                                   const std::vector<connector_offset>& offsets) {
-    auto cfg = run<config_map>([this, name]() -> result<config_map> {
-        if (auto r = check_exists(name); !r) return fail(r.error());
-        if (auto r = require_stopped(name); !r) return fail(r.error());
-        return _snap.connectors.at(name);
-    });
-    if (!cfg) return fail(cfg.error());
-    if (type_of(*cfg) == "sink") {
-        std::map<kafka::tp, int64_t> alter;
-        std::vector<kafka::tp> reset;
-        for (auto& o : offsets) {
-            auto topic = o.partition.map_get("kafka_topic");
-            auto part = as_long(o.partition.map_get("kafka_partition"));
-            if (!topic || topic->type() != value::kind::string || !part)
-                return fail(errc::invalid_argument, "Each partition must have a 'kafka_topic' (string) and a "
-                                                    "'kafka_partition' (integer)");
-            kafka::tp tp{topic->as_string(), int32_t(*part)};
-            if (o.offset.is_null()) {
-                reset.push_back(tp);
-                continue;
-            }
-            auto off = as_long(o.offset.map_get("kafka_offset"));
-            if (!off || *off < 0) return fail(errc::invalid_argument, "Each offset must have a non-negative 'kafka_offset'");
-            alter[tp] = *off;
-        }
-        auto admin = kafka::admin::create(_admin_props, "connect-offsets-admin");
-        if (!admin) return fail(admin.error());
-        auto group = cfg->count("consumer.override.group.id") ? cfg->at("consumer.override.group.id") : "connect-" + name;
-        if (!alter.empty())
-            if (auto r = (*admin)->alter_group_offsets(group, alter, 30000); !r) return fail(r.error());
-        if (!reset.empty())
-            if (auto r = (*admin)->delete_group_offsets(group, reset, 30000); !r) return fail(r.error());
-        return std::string("The offsets for this connector have been altered successfully");
-    }
-    offset_codec codec(_worker->plugins());
-    storage::offset_entries entries;
-    for (auto& o : offsets) {
-        if (auto e = offset_codec::validate_map(o.partition, "Partition")) return fail(errc::invalid_argument, "{}", *e);
-        if (auto e = offset_codec::validate_map(o.offset, "Offset")) return fail(errc::invalid_argument, "{}", *e);
-        entries.emplace_back(codec.encode_key(name, o.partition), codec.encode_value(o.offset));
-    }
-    if (auto r = _stores.offsets->set(entries, store_timeout); !r) return fail(r.error());
-    return std::string("The offsets for this connector have been altered successfully");
+    return modify_offsets(name, &offsets);
 }
 
 result<std::string> distributed_herder::reset_connector_offsets(const std::string& name) {
+    return modify_offsets(name, nullptr);
+}
+
+result<std::string> distributed_herder::modify_offsets(const std::string& name, const std::vector<connector_offset>* offsets) {
     auto cfg = run<config_map>([this, name]() -> result<config_map> {
         if (auto r = check_exists(name); !r) return fail(r.error());
         if (auto r = require_stopped(name); !r) return fail(r.error());
         return _snap.connectors.at(name);
     });
     if (!cfg) return fail(cfg.error());
-    if (type_of(*cfg) == "sink") {
-        auto admin = kafka::admin::create(_admin_props, "connect-offsets-admin");
-        if (!admin) return fail(admin.error());
-        auto group = cfg->count("consumer.override.group.id") ? cfg->at("consumer.override.group.id") : "connect-" + name;
-        if (auto r = (*admin)->delete_group(group, 30000); !r) return fail(errc::internal, "{}", r.error().message);
-        return std::string("The offsets for this connector have been reset successfully");
-    }
-    auto current = connector_offsets(name);
-    if (!current) return fail(current.error());
-    std::vector<connector_offset> resets;
-    for (auto& o : *current) resets.push_back({o.partition, value()});
-    auto r = alter_connector_offsets(name, resets);
-    if (!r) return fail(r.error());
-    return std::string("The offsets for this connector have been reset successfully");
+    (void)_stores.offsets->read_to_end(store_timeout);
+    return modify_connector_offsets(*_worker, *_stores.offsets, name, *cfg, offsets);
 }
 
 // ---------------------------------------------------------------------------------------------

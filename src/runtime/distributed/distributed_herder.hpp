@@ -116,6 +116,7 @@ public:
 private:
     template <class T>
     result<T> run(std::function<result<T>()> fn);
+    result<std::string> modify_offsets(const std::string& name, const std::vector<connector_offset>* offsets);
     void tick_loop();
     void apply_config_update();
     void reconcile();

@@ -3,7 +3,7 @@
 #include "runtime/connector_config.hpp"
 
 #include "base/log.hpp"
-#include "runtime/sink_offsets.hpp"
+#include "runtime/offsets_api.hpp"
 #include "runtime/validation.hpp"
 
 #include <fmt/format.h>
@@ -20,7 +20,6 @@ error not_found(const std::string& name) { return error(errc::not_found, fmt::fo
 error unknown_connector(const std::string& name) {
     return error(errc::not_found, fmt::format("Unknown connector {}", name));
 }
-constexpr int offsets_timeout_ms = 30000;
 } // namespace
 
 standalone_herder::standalone_herder(std::shared_ptr<status_store> statuses,
@@ -389,28 +388,11 @@ result<std::vector<connector_offset>> standalone_herder::connector_offsets(const
         if (it == _conns.end()) return fail(not_found(name));
         cfg = it->second.config;
     }
-    if (type_of(cfg) == "sink") {
-        auto cc = _worker->resolved(cfg);
-        return read_sink_offsets(_worker->admin_props(cc), _worker->consumer_props(name, 0, cc)["group.id"], name,
-                                 offsets_timeout_ms);
-    }
-    offset_codec codec(_worker->plugins());
-    std::vector<connector_offset> out;
-    for (auto& [k, v] : _offsets->entries()) {
-        try {
-            auto [conn_name, partition] = codec.decode_key(k);
-            if (conn_name != name) continue;
-            out.push_back({partition, codec.decode_value(std::string_view(v))});
-        } catch (const std::exception& e) {
-            logger()->warn("Ignoring unreadable offset entry: {}", e.what());
-        }
-    }
-    return out;
+    return read_connector_offsets(*_worker, *_offsets, name, cfg);
 }
 
 result<std::string> standalone_herder::alter_connector_offsets(const std::string& name,
                                                                const std::vector<connector_offset>& offsets) {
-    if (offsets.empty()) return fail(errc::internal, "The offsets to be altered may not be null or empty");
     return modify_offsets(name, &offsets);
 }
 
@@ -419,7 +401,7 @@ result<std::string> standalone_herder::reset_connector_offsets(const std::string
 }
 
 result<std::string> standalone_herder::modify_offsets(const std::string& name, const std::vector<connector_offset>* offsets) {
-    std::lock_guard g(_mu);
+    std::lock_guard g(_mu); // the connector stays STOPPED while its offsets change
     auto it = _conns.find(name);
     if (it == _conns.end()) return fail(not_found(name));
     if (it->second.target != target_state::stopped || !it->second.tasks.empty())
@@ -427,83 +409,7 @@ result<std::string> standalone_herder::modify_offsets(const std::string& name, c
                     "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for "
                     "the specified connector by issuing a 'PUT' request to the '/connectors/{}/stop' endpoint",
                     name);
-    const bool reset = offsets == nullptr;
-    auto cc = _worker->resolved(it->second.config);
-    std::unique_ptr<ferry::connector> conn;
-    try {
-        conn = _worker->plugins().make_connector(cc.count("connector.class") ? cc.at("connector.class") : "");
-    } catch (const std::exception& e) {
-        return fail(errc::internal, "{}", e.what());
-    }
-    // The connector's alterOffsets() hook (KIP-875). A connector that does not implement it answers
-    // like Java's default (false: the framework's offsets change, external ones are not touched).
-    bool connector_managed = false;
-    auto modified = [&] {
-        auto verb = reset ? "reset" : "altered";
-        if (connector_managed) return fmt::format("The offsets for this connector have been {} successfully", verb);
-        return fmt::format("The Connect framework-managed offsets for this connector have been {0} successfully. "
-                           "However, if this connector manages offsets externally, they will need to be manually {0} "
-                           "in the system that the connector uses.",
-                           verb);
-    };
-
-    if (auto* sink = dynamic_cast<sink_connector*>(conn.get())) {
-        auto group = _worker->consumer_props(name, 0, cc)["group.id"];
-        auto admin = _worker->admin_props(cc);
-        sink_offsets parsed;
-        if (reset) {
-            auto current = read_sink_offsets(admin, group, name, offsets_timeout_ms);
-            if (!current)
-                return fail(errc::internal, "Failed to list offsets prior to resetting offsets for sink connector {}: {}",
-                            name, current.error().message);
-            auto all = parse_sink_offsets(*current);
-            if (!all) return fail(all.error());
-            for (auto& [tp, _] : *all) parsed[tp] = std::nullopt;
-        } else {
-            auto p = parse_sink_offsets(*offsets);
-            if (!p) return fail(p.error());
-            parsed = std::move(*p);
-        }
-        try {
-            connector_managed = sink->alter_offsets(cc, parsed).value_or(false);
-        } catch (const std::exception& e) {
-            return fail(errc::internal, "{}", e.what());
-        }
-        auto r = reset ? reset_sink_offsets(admin, group, name, offsets_timeout_ms)
-                       : alter_sink_offsets(admin, group, parsed, name, offsets_timeout_ms);
-        if (!r) return fail(r.error());
-        logger()->info("[{}] Consumer group {} offsets {}", name, group, reset ? "reset" : "altered");
-        return modified();
-    }
-
-    auto* source = dynamic_cast<source_connector*>(conn.get());
-    if (!source) return fail(errc::internal, "Connector {} is neither a source nor a sink connector", name);
-    partition_offsets changes;
-    if (reset) {
-        auto current = connector_offsets(name);
-        if (!current) return fail(current.error());
-        for (auto& o : *current) changes.emplace_back(o.partition, value());
-    } else {
-        for (auto& o : *offsets) {
-            if (o.partition.is_null()) return fail(errc::invalid_argument, "Partition objects cannot be null");
-            if (auto e = offset_codec::validate_map(o.partition, "Partition")) return fail(errc::invalid_argument, "{}", *e);
-            if (auto e = offset_codec::validate_map(o.offset, "Offset")) return fail(errc::invalid_argument, "{}", *e);
-            changes.emplace_back(o.partition, o.offset);
-        }
-    }
-    try {
-        connector_managed = source->alter_offsets(cc, changes).value_or(false);
-    } catch (const std::exception& e) {
-        return fail(errc::internal, "{}", e.what());
-    }
-    if (changes.empty()) return modified(); // nothing stored yet, or already reset
-    offset_codec codec(_worker->plugins());
-    storage::offset_entries entries;
-    for (auto& [partition, offset] : changes) entries.emplace_back(codec.encode_key(name, partition), codec.encode_value(offset));
-    if (auto r = _offsets->set(entries, std::chrono::milliseconds(offsets_timeout_ms)); !r)
-        return fail(errc::internal, "Failed to modify offsets for source connector {}: {}", name, r.error().message);
-    logger()->info("[{}] Source offsets {} ({} partition(s))", name, reset ? "reset" : "altered", entries.size());
-    return modified();
+    return modify_connector_offsets(*_worker, *_offsets, name, it->second.config, offsets);
 }
 
 result<config_infos> standalone_herder::validate_connector_config(const config_map& config) {
