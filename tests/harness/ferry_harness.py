@@ -139,10 +139,12 @@ class FerryTestCase(unittest.TestCase):
         props.update({k.replace("__", "."): v for k, v in overrides.items()})
         return props
 
-    def start_worker(self, props, connector_files=(), wait_ready=True, name="worker"):
+    def start_worker(self, props, connector_files=(), wait_ready=True, name="worker", mode="standalone"):
+        """`ferry standalone` (or `ferry distributed` with mode="distributed": give the props a
+        group.id and the three storage topics) on props["listeners"]."""
         path = self.path(f"{name}.properties")
         write_properties(path, props)
-        p = self.spawn([FERRY, "standalone", path, *connector_files], name)
+        p = self.spawn([FERRY, mode, path, *connector_files], name)
         port = int(props["listeners"].rsplit(":", 1)[1])
         p.url = f"http://127.0.0.1:{port}"
         if wait_ready:
