@@ -386,6 +386,15 @@ struct json_converter::impl {
     std::unordered_map<const schema*, std::list<out_entry>::iterator, schema_structure_hash, schema_structure_eq> out_index;
     std::array<out_entry, 8> out_front;
     std::string out_scratch;
+    // from_connect: the JSON of the last nested struct that was shared (held elsewhere too, like
+    // the `source` block a CDC connector puts into every row of a table), reused while the next
+    // records carry the same struct object with the same schema. Holding a reference keeps the
+    // object alive (so its address cannot come back as another struct) and shared (so no
+    // transform edits it in place); structs in a record are otherwise never modified.
+    struct_ptr memo_struct;
+    const schema* memo_schema = nullptr;
+    std::string memo_json;
+    const value* top_level = nullptr;
 
     // to_connect: schemas by the exact text of their JSON.
     struct in_entry {
@@ -644,7 +653,12 @@ struct json_converter::impl {
         case schema_type::struct_: {
             expect(value::kind::struct_);
             const auto& st = v.as_struct();
+            if (st && st == memo_struct && s == memo_schema) {
+                out += memo_json;
+                break;
+            }
             if (!s || !st || !st->schema() || !same_except_default(*st->schema(), *s)) fail("Mismatching schema.");
+            const size_t start = out.size();
             out.push_back('{');
             const auto& fields = s->fields();
             for (size_t i = 0; i < fields.size(); ++i) {
@@ -660,6 +674,13 @@ struct json_converter::impl {
                 }
             }
             out.push_back('}');
+            // Only when `s` is the struct's own schema object, which the remembered struct keeps
+            // alive: a pointer match on the next record then really is the same schema.
+            if (st.use_count() > 1 && &v != top_level && s == st->schema().get()) {
+                memo_struct = st;
+                memo_schema = s;
+                memo_json.assign(out, start, out.size() - start);
+            }
             break;
         }
         }
@@ -722,6 +743,7 @@ struct json_converter::impl {
     bool from_connect(const schema_ptr& s, const value& v, std::string& out) {
         out.clear();
         if (!s && v.is_null()) return false; // a tombstone
+        top_level = &v; // the record's own struct is not worth remembering
         try {
             if (schemas_enabled) {
                 out += "{\"schema\":";

@@ -53,6 +53,44 @@ TEST(json_converter, from_connect_schema_cache_is_keyed_by_structure) {
     EXPECT_EQ(c.from_connect_schema_cache_size(), 2u);
 }
 
+TEST(json_converter, a_nested_struct_shared_between_records_is_written_right_every_time) {
+    // The converter remembers the JSON of the last shared nested struct (a CDC source block):
+    // every record must still read exactly as if written from scratch, whichever struct it holds.
+    json_converter c;
+    c.configure({{"schemas.enable", "false"}}, false);
+    auto src_schema = schema_builder::struct_().name("Source").field("table", schemas::string()).build();
+    auto env = schema_builder::struct_().name("Envelope").field("id", schemas::int32()).field("source", src_schema).build();
+    auto source = [&](const char* table) {
+        auto s = make_struct(src_schema);
+        s->put("table", value(table));
+        return s;
+    };
+    auto row = [&](int32_t id, const struct_ptr& src) {
+        auto e = make_struct(env);
+        e->put("id", value(id));
+        e->put("source", value(src));
+        return value(e);
+    };
+    auto orders = source("orders"), users = source("users");
+    EXPECT_EQ(write(c, env, row(1, orders)), R"({"id":1,"source":{"table":"orders"}})");
+    EXPECT_EQ(write(c, env, row(2, orders)), R"({"id":2,"source":{"table":"orders"}})");
+    EXPECT_EQ(write(c, env, row(3, users)), R"({"id":3,"source":{"table":"users"}})");
+    EXPECT_EQ(write(c, env, row(4, orders)), R"({"id":4,"source":{"table":"orders"}})");
+    // A new struct object with other content, after the remembered one is gone.
+    orders.reset();
+    EXPECT_EQ(write(c, env, row(5, source("orders-2"))), R"({"id":5,"source":{"table":"orders-2"}})");
+    // The same struct object under a schema it does not match still fails.
+    auto other_env = schema_builder::struct_().field("id", schemas::int32()).field("source",
+        schema_builder::struct_().name("Other").field("table", schemas::string()).build()).build();
+    write(c, env, row(6, users));
+    auto bad = make_struct(other_env);
+    bad->put_unchecked(0, value(int32_t(7)));
+    bad->put_unchecked(1, value(users));
+    ferry::headers h;
+    std::string out;
+    EXPECT_THROW(c.from_connect("topic", h, other_env, value(bad), out), data_error);
+}
+
 TEST(json_converter, caches_are_lru_and_bounded) {
     json_converter c;
     c.configure({{"schemas.cache.size", "2"}}, false);
