@@ -289,15 +289,6 @@ void source_task_runner::send_batch() {
             _metrics.active_records--;
             throw connect_error(fmt::format("Unrecoverable exception trying to send: {}", r.error().message));
         }
-        if (!_keep_payload) {
-            // The producer copied the bytes; free the payload now, while it is hot in the cache,
-            // instead of holding it until the acknowledgement.
-            s->record.key = value();
-            s->record.val = value();
-            s->record.key_schema.reset();
-            s->record.value_schema.reset();
-            s->record.headers.clear();
-        }
     }
     _batch.clear();
     _batch_pos = 0;
@@ -307,7 +298,6 @@ void source_task_runner::execute() {
     auto log = log::get("runtime");
     _codec = std::make_unique<offset_codec>(_plugins);
     _op = std::make_unique<retry_operator>(_settings.errors, _id.connector, _id.task, &_stopping, _metrics.errors);
-    _keep_payload = _op->tolerate_all();
     if (_settings.errors.log_enable)
         _op->add_reporter(make_log_reporter(_id.connector, _id.task, _settings.errors.log_include_messages, _metrics.errors));
     if (!_settings.dlq_topic.empty()) {

@@ -89,11 +89,6 @@ private:
     std::unique_ptr<context> _ctx;
     std::unique_ptr<reader> _reader;
     bool _plugin_stopped = false;
-    // Whether in-flight records keep their key, value and headers until acknowledged: only
-    // errors.tolerance=all needs them (to report a record whose send failed); otherwise they are
-    // freed as soon as the producer has copied the bytes, so in-flight memory is librdkafka's
-    // copy plus a few words per record rather than every record twice.
-    bool _keep_payload = true;
 
     std::vector<source_record> _batch;
     size_t _batch_pos = 0;

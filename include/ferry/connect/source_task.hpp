@@ -60,10 +60,7 @@ public:
     // replication slot). Called after every offset commit, even when nothing new was committed.
     virtual void commit() {}
     // `record` was acknowledged by Kafka (metadata set) or dropped by a transform / skipped by
-    // error tolerance (metadata null). The record is as sent (after transforms), with its topic,
-    // partition, timestamp and source partition/offset; unlike Kafka Connect's commitRecord, its
-    // key, value and headers are already released (null / empty) unless errors.tolerance=all: the
-    // runtime frees them once the producer holds the serialized bytes.
+    // error tolerance (metadata null).
     virtual void commit_record(const source_record& record, const record_metadata* metadata) {
         (void)record;
         (void)metadata;
