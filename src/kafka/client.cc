@@ -259,8 +259,23 @@ result<> consumer::assign(const std::vector<std::pair<tp, int64_t>>& partitions_
 }
 
 result<> consumer::poll_batch(int timeout_ms, size_t max, std::vector<message_ptr>& out) {
+    if (max == 0) return {};
     std::vector<rd_kafka_message_t*> raw(max);
-    ssize_t n = rd_kafka_consume_batch_queue(_queue, timeout_ms, raw.data(), max);
+    // What is queued already, without waiting...
+    ssize_t n = rd_kafka_consume_batch_queue(_queue, 0, raw.data(), max);
+    if (n == 0 && timeout_ms > 0) {
+        // ...else wait for the first message only (rd_kafka_consume_batch_queue would block until
+        // it has `max` of them or the timeout passes, holding back a trickle of records), then
+        // take whatever arrived with it.
+        if (rd_kafka_message_t* first = rd_kafka_consume_queue(_queue, timeout_ms)) {
+            raw[0] = first;
+            n = 1;
+            if (max > 1) {
+                ssize_t more = rd_kafka_consume_batch_queue(_queue, 0, raw.data() + 1, max - 1);
+                if (more > 0) n += more;
+            }
+        }
+    }
     if (n < 0) return fail(errc::unavailable, "consume: {}", err_str(rd_kafka_last_error()));
     std::optional<error> first_error;
     for (ssize_t i = 0; i < n; i++) {

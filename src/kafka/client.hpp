@@ -103,6 +103,8 @@ public:
     result<> assign(const std::vector<std::pair<tp, int64_t>>& partitions_at);
 
     // Appends up to `max` messages (errors are returned as an error, partition EOF skipped).
+    // Returns as soon as any message is there, like Java's KafkaConsumer.poll, waiting at most
+    // `timeout_ms` for the first one (librdkafka's batch call would wait for all `max`).
     result<> poll_batch(int timeout_ms, size_t max, std::vector<message_ptr>& out);
 
     result<> commit(const std::vector<std::pair<tp, int64_t>>& offsets, bool async);
