@@ -9,11 +9,6 @@ namespace ferry::runtime {
 using clock = std::chrono::steady_clock;
 
 namespace {
-std::vector<kafka::tp> to_kafka(const std::set<topic_partition>& s) {
-    std::vector<kafka::tp> out;
-    for (auto& t : s) out.push_back({t.topic, t.partition});
-    return out;
-}
 topic_partition from_kafka(const kafka::tp& t) { return {t.topic, t.partition}; }
 } // namespace
 

@@ -31,11 +31,6 @@ constexpr int numeric_scale_low = -84;
 constexpr int numeric_scale_high = 127;
 constexpr int numeric_scale_unset = -127;
 
-std::string lower(std::string s) {
-    for (auto& c : s) c = char(std::tolower((unsigned char)c));
-    return s;
-}
-
 } // namespace
 
 const value& column_value(const sink_column& c, const sink_record& r, bool replace_null_with_default, value& scratch) {
