@@ -164,14 +164,17 @@ test('configuration and offsets: alter and reset only while stopped', async () =
   current.offsets[0].offset.position = 4
   await json.fill(JSON.stringify(current, null, 2))
   await page.getByTestId('offsets-apply').click()
-  await page.getByText(/offsets.*(altered|successfully)/i).waitFor()
+  // The answer appears in the panel's live message area (a looser text match also hits the panel
+  // itself, whose editor and buttons read "offsets ... reset", before any answer has come).
+  const answer = page.locator('[aria-live="polite"]')
+  await answer.getByText(/offsets for this connector have been altered successfully/i).waitFor()
   const altered = await env.http('GET', `/connectors/${name}/offsets`)
   assert.equal(altered.body.offsets[0].offset.position, 4)
   await env.screenshot(page, 'offsets')
 
   await page.getByTestId('offsets-reset').click()
   await page.getByTestId('confirm-ok').click()
-  await page.getByText(/offsets.*reset/i).waitFor()
+  await answer.getByText(/offsets for this connector have been reset successfully/i).waitFor()
   assert.deepEqual((await env.http('GET', `/connectors/${name}/offsets`)).body.offsets, [])
 
   // Resumed, the source reads the file again from the start.
