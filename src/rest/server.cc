@@ -950,21 +950,6 @@ result<std::string> jaas_credentials_file(const std::string& jaas_path) {
     return f[1].str();
 }
 
-bool is_jks(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    unsigned char magic[4] = {};
-    in.read(reinterpret_cast<char*>(magic), 4);
-    return in.gcount() == 4 && magic[0] == 0xFE && magic[1] == 0xED && magic[2] == 0xFE && magic[3] == 0xED;
-}
-
-bool is_pem(const std::string& path) {
-    std::ifstream in(path);
-    std::string head(4096, '\0');
-    in.read(head.data(), std::streamsize(head.size()));
-    head.resize(size_t(in.gcount()));
-    return head.find("-----BEGIN ") != std::string::npos;
-}
-
 } // namespace
 
 result<> configure_listener(server_config& cfg, const config::config_values& worker, bool https) {
@@ -993,13 +978,13 @@ result<> configure_listener(server_config& cfg, const config::config_values& wor
             return fail(errc::invalid_argument, "cannot read {} ({})", location, key_name("ssl.keystore.location"));
         auto type = ssl("ssl.keystore.type");
         std::transform(type.begin(), type.end(), type.begin(), ::toupper);
-        if (is_jks(location))
+        if (runtime::is_jks_file(location))
             return fail(errc::invalid_argument,
                         "{} is a JKS keystore, which Ferry cannot read; convert it with `keytool -importkeystore "
                         "-srckeystore {} -destkeystore keystore.p12 -deststoretype PKCS12` and set {}=PKCS12",
                         location, location, key_name("ssl.keystore.type"));
         // Java's default type is JKS; a file that is not JKS is read as what it is.
-        if (type.empty() || type == "JKS") type = is_pem(location) ? "PEM" : "PKCS12";
+        if (type.empty() || type == "JKS") type = runtime::is_pem_file(location) ? "PEM" : "PKCS12";
         if (type == "PEM") {
             cfg.tls_cert_file = cfg.tls_key_file = location;
             cfg.tls_key_password = ssl("ssl.key.password");

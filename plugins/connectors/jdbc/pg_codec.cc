@@ -64,6 +64,21 @@ bool numeric_to_unscaled(const char* p, int n, int32_t scale, int64_t& out) {
     return true;
 }
 
+namespace {
+// The header of PostgreSQL's binary numeric: digit-group count, weight, sign and display scale.
+// Zero has no groups, weight 0 and a positive sign.
+void put_numeric_header(std::string& out, int ndigits, int weight, bool neg, int dscale) {
+    if (ndigits == 0) {
+        weight = 0;
+        neg = false;
+    }
+    put_u16(out, uint16_t(ndigits));
+    put_u16(out, uint16_t(int16_t(weight)));
+    put_u16(out, neg ? 0x4000 : 0);
+    put_u16(out, uint16_t(dscale));
+}
+} // namespace
+
 bool numeric_from_unscaled(std::string_view unscaled, int32_t scale, std::string& out) {
     if (unscaled.empty() || unscaled.size() > 8 || scale < 0 || scale > 16) return false;
     int64_t v = int8_t(unscaled[0]); // sign-extended
@@ -82,16 +97,7 @@ bool numeric_from_unscaled(std::string_view unscaled, int32_t scale, std::string
     }
     int lo = 0; // trailing zero groups
     while (lo < n && g[lo] == 0) lo++;
-    int ndigits = n - lo;
-    int weight = n - fgroups - 1;
-    if (ndigits == 0) {
-        weight = 0;
-        neg = false;
-    }
-    put_u16(out, uint16_t(ndigits));
-    put_u16(out, uint16_t(int16_t(weight)));
-    put_u16(out, neg ? 0x4000 : 0);
-    put_u16(out, uint16_t(scale));
+    put_numeric_header(out, n - lo, n - fgroups - 1, neg, scale);
     for (int i = n - 1; i >= lo; i--) put_u16(out, g[i]);
     return true;
 }
@@ -142,15 +148,7 @@ void numeric_from_text(std::string_view text, std::string& out) {
     }
     int end = n;
     while (end > start && g[end - 1] == 0) end--;
-    int ndigits = end - start;
-    if (ndigits == 0) {
-        weight = 0;
-        neg = false;
-    }
-    put_u16(out, uint16_t(ndigits));
-    put_u16(out, uint16_t(int16_t(weight)));
-    put_u16(out, neg ? 0x4000 : 0);
-    put_u16(out, uint16_t(dscale));
+    put_numeric_header(out, end - start, weight, neg, dscale);
     for (int i = start; i < end; i++) put_u16(out, uint16_t(g[i]));
 }
 

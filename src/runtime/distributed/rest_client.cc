@@ -19,21 +19,6 @@ std::string upper(std::string s) {
     return s;
 }
 
-bool starts_with_bytes(const std::string& path, std::string_view magic) {
-    std::ifstream in(path, std::ios::binary);
-    std::string head(magic.size(), '\0');
-    in.read(head.data(), std::streamsize(head.size()));
-    return size_t(in.gcount()) == magic.size() && head == magic;
-}
-
-bool looks_like_pem(const std::string& path) {
-    std::ifstream in(path);
-    std::string head(4096, '\0');
-    in.read(head.data(), std::streamsize(head.size()));
-    head.resize(size_t(in.gcount()));
-    return head.find("-----BEGIN ") != std::string::npos;
-}
-
 // The certificates of a PKCS12 truststore as an X509_STORE (owned by the caller), or null.
 X509_STORE* pkcs12_store(const rest_client_tls& tls) {
     std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(tls.truststore_location.c_str(), "rb"), BIO_free);
@@ -57,6 +42,21 @@ X509_STORE* pkcs12_store(const rest_client_tls& tls) {
 
 } // namespace
 
+bool is_jks_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    unsigned char magic[4] = {};
+    in.read(reinterpret_cast<char*>(magic), 4);
+    return in.gcount() == 4 && magic[0] == 0xFE && magic[1] == 0xED && magic[2] == 0xFE && magic[3] == 0xED;
+}
+
+bool is_pem_file(const std::string& path) {
+    std::ifstream in(path);
+    std::string head(4096, '\0');
+    in.read(head.data(), std::streamsize(head.size()));
+    head.resize(size_t(in.gcount()));
+    return head.find("-----BEGIN ") != std::string::npos;
+}
+
 result<rest_client_tls> rest_client_tls_from(const config::config_values& worker) {
     // RestClient / SSLUtils: the listeners.https.* values when any is set, else the top-level ones.
     auto prefixed = worker.originals_with_prefix("listeners.https.");
@@ -77,13 +77,13 @@ result<rest_client_tls> rest_client_tls_from(const config::config_values& worker
     tls.truststore_key = key_name("ssl.truststore.location");
     if (!std::ifstream(location))
         return fail(errc::invalid_argument, "cannot read {} ({})", location, tls.truststore_key);
-    if (starts_with_bytes(location, "\xFE\xED\xFE\xED"))
+    if (is_jks_file(location))
         return fail(errc::invalid_argument,
                     "{} is a JKS truststore, which Ferry cannot read; convert it with `keytool -importkeystore "
                     "-srckeystore {} -destkeystore truststore.p12 -deststoretype PKCS12` and set {}=PKCS12",
                     location, location, key_name("ssl.truststore.type"));
     auto type = upper(get("ssl.truststore.type"));
-    if (type.empty() || type == "JKS") type = looks_like_pem(location) ? "PEM" : "PKCS12";
+    if (type.empty() || type == "JKS") type = is_pem_file(location) ? "PEM" : "PKCS12";
     if (type != "PEM" && type != "PKCS12")
         return fail(errc::invalid_argument, "Unsupported {}: {} (Ferry reads PEM and PKCS12 truststores)",
                     key_name("ssl.truststore.type"), type);

@@ -33,6 +33,11 @@ struct rest_client_tls {
 // is not PEM or PKCS12 (JKS files get a conversion hint).
 result<rest_client_tls> rest_client_tls_from(const config::config_values& worker);
 
+// What a keystore/truststore file is, by its first bytes (also used for the REST listener's
+// keystore): a Java JKS store (which Ferry cannot read) or PEM text.
+bool is_jks_file(const std::string& path);
+bool is_pem_file(const std::string& path);
+
 // A client for `base_url` (http://host:port or https://host:port) with Ferry's inter-worker
 // timeouts and, for https, certificate verification as above.
 std::unique_ptr<httplib::Client> make_rest_client(const std::string& base_url, const rest_client_tls& tls);
