@@ -18,7 +18,12 @@
 #include "plugins/connectors/jdbc/common.hpp"
 #include "plugins/connectors/jdbc/config.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -212,6 +217,32 @@ protected:
 std::unique_ptr<dialect> make_dialect(db_kind k);
 // From dialect.name when set, else from the URL's subprotocol.
 std::unique_ptr<dialect> make_dialect(const connection_settings& s, const jdbc_url& url);
+
+// A stop-aware sleep (connection back-off between attempts; polling intervals): stop() from
+// another thread ends a wait at once.
+class waiter {
+public:
+    // false when stopped
+    bool wait_ms(int64_t ms) {
+        std::unique_lock l(_mu);
+        _cv.wait_for(l, std::chrono::milliseconds(std::max<int64_t>(ms, 0)), [&] { return _stop; });
+        return !_stop;
+    }
+    void stop() {
+        std::lock_guard g(_mu);
+        _stop = true;
+        _cv.notify_all();
+    }
+    bool stopped() {
+        std::lock_guard g(_mu);
+        return _stop;
+    }
+
+private:
+    std::mutex _mu;
+    std::condition_variable _cv;
+    bool _stop = false;
+};
 
 // Opens a session with connection.attempts / connection.backoff.ms; `stopping` aborts the waits.
 // Throws db_error (the last attempt's) when every attempt failed.

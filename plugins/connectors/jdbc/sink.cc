@@ -327,6 +327,7 @@ private:
 
 public:
     void stop() override {
+        _waiter.stop();
         if (auto* s = _session_for_cancel.load()) s->cancel();
     }
 
@@ -351,7 +352,9 @@ private:
             _session_for_cancel = nullptr;
             _session.reset();
             try {
-                _session = connect_with_retries(*_dialect, _s.conn, _url, [](int64_t) { return true; });
+                // Between attempts wait connection.backoff.ms, as Confluent's connection provider does: a
+                // database that is down uses up the task's retries in minutes, not seconds.
+                _session = connect_with_retries(*_dialect, _s.conn, _url, [this](int64_t ms) { return _waiter.wait_ms(ms); });
             } catch (const db_error& e) {
                 if (e.what_kind() == db_error::kind::data) throw db_error(db_error::kind::other, e.what());
                 throw;
@@ -794,6 +797,7 @@ private:
     std::unique_ptr<dialect> _dialect;
     std::unique_ptr<session> _session;
     std::atomic<session*> _session_for_cancel{nullptr};
+    waiter _waiter; // connection back-off, ended by stop()
     std::optional<std::string> _default_schema, _default_catalog;
     std::map<table_id, table_buffer> _buffers;
     std::map<table_id, std::shared_ptr<const table_definition>> _defs;

@@ -39,30 +39,6 @@ value string_map(std::initializer_list<std::pair<const char*, std::string>> kv) 
     return value(std::move(m));
 }
 
-// A stop-aware sleep shared by connector and task.
-class waiter {
-public:
-    // false when stopped
-    bool wait_ms(int64_t ms) {
-        std::unique_lock l(_mu);
-        _cv.wait_for(l, std::chrono::milliseconds(std::max<int64_t>(ms, 0)), [&] { return _stop; });
-        return !_stop;
-    }
-    void stop() {
-        std::lock_guard g(_mu);
-        _stop = true;
-        _cv.notify_all();
-    }
-    bool stopped() {
-        std::lock_guard g(_mu);
-        return _stop;
-    }
-
-private:
-    std::mutex _mu;
-    std::condition_variable _cv;
-    bool _stop = false;
-};
 
 // --- table selection (TableMonitorThread) ---------------------------------------------------------
 
