@@ -116,6 +116,17 @@ result<> kafka_membership::ensure_coordinator() {
 
 std::optional<member_assignment> kafka_membership::poll(const config_snapshot& snapshot) {
     auto now = clock::now();
+    {
+        // The heartbeat thread declares the loss too, but it may sit in a connect or a call to a
+        // coordinator that stopped answering; the deadline is checked here as well so it is kept
+        // within one herder tick whatever that thread is doing.
+        std::lock_guard g(_mu);
+        if (_joined && !_rebalancing && now - _last_heartbeat_ok > half_session()) {
+            _joined = false;
+            _lost = true;
+            _need_rejoin = true;
+        }
+    }
     if (_lost && !_reported_lost) {
         // Give everything up before anyone else can be handed it; then rejoin from scratch.
         logger()->error("Lost contact with the group coordinator for more than half the session timeout: stopping "
@@ -327,7 +338,10 @@ void kafka_membership::heartbeat_loop() {
         int port;
         {
             std::unique_lock l(_mu);
-            _cv.wait_for(l, std::chrono::milliseconds(_cfg.heartbeat_interval_ms), [&] { return _stop; });
+            // Wake for the next heartbeat, or earlier at the loss deadline.
+            auto wake = clock::now() + std::chrono::milliseconds(_cfg.heartbeat_interval_ms);
+            if (_joined) wake = std::min(wake, _last_heartbeat_ok + half_session());
+            _cv.wait_until(l, wake, [&] { return _stop; });
             if (_stop) return;
             if (!_joined || _rebalancing) continue;
             member = _member_id;
@@ -335,8 +349,17 @@ void kafka_membership::heartbeat_loop() {
             host = _coordinator_host;
             port = _coordinator_port;
         }
+        // Wait no longer than what is left of the half session timeout: "lost" must be declared on
+        // time even when the coordinator stops answering in the middle of a connect or a call.
+        std::chrono::milliseconds budget;
+        {
+            std::lock_guard g(_mu);
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(_last_heartbeat_ok + half_session() -
+                                                                              clock::now());
+            budget = std::clamp(left, std::chrono::milliseconds(100), std::chrono::milliseconds(5000));
+        }
         if (!conn || conn_host != host || conn_port != port) {
-            auto c = grp::connection::open(host, port, _cfg.security, _cfg.client_id + "-heartbeat", 5s);
+            auto c = grp::connection::open(host, port, _cfg.security, _cfg.client_id + "-heartbeat", budget);
             if (c) {
                 conn = std::move(*c);
                 conn_host = host;
@@ -352,15 +375,6 @@ void kafka_membership::heartbeat_loop() {
             hr.group_id = _cfg.group_id;
             hr.generation_id = generation;
             hr.member_id = member;
-            // Wait no longer than what is left of the half session timeout: "lost" must be declared
-            // on time even when the coordinator stops answering in the middle of a call.
-            std::chrono::milliseconds budget;
-            {
-                std::lock_guard g(_mu);
-                auto left = std::chrono::milliseconds(_cfg.session_timeout_ms / 2) -
-                            std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - _last_heartbeat_ok);
-                budget = std::max(left, std::chrono::milliseconds(100));
-            }
             auto resp = conn->call<proto::heartbeat_request, proto::heartbeat_response>(proto::api_key::heartbeat, v,
                                                                                         hr, budget);
             if (!resp) {
@@ -391,7 +405,7 @@ void kafka_membership::heartbeat_loop() {
         auto now = clock::now();
         if (ok) {
             _last_heartbeat_ok = now;
-        } else if (_joined && now - _last_heartbeat_ok > std::chrono::milliseconds(_cfg.session_timeout_ms / 2)) {
+        } else if (_joined && now - _last_heartbeat_ok >= half_session()) {
             _joined = false;
             _lost = true;
             _need_rejoin = true;
