@@ -92,6 +92,9 @@ private:
 
     std::vector<source_record> _batch;
     size_t _batch_pos = 0;
+    // The wall clock for records without a timestamp, read every 64 records (send_batch).
+    int64_t _clock_ms = 0;
+    int _clock_uses = 0;
     seq_ring<slot> _inflight; // the producer's opaque is the slot's sequence number
     std::vector<partition_state> _partitions;
     std::unordered_map<std::string, uint32_t> _partition_index;
