@@ -23,6 +23,10 @@
 
 #include <unistd.h>
 
+#ifdef FERRY_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -514,9 +518,25 @@ int plugins(const args&) {
     return 0;
 }
 
+// Which allocator serves this process's malloc: mimalloc only counts if it really replaced glibc's
+// (a block from malloc() lies in mimalloc's heap), which is what the version line states.
+static std::string allocator_description() {
+#ifdef FERRY_MIMALLOC
+    auto* p = static_cast<char*>(std::malloc(64));
+    if (p) p[0] = 0; // written, so the check below reads an initialized block
+    bool overridden = p && mi_is_in_heap_region(p);
+    std::free(p);
+    int v = mi_version();
+    return fmt::format("mimalloc {}.{}.{}{}", v / 100, v / 10 % 10, v % 10,
+                       overridden ? "" : " (linked, but not serving malloc)");
+#else
+    return "glibc malloc";
+#endif
+}
+
 int version(const args&) {
-    std::printf("ferry %s (Kafka Connect REST API %s, commit %s)\n", FERRY_VERSION, FERRY_CONNECT_VERSION,
-                FERRY_GIT_COMMIT);
+    std::printf("ferry %s (Kafka Connect REST API %s, commit %s)\nallocator: %s\n", FERRY_VERSION,
+                FERRY_CONNECT_VERSION, FERRY_GIT_COMMIT, allocator_description().c_str());
     return 0;
 }
 

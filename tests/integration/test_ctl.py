@@ -39,6 +39,15 @@ class CtlTest(FerryTestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="case-", dir=self.tmp)
 
+    def test_version_names_the_allocator_serving_malloc(self):
+        # The release build links mimalloc and it must really replace glibc's malloc in the
+        # process (the measured CPU saving depends on it), not merely be linked.
+        r = subprocess.run([FERRY, "version"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertRegex(lines[0], r"^ferry \S+ \(Kafka Connect REST API \S+, commit \S+\)$")
+        self.assertRegex(lines[1], r"^allocator: mimalloc \d+\.\d+\.\d+$")
+
     def tearDown(self):
         if not getattr(getattr(self, "_outcome", None), "success", True):
             print(f"\n--- worker log ---\n{self.worker.output()[-4000:]}")
