@@ -396,6 +396,47 @@ struct json_converter::impl {
     std::string memo_json;
     const value* top_level = nullptr;
 
+    // from_connect: how to write a struct schema's fields, built once per schema object: each
+    // field's key with its quotes, colon and leading comma already rendered, and which logical
+    // type (if any) the field's schema is - so a record costs one append per key and no name
+    // comparisons. Direct-mapped by the schema's address; the entry holds the schema, so an
+    // address cannot come back as another schema while its plan is cached.
+    enum class logical_kind : uint8_t { unknown, none, decimal, date, time, timestamp };
+    struct struct_plan {
+        schema_ptr schema;
+        std::vector<std::string> keys;
+        std::vector<logical_kind> kinds;
+    };
+    // Shared pointers: a nested struct may evict its parent's slot while the parent is written.
+    std::array<std::shared_ptr<const struct_plan>, 16> plans;
+
+    static logical_kind logical_of(const schema* s) {
+        if (!s || !s->name()) return logical_kind::none;
+        const std::string& n = *s->name();
+        if (n == logical::decimal_name) return logical_kind::decimal;
+        if (n == logical::date_name) return logical_kind::date;
+        if (n == logical::time_name) return logical_kind::time;
+        if (n == logical::timestamp_name) return logical_kind::timestamp;
+        return logical_kind::none;
+    }
+
+    std::shared_ptr<const struct_plan> plan_for(const schema_ptr& s) {
+        auto& slot = plans[(reinterpret_cast<uintptr_t>(s.get()) >> 4) & (plans.size() - 1)];
+        if (slot && slot->schema.get() == s.get()) return slot;
+        auto p = std::make_shared<struct_plan>();
+        p->schema = s;
+        const auto& fields = s->fields();
+        for (size_t i = 0; i < fields.size(); ++i) {
+            std::string k = i ? "," : "";
+            append_string(k, fields[i].name);
+            k.push_back(':');
+            p->keys.push_back(std::move(k));
+            p->kinds.push_back(logical_of(fields[i].schema.get()));
+        }
+        slot = p;
+        return p;
+    }
+
     // to_connect: schemas by the exact text of their JSON.
     struct in_entry {
         std::string json;
@@ -432,6 +473,7 @@ struct json_converter::impl {
         out_lru.clear();
         out_index.clear();
         out_front = {};
+        plans = {};
         in_lru.clear();
         in_index.clear();
         in_last.reset();
@@ -549,9 +591,11 @@ struct json_converter::impl {
     }
 
     // The logical types JsonConverter knows; false when `s` is not one of them.
-    bool write_logical(std::string& out, const schema& s, const value& v) {
+    bool write_logical(std::string& out, const schema& s, const value& v, logical_kind kind) {
+        if (kind == logical_kind::unknown) kind = logical_of(&s);
+        if (kind == logical_kind::none) return false;
         const std::string& n = *s.name();
-        if (n == logical::decimal_name) {
+        if (kind == logical_kind::decimal) {
             if (v.type() != value::kind::bytes)
                 fail(fmt::format("Invalid type for Decimal, expected BYTES (the unscaled value) but was {}",
                                  java_class_of(v.type())));
@@ -572,7 +616,7 @@ struct json_converter::impl {
             }
             return true;
         }
-        if (n == logical::date_name || n == logical::time_name) {
+        if (kind == logical_kind::date || kind == logical_kind::time) {
             if (v.type() != value::kind::int32)
                 fail(fmt::format("Invalid type for {}, expected INT32 but was {}",
                                  n == logical::date_name ? "Date" : "Time", java_class_of(v.type())));
@@ -581,7 +625,7 @@ struct json_converter::impl {
             append_int(out, v.as_int32());
             return true;
         }
-        if (n == logical::timestamp_name) {
+        if (kind == logical_kind::timestamp) {
             if (v.type() != value::kind::int64)
                 fail(fmt::format("Invalid type for Timestamp, expected INT64 but was {}", java_class_of(v.type())));
             append_int(out, v.as_int64());
@@ -590,8 +634,9 @@ struct json_converter::impl {
         return false;
     }
 
-    // JsonConverter.convertToJson, rendered straight into `out`.
-    void write_value(std::string& out, const schema* s, const value& v) {
+    // JsonConverter.convertToJson, rendered straight into `out`. `kind` is the logical type of
+    // `s` when the caller knows it (a struct plan), else unknown.
+    void write_value(std::string& out, const schema* s, const value& v, logical_kind kind = logical_kind::unknown) {
         if (v.is_null()) {
             if (!s) {
                 out += "null";
@@ -604,7 +649,7 @@ struct json_converter::impl {
             }
             return;
         }
-        if (s && s->name() && write_logical(out, *s, v)) return;
+        if (s && s->name() && write_logical(out, *s, v, kind)) return;
         schema_type t;
         if (s) {
             t = s->type();
@@ -661,13 +706,15 @@ struct json_converter::impl {
             const size_t start = out.size();
             out.push_back('{');
             const auto& fields = s->fields();
+            // The plan is the struct's own schema's; `s` may be an equal copy of it (same fields).
+            const auto plan_ref = plan_for(st->schema());
+            const struct_plan& plan = *plan_ref;
             for (size_t i = 0; i < fields.size(); ++i) {
-                if (i) out.push_back(',');
                 const field& f = fields[i];
-                append_string(out, f.name);
-                out.push_back(':');
+                out += plan.keys[i];
                 try {
-                    write_value(out, f.schema.get(), st->get(static_cast<int>(i)));
+                    write_value(out, f.schema.get(), st->get(static_cast<int>(i)),
+                                f.schema == st->schema()->fields()[i].schema ? plan.kinds[i] : logical_kind::unknown);
                 } catch (json_error& err) {
                     err.path.push_back(f.name);
                     throw;

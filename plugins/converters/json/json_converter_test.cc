@@ -91,6 +91,48 @@ TEST(json_converter, a_nested_struct_shared_between_records_is_written_right_eve
     EXPECT_THROW(c.from_connect("topic", h, other_env, value(bad), out), data_error);
 }
 
+TEST(json_converter, many_struct_schemas_in_one_record_keep_their_own_field_names) {
+    // Field keys are rendered once per struct schema into a small direct-mapped table; 40 nested
+    // schemas in one record collide in it (also with their parent's entry while the parent is
+    // being written), and every struct must still be written with its own keys and types.
+    json_converter c;
+    c.configure({{"schemas.enable", "false"}, {"decimal.format", "NUMERIC"}}, false);
+    std::vector<schema_ptr> inner;
+    auto outer_b = schema_builder::struct_().name("Outer");
+    for (int i = 0; i < 40; i++) {
+        // As many fields as the parent: a child that takes the parent's entry while the parent is
+        // written would otherwise go unnoticed in the parent's remaining keys.
+        auto b = schema_builder::struct_().name("Inner" + std::to_string(i)).field("k" + std::to_string(i), schemas::int32());
+        for (int j = 0; j < 40; j++) b.field("p" + std::to_string(i) + "_" + std::to_string(j), schemas::int16());
+        // Every fourth inner struct has a Decimal field (written as a number, from its bytes), the
+        // others a plain int32 in the same position: mixing up the two fails or writes base64.
+        if (i % 4 == 0) b.field("when", logical::decimal_schema(0));
+        else b.field("when", schemas::int32());
+        inner.push_back(b.build());
+        outer_b.field("f" + std::to_string(i), inner.back());
+    }
+    auto outer = outer_b.build();
+    for (int round = 0; round < 2; round++) {
+        auto o = make_struct(outer);
+        std::string expected = "{";
+        for (int i = 0; i < 40; i++) {
+            auto in = make_struct(inner[i]);
+            in->put("k" + std::to_string(i), value(int32_t(i * 10 + round)));
+            std::string pad;
+            for (int j = 0; j < 40; j++) {
+                in->put("p" + std::to_string(i) + "_" + std::to_string(j), value(int16_t(j)));
+                pad += ",\"p" + std::to_string(i) + "_" + std::to_string(j) + "\":" + std::to_string(j);
+            }
+            in->put("when", i % 4 == 0 ? value::bytes(logical::decimal_from_int64(i)) : value(int32_t(i)));
+            o->put("f" + std::to_string(i), value(in));
+            expected += (i ? ",\"f" : "\"f") + std::to_string(i) + "\":{\"k" + std::to_string(i) + "\":" +
+                        std::to_string(i * 10 + round) + pad + ",\"when\":" + std::to_string(i) + "}";
+        }
+        expected += "}";
+        EXPECT_EQ(write(c, outer, value(o)), expected);
+    }
+}
+
 TEST(json_converter, caches_are_lru_and_bounded) {
     json_converter c;
     c.configure({{"schemas.cache.size", "2"}}, false);
