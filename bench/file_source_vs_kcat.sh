@@ -4,6 +4,8 @@
 # Both use librdkafka's default batching; Ferry writes values with StringConverter, so the topic
 # holds the same bytes kcat writes. Ferry's time includes worker start-up and shutdown.
 # With FS_TIMES=FILE, every Ferry run appends its phases (start-up, first to last record, shutdown).
+# With WATCHED=1, kcat runs under the same Python watcher as Ferry (bench/file_source_run.py kcat):
+# both sides then pay the same interpreter start-up and end-of-run detection.
 #
 # usage: bench/file_source_vs_kcat.sh [N=1000000] [RUNS=5]
 set -euo pipefail
@@ -24,6 +26,10 @@ import sys
 for i in range($N): sys.stdout.write(f'{i:010d} the quick brown fox jumps over the lazy dog 0123456\n')
 " > "$work/lines.txt"
 echo "file: $(wc -l < "$work/lines.txt") lines, $(stat -c %s "$work/lines.txt") bytes; broker 127.0.0.1:$port"
-"$PAIR_BENCH" -n "$RUNS" \
-  "kcat -P -b 127.0.0.1:$port -t kcat-\$\$-\$(date +%s%N) -l $work/lines.txt" \
+if [ "${WATCHED:-0}" = 1 ]; then
+  kcat_cmd="/usr/bin/python3 bench/file_source_run.py kcat 127.0.0.1:$port $work/lines.txt $N"
+else
+  kcat_cmd="kcat -P -b 127.0.0.1:$port -t kcat-\$\$-\$(date +%s%N) -l $work/lines.txt"
+fi
+"$PAIR_BENCH" -n "$RUNS" "$kcat_cmd" \
   "/usr/bin/python3 bench/file_source_run.py $FERRY 127.0.0.1:$port $work/lines.txt $N"
