@@ -201,7 +201,7 @@ private:
         if (!_stdin) {
             r.source_partition = _partition;
             value::map_type o;
-            o.emplace_back(value("position"), value(int64_t(_position)));
+            o.emplace_back(_position_key, value(int64_t(_position)));
             r.source_offset = value(std::move(o));
         }
     }
@@ -212,6 +212,8 @@ private:
         _cv.wait_for(l, d, [&] { return _stopping.load(); });
     }
 
+    // The offset map's key, copied into each record's offset (a short string: no allocation).
+    const value _position_key{"position"};
     std::string _filename, _topic;
     bool _stdin = false;
     int _batch_size = 2000;
