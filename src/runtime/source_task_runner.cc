@@ -10,16 +10,19 @@ using clock = std::chrono::steady_clock;
 
 class source_task_runner::reader : public offset_storage_reader {
 public:
-    reader(source_task_runner& r) : _r(r) {}
+    // A codec of its own: with poll-ahead the task reads offsets on the poller thread while the
+    // task thread encodes them (the codec's converter keeps buffers between calls).
+    reader(source_task_runner& r) : _r(r), _codec(r._plugins) {}
     value offset(const value& partition) override {
-        auto key = _r._codec->encode_key(_r._id.connector, partition);
+        auto key = _codec.encode_key(_r._id.connector, partition);
         auto v = _r._offsets->get(key);
         if (!v) return value();
-        return _r._codec->decode_value(std::string_view(*v));
+        return _codec.decode_value(std::string_view(*v));
     }
 
 private:
     source_task_runner& _r;
+    offset_codec _codec;
 };
 
 class source_task_runner::context : public source_task_context {
@@ -103,7 +106,8 @@ source_task_runner::source_task_runner(task_id id, status_listener& listener, ta
     : worker_task(std::move(id), listener, initial), _plugins(plugins), _settings(std::move(settings)),
       _tp(std::move(tp)), _offsets(std::move(offsets)) {}
 
-source_task_runner::~source_task_runner() = default;
+// close_plugin() has joined the poller whenever execute() started one; this is a safety net.
+source_task_runner::~source_task_runner() { stop_poll_ahead(); }
 
 void source_task_runner::stop_plugin() {
     if (_task && !_plugin_stopped) {
@@ -346,6 +350,10 @@ void source_task_runner::execute() {
     _task->start(_settings.task_config);
     log->info("[{}] Source task finished initialization and start", _id.to_string());
     if (current_target() != target_state::paused) report(state::running);
+    if (_task->poll_concurrently()) {
+        _ahead = std::make_unique<poll_ahead>();
+        _ahead->thread = std::thread([this] { poll_ahead_loop(); });
+    }
 
     auto interval = std::chrono::milliseconds(_settings.offset_flush_interval_ms);
     _next_commit = clock::now() + interval;
@@ -366,21 +374,8 @@ void source_task_runner::execute() {
             }
             if (_async_failure) throw connect_error(*_async_failure);
             if (_batch.empty()) {
-                auto poll_start = clock::now();
-                try {
-                    _task->poll(_batch);
-                } catch (const retriable_error& e) {
-                    log->warn("[{}] Retriable exception from poll(), polling again: {}", _id.to_string(), e.what());
-                    _batch.clear();
-                }
-                _metrics.records_polled += int64_t(_batch.size());
-                if (!_batch.empty()) {
-                    // poll-batch-avg/max-time-ms count batches that returned records, as Kafka does.
-                    auto us = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - poll_start).count();
-                    _metrics.batches++;
-                    _metrics.batch_time_us_total += us;
-                    if (us > _metrics.batch_time_us_max) _metrics.batch_time_us_max = us;
-                }
+                if (_ahead) take_ahead();
+                else poll_task(_batch);
                 _batch_pos = 0;
             }
             if (!_batch.empty()) send_batch();
@@ -403,8 +398,90 @@ void source_task_runner::execute() {
 
 void source_task_runner::close_plugin() {
     std::lock_guard g(_plugin_mu);
-    stop_plugin();
+    stop_plugin(); // makes a poll() in progress on the poller thread return
+    stop_poll_ahead();
     _task.reset();
+}
+
+// poll() with its metrics; a retriable_error is logged and counts as an empty batch.
+void source_task_runner::poll_task(std::vector<source_record>& batch) {
+    auto poll_start = clock::now();
+    try {
+        _task->poll(batch);
+    } catch (const retriable_error& e) {
+        log::get("runtime")->warn("[{}] Retriable exception from poll(), polling again: {}", _id.to_string(), e.what());
+        batch.clear();
+    }
+    _metrics.records_polled += int64_t(batch.size());
+    if (!batch.empty()) {
+        // poll-batch-avg/max-time-ms count batches that returned records, as Kafka does.
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - poll_start).count();
+        _metrics.batches++;
+        _metrics.batch_time_us_total += us;
+        if (us > _metrics.batch_time_us_max) _metrics.batch_time_us_max = us;
+    }
+}
+
+// The poller thread: polls while fewer than k_ahead_batches wait and the task is not paused. An
+// exception other than retriable_error ends it; the task thread rethrows it once the batches
+// polled before it are sent.
+void source_task_runner::poll_ahead_loop() {
+    auto& a = *_ahead;
+    std::vector<source_record> batch;
+    try {
+        for (;;) {
+            {
+                std::unique_lock l(a.mu);
+                // Pausing is not signalled on this condition variable: look again every 100 ms.
+                while (!a.quit && !stopping() &&
+                       (a.ready.size() >= k_ahead_batches || current_target() == target_state::paused))
+                    a.cv.wait_for(l, std::chrono::milliseconds(100));
+                if (a.quit || stopping()) break;
+                if (batch.capacity() == 0 && !a.spare.empty()) {
+                    batch = std::move(a.spare.back());
+                    a.spare.pop_back();
+                }
+            }
+            poll_task(batch);
+            if (batch.empty()) continue;
+            std::lock_guard l(a.mu);
+            a.ready.push_back(std::move(batch));
+            batch = {};
+            a.cv.notify_all();
+        }
+    } catch (...) {
+        std::lock_guard l(a.mu);
+        a.error = std::current_exception();
+    }
+    std::lock_guard l(a.mu);
+    a.done = true;
+    a.cv.notify_all();
+}
+
+// Takes the next polled batch into _batch, waiting a little for one so that acknowledgements and
+// offset commits keep being served; rethrows the poller's exception when nothing is left.
+void source_task_runner::take_ahead() {
+    auto& a = *_ahead;
+    std::unique_lock l(a.mu);
+    if (a.ready.empty() && !a.done) a.cv.wait_for(l, std::chrono::milliseconds(50), [&] { return !a.ready.empty() || a.done; });
+    if (!a.ready.empty()) {
+        if (_batch.capacity() > 0 && a.spare.size() < k_ahead_batches) a.spare.push_back(std::move(_batch));
+        _batch = std::move(a.ready.front());
+        a.ready.pop_front();
+        a.cv.notify_all();
+        return;
+    }
+    if (a.error) std::rethrow_exception(a.error);
+}
+
+void source_task_runner::stop_poll_ahead() {
+    if (!_ahead) return;
+    {
+        std::lock_guard l(_ahead->mu);
+        _ahead->quit = true;
+    }
+    _ahead->cv.notify_all();
+    if (_ahead->thread.joinable()) _ahead->thread.join();
 }
 
 } // namespace ferry::runtime

@@ -15,7 +15,12 @@
 #include "runtime/worker_task.hpp"
 #include "storage/offset_store.hpp"
 
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 namespace ferry::runtime {
@@ -72,6 +77,23 @@ private:
     class dlq_reporter;
 
     void send_batch();
+    void poll_task(std::vector<source_record>& batch);
+    // Poll-ahead for tasks with poll_concurrently(): a poller thread fills `ready`, the task
+    // thread takes from it; emptied vectors go back through `spare` to keep their capacity.
+    struct poll_ahead {
+        std::mutex mu;
+        std::condition_variable cv;
+        std::deque<std::vector<source_record>> ready; // at most k_ahead_batches
+        std::vector<std::vector<source_record>> spare;
+        std::exception_ptr error;
+        bool quit = false;
+        bool done = false;
+        std::thread thread;
+    };
+    static constexpr size_t k_ahead_batches = 2;
+    void poll_ahead_loop();
+    void take_ahead();
+    void stop_poll_ahead();
     uint32_t partition_index_of(const shared_value& partition);
     void on_delivery(uint64_t seq, rd_kafka_resp_err_t err, int32_t partition, int64_t offset, int64_t ts);
     void advance_acked();
@@ -88,6 +110,7 @@ private:
     std::unique_ptr<source_task> _task;
     std::unique_ptr<context> _ctx;
     std::unique_ptr<reader> _reader;
+    std::unique_ptr<poll_ahead> _ahead;
     bool _plugin_stopped = false;
 
     std::vector<source_record> _batch;

@@ -13,6 +13,10 @@
 // condition variable) and must not free what poll() uses. Cleanup belongs to the destructor, which
 // runs on the task thread after poll() has returned for good. commit_record() and commit() are
 // called between polls, so a task needs no locks for state only the task thread touches.
+// A task whose poll() shares no state with commit_record() and commit() may say so with
+// poll_concurrently(): the runtime then calls poll() on a thread of its own, reading the next
+// batch while it converts and sends the previous one (at most two batches ahead), and calls
+// commit_record()/commit() on the task thread meanwhile. stop() and the destructor keep their rules.
 //
 // Offsets. Each record carries source_partition/source_offset maps. The runtime commits, every
 // offset.flush.interval.ms, the latest offset per partition whose record AND all earlier records of
@@ -59,6 +63,8 @@ public:
     // Offsets up to the last committed ones are safe in Kafka (e.g. a CDC task can now advance its
     // replication slot). Called after every offset commit, even when nothing new was committed.
     virtual void commit() {}
+    // True when poll() may run concurrently with commit_record() and commit() (see the top).
+    virtual bool poll_concurrently() const { return false; }
     // `record` was acknowledged by Kafka (metadata set) or dropped by a transform / skipped by
     // error tolerance (metadata null).
     virtual void commit_record(const source_record& record, const record_metadata* metadata) {

@@ -66,6 +66,8 @@ private:
 class file_source_task : public source_task {
 public:
     std::string version() const override { return FERRY_VERSION; }
+    // No commit_record()/commit(): the runtime reads the next lines while it sends the last ones.
+    bool poll_concurrently() const override { return true; }
 
     void start(const config_map& cfg) override {
         auto v = source_config_def().parse(cfg);

@@ -366,6 +366,8 @@ std::string iso_local(instant t, const tz::zone& z, int digits) {
 class jdbc_source_task : public source_task {
 public:
     std::string version() const override { return FERRY_VERSION; }
+    // No commit_record()/commit(): the runtime reads the next rows while it sends the last ones.
+    bool poll_concurrently() const override { return true; }
 
     void start(const config_map& props) override {
         _log = log::get("connector.jdbc");
