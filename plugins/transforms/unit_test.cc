@@ -536,7 +536,9 @@ TEST(in_place, null_fields_take_their_defaults_as_the_copying_path_does) {
                     EXPECT_EQ(st.get(*st.schema()->find_field("n")), replace ? value("9") : value());
                 else
                     EXPECT_EQ(st.get(*st.schema()->find_field("n")), replace ? value(int64_t(9)) : value());
-                if (shared) EXPECT_TRUE(other == value(make_struct(s)));
+                if (shared) {
+                    EXPECT_TRUE(other == value(make_struct(s)));
+                }
             }
         }
     }
