@@ -63,7 +63,7 @@ with open(f"{tmp}/worker.properties", "w") as f:
 with open(f"{tmp}/connector.properties", "w") as f:
     f.writelines(f"{k}={v}\n" for k, v in conn.items())
 log = open(f"{tmp}/worker.log", "w")
-proc = subprocess.Popen([ferry, "standalone", f"{tmp}/worker.properties", f"{tmp}/connector.properties"],
+proc = subprocess.Popen(os.environ.get("FERRY_WRAP", "").split() + [ferry, "standalone", f"{tmp}/worker.properties", f"{tmp}/connector.properties"],
                         stdout=subprocess.DEVNULL, stderr=log)
 
 
