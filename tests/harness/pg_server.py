@@ -6,6 +6,7 @@ PostgreSQL refuses to run as root; when the tests run as root (CI), the server r
 """
 import os
 import shutil
+import signal
 import subprocess
 import time
 
@@ -108,5 +109,26 @@ class PgServer:
             self.process.stop(timeout=60)
 
     def kill(self):
-        if self.process:
-            self.process.kill()
+        """Immediate shutdown, by PID: SIGQUIT to the postmaster (which ends its backends), then the
+        Process itself. Under root the Process is the runuser wrapper, which forks: killing only the
+        wrapper would leave the server running until it noticed its data directory was gone."""
+        if not self.process:
+            return
+        pid = self.postmaster_pid()
+        if pid and self.process.alive():
+            try:
+                os.kill(pid, signal.SIGQUIT)
+                self.process.proc.wait(timeout=30)
+            except ProcessLookupError:
+                pass
+            except subprocess.TimeoutExpired:
+                os.kill(pid, signal.SIGKILL)
+        self.process.kill()
+
+    def postmaster_pid(self):
+        """The running postmaster's PID (first line of postmaster.pid), or None."""
+        try:
+            with open(os.path.join(self.data, "postmaster.pid")) as f:
+                return int(f.readline().strip())
+        except (OSError, ValueError):
+            return None
