@@ -72,6 +72,8 @@ class PgServer:
         args = _as_postgres([f"{PG_BIN}/postgres", "-D", self.data])
         self.process = Process(args, self.log_path)
         wait_until(self._ready, timeout=60, what="PostgreSQL ready")
+        # Kept now: cleanups may run after the test's directory (and postmaster.pid) is removed.
+        self._postmaster = self.postmaster_pid()
 
     def _ready(self):
         if not self.process.alive():
@@ -114,7 +116,7 @@ class PgServer:
         wrapper would leave the server running until it noticed its data directory was gone."""
         if not self.process:
             return
-        pid = self.postmaster_pid()
+        pid = getattr(self, "_postmaster", None) or self.postmaster_pid()
         if pid and self.process.alive():
             try:
                 os.kill(pid, signal.SIGQUIT)
