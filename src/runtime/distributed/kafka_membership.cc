@@ -121,11 +121,7 @@ std::optional<member_assignment> kafka_membership::poll(const config_snapshot& s
         // coordinator that stopped answering; the deadline is checked here as well so it is kept
         // within one herder tick whatever that thread is doing.
         std::lock_guard g(_mu);
-        if (_joined && !_rebalancing && now - _last_heartbeat_ok > half_session()) {
-            _joined = false;
-            _lost = true;
-            _need_rejoin = true;
-        }
+        if (!_rebalancing && now - _last_heartbeat_ok > half_session()) mark_lost_locked();
     }
     if (_lost && !_reported_lost) {
         // Give everything up before anyone else can be handed it; then rejoin from scratch.
@@ -349,17 +345,19 @@ void kafka_membership::heartbeat_loop() {
             host = _coordinator_host;
             port = _coordinator_port;
         }
-        // Wait no longer than what is left of the half session timeout: "lost" must be declared on
-        // time even when the coordinator stops answering in the middle of a connect or a call.
-        std::chrono::milliseconds budget;
+        // Connect and call wait no longer than what is left of the half session timeout: "lost"
+        // must be declared on time even when the coordinator stops answering in the middle of them.
+        clock::time_point deadline;
         {
             std::lock_guard g(_mu);
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(_last_heartbeat_ok + half_session() -
-                                                                              clock::now());
-            budget = std::clamp(left, std::chrono::milliseconds(100), std::chrono::milliseconds(5000));
+            deadline = _last_heartbeat_ok + half_session();
         }
+        auto budget = [&] {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+            return std::clamp(left, std::chrono::milliseconds(100), std::chrono::milliseconds(5000));
+        };
         if (!conn || conn_host != host || conn_port != port) {
-            auto c = grp::connection::open(host, port, _cfg.security, _cfg.client_id + "-heartbeat", budget);
+            auto c = grp::connection::open(host, port, _cfg.security, _cfg.client_id + "-heartbeat", budget());
             if (c) {
                 conn = std::move(*c);
                 conn_host = host;
@@ -376,7 +374,7 @@ void kafka_membership::heartbeat_loop() {
             hr.generation_id = generation;
             hr.member_id = member;
             auto resp = conn->call<proto::heartbeat_request, proto::heartbeat_response>(proto::api_key::heartbeat, v,
-                                                                                        hr, budget);
+                                                                                        hr, budget());
             if (!resp) {
                 conn.reset();
             } else if (resp->error_code == proto::ec::none) {
@@ -405,13 +403,20 @@ void kafka_membership::heartbeat_loop() {
         auto now = clock::now();
         if (ok) {
             _last_heartbeat_ok = now;
-        } else if (_joined && now - _last_heartbeat_ok >= half_session()) {
-            _joined = false;
-            _lost = true;
-            _need_rejoin = true;
-            _wake();
+        } else if (now - _last_heartbeat_ok >= half_session()) {
+            if (mark_lost_locked()) _wake();
         }
     }
+}
+
+// A joined member whose heartbeats stopped succeeding gives up its membership (see the header);
+// true when it was joined. Caller holds _mu.
+bool kafka_membership::mark_lost_locked() {
+    if (!_joined) return false;
+    _joined = false;
+    _lost = true;
+    _need_rejoin = true;
+    return true;
 }
 
 void kafka_membership::leave() {

@@ -90,6 +90,7 @@ private:
     std::atomic<bool> _rebalancing{false};
     std::chrono::steady_clock::time_point _last_heartbeat_ok;
     std::chrono::milliseconds half_session() const { return std::chrono::milliseconds(_cfg.session_timeout_ms / 2); }
+    bool mark_lost_locked();
     bool _stop = false;
     std::map<std::string, std::string> _member_urls;
     std::map<std::string, kafka::group::work_set> _leader_view;
