@@ -706,15 +706,15 @@ struct json_converter::impl {
             const size_t start = out.size();
             out.push_back('{');
             const auto& fields = s->fields();
-            // The plan is the struct's own schema's; `s` may be an equal copy of it (same fields).
+            // The plan is the struct's own schema's; `s` may be a copy of it differing only in its
+            // default, with the same field names and field schemas, so the same keys and kinds.
             const auto plan_ref = plan_for(st->schema());
             const struct_plan& plan = *plan_ref;
             for (size_t i = 0; i < fields.size(); ++i) {
                 const field& f = fields[i];
                 out += plan.keys[i];
                 try {
-                    write_value(out, f.schema.get(), st->get(static_cast<int>(i)),
-                                f.schema == st->schema()->fields()[i].schema ? plan.kinds[i] : logical_kind::unknown);
+                    write_value(out, f.schema.get(), st->get(static_cast<int>(i)), plan.kinds[i]);
                 } catch (json_error& err) {
                     err.path.push_back(f.name);
                     throw;
