@@ -66,6 +66,7 @@ class PgServer:
                     "local replication all trust\nhost replication all 127.0.0.1/32 trust\n")
         self.log_path = os.path.join(self.dir, "server.log")
         self.process = None
+        self._postmaster = None
         self.start()
 
     def start(self):
@@ -116,7 +117,7 @@ class PgServer:
         wrapper would leave the server running until it noticed its data directory was gone."""
         if not self.process:
             return
-        pid = getattr(self, "_postmaster", None) or self.postmaster_pid()
+        pid = self._postmaster or self.postmaster_pid()
         if pid and self.process.alive():
             try:
                 os.kill(pid, signal.SIGQUIT)
