@@ -6,6 +6,7 @@ Runs under /usr/bin/python3 (Debian's python3-kafka and python3-confluent-kafka 
 """
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -20,12 +21,49 @@ FERRY = os.environ.get("FERRY_BINARY") or os.path.join(os.path.dirname(__file__)
 SOURCE_DIR = os.environ.get("FERRY_SOURCE_DIR") or os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+            return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+_EPHEMERAL = _ephemeral_range()
+_rng = random.SystemRandom()
+
+
 def free_port():
+    """A port nothing listens on now, for a server the test starts next. Chosen outside the kernel's
+    ephemeral range: a port bind(0) hands out there is free only until some outgoing connection (of
+    any test running in parallel) takes it as its local port, and then the server that was meant to
+    listen on it fails with "Address already in use". Random, so parallel tests rarely pick the same
+    one, and checked by binding it."""
+    lo, hi = _EPHEMERAL
+    candidates = [r for r in ((10000, lo - 1), (hi + 1, 65535)) if r[1] - r[0] >= 1000]
+    for _ in range(200):
+        if not candidates:
+            break
+        a, b = _rng.choice(candidates)
+        port = _rng.randint(a, b)
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+class GiveUp(AssertionError):
+    """Raised by a wait_until predicate when waiting longer cannot help (the server exited)."""
 
 
 def wait_until(predicate, timeout=30.0, interval=0.1, what="condition"):
@@ -36,6 +74,8 @@ def wait_until(predicate, timeout=30.0, interval=0.1, what="condition"):
             last = predicate()
             if last:
                 return last
+        except GiveUp:
+            raise
         except Exception as e:  # the thing we wait for may not be up yet
             last = e
         time.sleep(interval)

@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 
-from ferry_harness import free_port, wait_until, Process
+from ferry_harness import free_port, wait_until, GiveUp, Process
 
 
 class MariaDbServer:
@@ -45,7 +45,7 @@ class MariaDbServer:
 
     def _ready(self):
         if not self.process.alive():
-            raise AssertionError(f"MariaDB exited:\n{self.process.output()[-3000:]}")
+            raise GiveUp(f"MariaDB exited:\n{self.process.output()[-3000:]}")
         r = subprocess.run(["mariadb", "--no-defaults", "-h", "127.0.0.1", "-P", str(self.port), "-u", "root",
                             "-e", "SELECT 1"], capture_output=True)
         return r.returncode == 0

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import time
 
-from ferry_harness import free_port, wait_until, Process
+from ferry_harness import free_port, wait_until, GiveUp, Process
 
 PG_BIN = None
 for v in ("17", "16", "15", "14", "13"):
@@ -67,7 +67,18 @@ class PgServer:
         self.log_path = os.path.join(self.dir, "server.log")
         self.process = None
         self._postmaster = None
-        self.start()
+        for attempt in range(3):
+            try:
+                self.start()
+                break
+            except GiveUp as e:
+                # Another process took the port between free_port() and the bind: try another one
+                # (only here, at first start: a restart must keep the port clients know).
+                if "Address already in use" not in str(e) or attempt == 2:
+                    raise
+                self.port = free_port()
+                with open(os.path.join(self.data, "postgresql.conf"), "a") as f:
+                    f.write(f"port = {self.port}\n")
 
     def start(self):
         args = _as_postgres([f"{PG_BIN}/postgres", "-D", self.data])
@@ -78,7 +89,7 @@ class PgServer:
 
     def _ready(self):
         if not self.process.alive():
-            raise AssertionError(f"PostgreSQL exited:\n{self.process.output()[-3000:]}")
+            raise GiveUp(f"PostgreSQL exited:\n{self.process.output()[-3000:]}")
         r = subprocess.run([f"{PG_BIN}/pg_isready", "-h", "127.0.0.1", "-p", str(self.port)], capture_output=True)
         return r.returncode == 0
 
