@@ -22,6 +22,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 namespace ferry::plugins::jdbc {
 
@@ -362,6 +363,8 @@ private:
             _session_for_cancel = _session.get();
             _plans_valid = false; // staging tables and statements belong to the old session
             _default_schema = _session->default_schema();
+            _dest_cache.clear(); // destinations are qualified with the session's default schema
+            _last_dest = nullptr;
             _default_catalog = _session->default_catalog();
             _log->info("[{}] JdbcDbWriter Connected to {}", _tag, _session->describe());
         }
@@ -376,17 +379,15 @@ private:
         }
         _order.clear();
         try {
-            for (auto* r : batch) {
-                auto t = destination(r->topic);
-                auto it = _buffers.find(t);
-                if (it == _buffers.end()) {
-                    it = _buffers.emplace(t, table_buffer{}).first;
-                    it->second.table = t;
-                }
-                if (std::find(_order.begin(), _order.end(), &it->second) == _order.end()) _order.push_back(&it->second);
-                add(it->second, *r);
-            }
+            // Set before the records are added: add() flushes a table's buffer when it reaches
+            // batch.size or its schemas change, and those writes are deferred too (written on the
+            // task thread, every full batch made it wait for the database).
             _async = async;
+            for (auto* r : batch) {
+                auto& b = buffer_for(r->topic);
+                if (std::find(_order.begin(), _order.end(), &b) == _order.end()) _order.push_back(&b);
+                add(b, *r);
+            }
             for (auto* b : _order) flush(*b);
             _async = false;
             if (!_encoded.empty()) {
@@ -449,6 +450,28 @@ private:
         if (!t.schema && _default_schema) t.schema = _default_schema;
         if (!t.catalog && _default_catalog) t.catalog = _default_catalog;
         return t;
+    }
+
+    // The buffer of a topic's destination table, remembered per topic (the table name is
+    // formatted and parsed once, not for every record).
+    table_buffer& buffer_for(const std::string& topic) {
+        if (_last_dest && topic == _last_dest_topic) return *_last_dest;
+        table_buffer* b;
+        if (auto it = _dest_cache.find(topic); it != _dest_cache.end()) {
+            b = it->second;
+        } else {
+            auto t = destination(topic);
+            auto bit = _buffers.find(t);
+            if (bit == _buffers.end()) {
+                bit = _buffers.emplace(t, table_buffer{}).first;
+                bit->second.table = t;
+            }
+            b = &bit->second;
+            _dest_cache.emplace(topic, b);
+        }
+        _last_dest_topic = topic;
+        _last_dest = b;
+        return *b;
     }
 
     void validate(const sink_record& r) {
@@ -799,7 +822,10 @@ private:
     std::atomic<session*> _session_for_cancel{nullptr};
     waiter _waiter; // connection back-off, ended by stop()
     std::optional<std::string> _default_schema, _default_catalog;
-    std::map<table_id, table_buffer> _buffers;
+    std::map<table_id, table_buffer> _buffers; // never erased: _dest_cache points into it
+    std::unordered_map<std::string, table_buffer*> _dest_cache;
+    std::string _last_dest_topic;
+    table_buffer* _last_dest = nullptr;
     std::map<table_id, std::shared_ptr<const table_definition>> _defs;
     std::vector<table_buffer*> _order;
     std::vector<const sink_record*> _batch, _ups, _dels;
