@@ -295,6 +295,10 @@ result<> consumer::poll_batch(int timeout_ms, size_t max, std::vector<message_pt
     return {};
 }
 
+void consumer::wakeup() {
+    if (_queue) rd_kafka_queue_yield(_queue);
+}
+
 result<> consumer::commit(const std::vector<std::pair<tp, int64_t>>& offsets, bool async) {
     if (offsets.empty()) return {};
     auto* l = rd_kafka_topic_partition_list_new((int)offsets.size());

@@ -113,6 +113,9 @@ public:
     result<> resume(const std::vector<tp>& partitions);
     result<> seek(const tp& partition, int64_t offset, int timeout_ms);
     std::vector<tp> assignment() const;
+    // Makes the poll_batch() waiting now, or else the next one, return at once (Java's
+    // KafkaConsumer.wakeup, without the exception). Any thread, while the consumer exists.
+    void wakeup();
     // Leaves the group (revoking partitions through the listener) and closes.
     void close();
     rd_kafka_t* handle() const { return _rk.get(); }

@@ -167,6 +167,10 @@ sink_task_runner::sink_task_runner(task_id id, status_listener& listener, target
 sink_task_runner::~sink_task_runner() = default;
 
 void sink_task_runner::stop_plugin() {
+    {
+        std::lock_guard g(_wake_mu);
+        if (_wake) _wake->wakeup();
+    }
     if (_task && !_plugin_stopped) {
         _plugin_stopped = true;
         try {
@@ -425,6 +429,10 @@ void sink_task_runner::execute() {
     auto consumer = kafka::consumer::create(_settings.consumer_props, this, "connector-consumer-" + _id.to_string());
     if (!consumer) throw connect_error(consumer.error().message);
     _consumer = std::move(*consumer);
+    {
+        std::lock_guard g(_wake_mu);
+        _wake = _consumer.get();
+    }
     auto sub = _settings.topics_regex.empty() ? _consumer->subscribe(_settings.topics)
                                               : _consumer->subscribe_pattern(_settings.topics_regex);
     if (!sub) throw connect_error(sub.error().message);
@@ -489,6 +497,10 @@ void sink_task_runner::close_consumer_and_task() {
         _msgs.clear();
         _batch_msgs.clear();
         _batch.clear();
+        {
+            std::lock_guard g(_wake_mu);
+            _wake = nullptr;
+        }
         _consumer.reset();
     }
     close_plugin();

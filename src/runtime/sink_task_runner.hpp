@@ -69,6 +69,10 @@ private:
     task_plugins _tp;
     std::unique_ptr<retry_operator> _op;
     std::unique_ptr<kafka::consumer> _consumer;
+    // The consumer stop() wakes from its poll (else a stop waits out the poll timeout, up to a
+    // second); set while _consumer exists.
+    std::mutex _wake_mu;
+    kafka::consumer* _wake = nullptr;
     std::unique_ptr<sink_task> _task;
     std::unique_ptr<context> _ctx;
     bool _plugin_stopped = false;
