@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -222,6 +224,13 @@ result<std::unique_ptr<consumer>> consumer::create(const properties& java_props,
     c->_rk = std::move(*rk);
     rd_kafka_poll_set_consumer(c->_rk.get());
     c->_queue = rd_kafka_queue_get_consumer(c->_rk.get());
+    char buf[32];
+    size_t size = sizeof buf;
+    if (rd_kafka_conf_get(rd_kafka_conf(c->_rk.get()), "queued.min.messages", buf, &size) == RD_KAFKA_CONF_OK)
+        c->_queue_max_msgs = size_t(std::max(0LL, std::atoll(buf)));
+    size = sizeof buf;
+    if (rd_kafka_conf_get(rd_kafka_conf(c->_rk.get()), "queued.max.messages.kbytes", buf, &size) == RD_KAFKA_CONF_OK)
+        c->_queue_max_bytes = size_t(std::max(0LL, std::atoll(buf))) * 1024;
     return c;
 }
 
@@ -278,8 +287,10 @@ result<> consumer::poll_batch(int timeout_ms, size_t max, std::vector<message_pt
     }
     if (n < 0) return fail(errc::unavailable, "consume: {}", err_str(rd_kafka_last_error()));
     std::optional<error> first_error;
+    size_t bytes = 0;
     for (ssize_t i = 0; i < n; i++) {
         message_ptr m(raw[i]);
+        bytes += m->len + m->key_len;
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
         if (m->err) {
             // Errors that librdkafka retries by itself arrive here too; report the first.
@@ -291,8 +302,42 @@ result<> consumer::poll_batch(int timeout_ms, size_t max, std::vector<message_pt
         }
         out.push_back(std::move(m));
     }
+    if (n > 0) watch_prefetch(size_t(n), bytes);
     if (first_error && out.empty()) return fail(*first_error);
     return {};
+}
+
+// librdkafka 2.0.2 stops fetching a partition whose prefetch queue is full and looks at it again
+// only when its broker thread next wakes up - with nothing else to do, a second later
+// (fetch.queue.backoff.ms and an earlier look came in 2.3). A consumer that empties a full queue in
+// less than that second then waits for the rest of it, every second: a sink faster than its
+// topic's prefetch divided by a second idled a third of the time. So when a poll finds the queue
+// (nearly) full, the next poll that finds it half drained wakes the broker threads: a watermark
+// query for an assigned partition is a request to its leader's thread, which then sees the room
+// and fetches while the other half is consumed. The queue's bytes are estimated from the sizes of
+// the messages taken. At most one small request per refill of the queue.
+void consumer::watch_prefetch(size_t taken, size_t taken_bytes) {
+    if (_queue_max_msgs == 0) return;
+    size_t left = rd_kafka_queue_length(_queue);
+    size_t level = left + taken;
+    if (_full_level == 0) {
+        size_t avg = taken_bytes / taken;
+        if (level * 10 >= _queue_max_msgs * 9 || level * avg * 10 >= _queue_max_bytes * 9) _full_level = level;
+    } else if (left * 2 <= _full_level) {
+        _full_level = 0;
+        nudge_fetcher();
+    }
+}
+
+void consumer::nudge_fetcher() {
+    rd_kafka_topic_partition_list_t* l = nullptr;
+    if (rd_kafka_assignment(_rk.get(), &l) || !l) return;
+    list_guard g{l};
+    if (l->cnt == 0) return;
+    // One partition per nudge, in turn: with several brokers, successive nudges reach each.
+    auto& p = l->elems[_nudges++ % size_t(l->cnt)];
+    int64_t low = 0, high = 0;
+    rd_kafka_query_watermark_offsets(_rk.get(), p.topic, p.partition, &low, &high, 200);
 }
 
 void consumer::wakeup() {

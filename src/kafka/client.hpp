@@ -123,8 +123,16 @@ public:
 private:
     consumer() = default;
     static void rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t*, void*);
+    void watch_prefetch(size_t taken, size_t taken_bytes);
+    void nudge_fetcher();
     rk_ptr _rk;
     rd_kafka_queue_t* _queue = nullptr;
+    // The prefetch queue's limits (queued.min.messages, queued.max.messages.kbytes in bytes), and
+    // its level when poll_batch() last found it (nearly) full; see watch_prefetch().
+    size_t _queue_max_msgs = 0;
+    size_t _queue_max_bytes = 0;
+    size_t _full_level = 0;
+    size_t _nudges = 0;
     rebalance_listener* _listener = nullptr;
     bool _closed = false;
     std::string _log_name;

@@ -179,6 +179,28 @@ class FilePipelineTest(FerryTestCase):
         # The consumer stayed in its group throughout: still one task, RUNNING, never FAILED.
         self.assertEqual(connector_state(worker.url, "sink"), ("RUNNING", ["RUNNING"]))
 
+    def test_sink_drains_a_backlog_larger_than_its_prefetch_without_stalling(self):
+        # librdkafka 2.0.2 looks at a full prefetch queue again only once a second; the consumer
+        # nudges its fetcher when the queue is half drained. Here the queue holds about 1,000
+        # records of 1 kB (fetched 256 kB at a time): without the nudge the sink took ~10 s for
+        # the backlog (it idled between refills), with it ~1 s.
+        broker = self.start_broker()
+        worker = self.start_worker(self.worker_props(broker.bootstrap))
+        lines = [f"{i:06d} " + "x" * 1000 for i in range(30000)]
+        subprocess.run(["kcat", "-b", broker.bootstrap, "-P", "-t", "backlog"], input=("\n".join(lines) + "\n").encode(),
+                       check=True, timeout=60)
+        dst = self.path("out.txt")
+        started = time.monotonic()
+        self.create(worker, "dst", dict(self.sink_config(dst, "backlog"), **{
+            "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+            "consumer.override.queued.min.messages": "1000",
+            "consumer.override.queued.max.messages.kbytes": "1024",
+            "consumer.override.max.partition.fetch.bytes": "262144"}))
+        wait_until(lambda: read(dst).count(b"\n") >= len(lines), timeout=60, what="sink output")
+        elapsed = time.monotonic() - started
+        self.assertEqual(read(dst).decode().splitlines(), lines)
+        self.assertLess(elapsed, 8, "the sink idled between refills of its prefetch queue")
+
     def test_sink_writes_records_produced_by_kafka_python(self):
         from kafka import KafkaProducer
         broker = self.start_broker()
