@@ -321,6 +321,25 @@ struct my_plan_cache {
     std::map<std::pair<int, size_t>, stmt_ptr> stmts; // (op, rows) -> statement
 };
 
+// One multi-row statement's parameters, with their own storage: the binds point only into these
+// vectors (strings and bytes are copied too), never into the records, so the chunk can be executed
+// after put() has returned, on the sink's writer thread.
+struct my_chunk {
+    size_t rows = 0;
+    std::string sql; // the statement, prepared (once per plan, op and row count) when first run
+    std::vector<MYSQL_BIND> binds;
+    std::vector<int64_t> ints;
+    std::vector<double> doubles;
+    std::vector<MYSQL_TIME> times;
+    std::vector<std::string> strs;
+};
+
+struct my_encoded final : encoded_write {
+    uint64_t plan_id = 0;
+    write_op op = write_op::insert;
+    std::vector<my_chunk> chunks;
+};
+
 class my_session final : public session {
 public:
     my_session(MYSQL* m, const connection_settings& s, std::string where, const dialect& d)
@@ -522,11 +541,14 @@ public:
     }
 
     void write(const write_plan& p, write_op op, std::span<const sink_record* const> records) override;
+    std::unique_ptr<encoded_write> encode(const write_plan& p, write_op op,
+                                          std::span<const sink_record* const> records) override;
+    void run(encoded_write& w) override;
     void drop_plan(uint64_t id) override { _plans.erase(id); }
 
 private:
-    MYSQL_STMT* statement(const write_plan& p, write_op op, size_t rows);
-    void bind(const write_plan& p, const sink_column& c, const value& v, MYSQL_BIND& b, size_t slot);
+    std::string statement_sql(const write_plan& p, write_op op, size_t rows) const;
+    void bind(const write_plan& p, const sink_column& c, const value& v, my_chunk& ch, size_t slot);
 
     MYSQL* _m;
     connection_settings _settings;
@@ -535,20 +557,9 @@ private:
     bool _broken = false;
     stmt_ptr _query;
     std::unordered_map<uint64_t, my_plan_cache> _plans;
-    // Reused bind storage.
-    std::vector<MYSQL_BIND> _binds;
-    std::vector<int64_t> _ints;
-    std::vector<double> _doubles;
-    std::vector<MYSQL_TIME> _times;
-    std::vector<std::string> _strs;
-    std::vector<unsigned long> _lens;
 };
 
-MYSQL_STMT* my_session::statement(const write_plan& p, write_op op, size_t rows) {
-    auto& cache = _plans[p.id].stmts;
-    auto key = std::make_pair(int(op), rows);
-    auto it = cache.find(key);
-    if (it != cache.end()) return it->second.s;
+std::string my_session::statement_sql(const write_plan& p, write_op op, size_t rows) const {
     std::string sql;
     auto cols = [&](bool keys, bool values) {
         std::string s;
@@ -578,12 +589,11 @@ MYSQL_STMT* my_session::statement(const write_plan& p, write_op op, size_t rows)
     } else {
         sql = _dialect.delete_sql(p);
     }
-    stmt_ptr st(mysql_stmt_init(_m));
-    if (mysql_stmt_prepare(st.s, sql.data(), (unsigned long)sql.size())) throw fail(stmt_error(st.s, "prepare"));
-    return cache.emplace(key, std::move(st)).first->second.s;
+    return sql;
 }
 
-void my_session::bind(const write_plan& p, const sink_column& c, const value& v, MYSQL_BIND& b, size_t slot) {
+void my_session::bind(const write_plan& p, const sink_column& c, const value& v, my_chunk& ch, size_t slot) {
+    auto& b = ch.binds[slot];
     b = MYSQL_BIND{};
     if (v.is_null()) {
         b.buffer_type = MYSQL_TYPE_NULL;
@@ -592,7 +602,7 @@ void my_session::bind(const write_plan& p, const sink_column& c, const value& v,
     auto& s = *c.schema;
     auto as_time = [&](int64_t secs, uint32_t micros, enum_mysql_timestamp_type tt) {
         auto ct = tz::civil_from_seconds(secs);
-        auto& t = _times[slot];
+        auto& t = ch.times[slot];
         t = MYSQL_TIME{};
         t.year = unsigned(ct.year);
         t.month = ct.month;
@@ -608,10 +618,10 @@ void my_session::bind(const write_plan& p, const sink_column& c, const value& v,
     if (s.name()) {
         auto& n = *s.name();
         if (n == logical::decimal_name) {
-            _strs[slot] = logical::decimal_to_string(v.as_bytes(), logical::decimal_scale(s));
+            ch.strs[slot] = logical::decimal_to_string(v.as_bytes(), logical::decimal_scale(s));
             b.buffer_type = MYSQL_TYPE_NEWDECIMAL;
-            b.buffer = _strs[slot].data();
-            b.buffer_length = (unsigned long)_strs[slot].size();
+            b.buffer = ch.strs[slot].data();
+            b.buffer_length = (unsigned long)ch.strs[slot].size();
             return;
         }
         if (n == logical::date_name) {
@@ -626,7 +636,7 @@ void my_session::bind(const write_plan& p, const sink_column& c, const value& v,
             local = (local % 86400000 + 86400000) % 86400000;
             b.buffer_type = MYSQL_TYPE_TIME;
             as_time(local / 1000, uint32_t(local % 1000 * 1000), MYSQL_TIMESTAMP_TIME);
-            _times[slot].year = _times[slot].month = _times[slot].day = 0;
+            ch.times[slot].year = ch.times[slot].month = ch.times[slot].day = 0;
             return;
         }
         if (n == logical::timestamp_name) {
@@ -648,25 +658,27 @@ void my_session::bind(const write_plan& p, const sink_column& c, const value& v,
     case schema_type::int16:
     case schema_type::int32:
     case schema_type::int64:
-        _ints[slot] = s.type() == schema_type::boolean ? (v.as_bool() ? 1 : 0) : v.to_int64();
+        ch.ints[slot] = s.type() == schema_type::boolean ? (v.as_bool() ? 1 : 0) : v.to_int64();
         b.buffer_type = MYSQL_TYPE_LONGLONG;
-        b.buffer = &_ints[slot];
+        b.buffer = &ch.ints[slot];
         return;
     case schema_type::float32:
     case schema_type::float64:
-        _doubles[slot] = s.type() == schema_type::float32 ? double(v.as_float32()) : v.as_float64();
+        ch.doubles[slot] = s.type() == schema_type::float32 ? double(v.as_float32()) : v.as_float64();
         b.buffer_type = MYSQL_TYPE_DOUBLE;
-        b.buffer = &_doubles[slot];
+        b.buffer = &ch.doubles[slot];
         return;
     case schema_type::string:
+        ch.strs[slot] = v.as_string();
         b.buffer_type = MYSQL_TYPE_STRING;
-        b.buffer = const_cast<char*>(v.as_string().data());
-        b.buffer_length = (unsigned long)v.as_string().size();
+        b.buffer = ch.strs[slot].data();
+        b.buffer_length = (unsigned long)ch.strs[slot].size();
         return;
     case schema_type::bytes:
+        ch.strs[slot] = v.as_bytes();
         b.buffer_type = MYSQL_TYPE_BLOB;
-        b.buffer = const_cast<char*>(v.as_bytes().data());
-        b.buffer_length = (unsigned long)v.as_bytes().size();
+        b.buffer = ch.strs[slot].data();
+        b.buffer_length = (unsigned long)ch.strs[slot].size();
         return;
     default:
         throw connect_error(fmt::format("Unsupported source data type: {}", type_name(s.type())));
@@ -674,7 +686,17 @@ void my_session::bind(const write_plan& p, const sink_column& c, const value& v,
 }
 
 void my_session::write(const write_plan& p, write_op op, std::span<const sink_record* const> records) {
-    if (records.empty()) return;
+    if (auto w = encode(p, op, records)) run(*w);
+}
+
+// Binds every record's columns into chunks of up to 1,000 rows (and at most 65,535 parameters)
+// per multi-row INSERT; updates and deletes go one row per statement.
+std::unique_ptr<encoded_write> my_session::encode(const write_plan& p, write_op op,
+                                                  std::span<const sink_record* const> records) {
+    auto out = std::make_unique<my_encoded>();
+    out->plan_id = p.id;
+    out->op = op;
+    if (records.empty()) return out;
     std::vector<const sink_column*> order;
     if (op == write_op::update) {
         for (auto& c : p.values) order.push_back(&c);
@@ -685,29 +707,52 @@ void my_session::write(const write_plan& p, write_op op, std::span<const sink_re
         for (auto& c : p.keys) order.push_back(&c);
         for (auto& c : p.values) order.push_back(&c);
     }
-    if (order.empty()) return;
+    if (order.empty()) return out;
     bool multi = op == write_op::insert || op == write_op::upsert;
     size_t ncols = order.size();
     size_t chunk = multi ? std::max<size_t>(1, std::min<size_t>(1000, 65535 / ncols)) : 1;
-    std::vector<value> scratch(ncols);
+    value scratch;
+    std::string full_sql; // of a full chunk, shared by all but the last
+    out->chunks.reserve((records.size() + chunk - 1) / chunk);
     for (size_t at = 0; at < records.size(); at += chunk) {
-        size_t rows = std::min(chunk, records.size() - at);
-        size_t slots = rows * ncols;
-        _binds.assign(slots, MYSQL_BIND{});
-        _ints.resize(slots);
-        _doubles.resize(slots);
-        _times.resize(slots);
-        _strs.resize(slots);
+        auto& ch = out->chunks.emplace_back();
+        ch.rows = std::min(chunk, records.size() - at);
+        size_t slots = ch.rows * ncols;
+        // Sized before binding: the binds point into these vectors.
+        ch.binds.resize(slots);
+        ch.ints.resize(slots);
+        ch.doubles.resize(slots);
+        ch.times.resize(slots);
+        ch.strs.resize(slots);
         size_t k = 0;
-        for (size_t r = 0; r < rows; r++) {
+        for (size_t r = 0; r < ch.rows; r++) {
             auto& rec = *records[at + r];
-            for (size_t i = 0; i < ncols; i++, k++) {
-                auto& v = column_value(*order[i], rec, p.replace_null_with_default, scratch[i]);
-                bind(p, *order[i], v, _binds[k], k);
-            }
+            for (size_t i = 0; i < ncols; i++, k++)
+                bind(p, *order[i], column_value(*order[i], rec, p.replace_null_with_default, scratch), ch, k);
         }
-        auto* st = statement(p, op, rows);
-        if (mysql_stmt_bind_param(st, _binds.data())) throw fail(stmt_error(st, "bind"));
+        if (ch.rows == chunk) {
+            if (full_sql.empty()) full_sql = statement_sql(p, op, chunk);
+            ch.sql = full_sql;
+        } else {
+            ch.sql = statement_sql(p, op, ch.rows);
+        }
+    }
+    return out;
+}
+
+void my_session::run(encoded_write& ew) {
+    auto& w = static_cast<my_encoded&>(ew);
+    auto& cache = _plans[w.plan_id].stmts;
+    for (auto& ch : w.chunks) {
+        auto key = std::make_pair(int(w.op), ch.rows);
+        auto it = cache.find(key);
+        if (it == cache.end()) {
+            stmt_ptr st(mysql_stmt_init(_m));
+            if (mysql_stmt_prepare(st.s, ch.sql.data(), (unsigned long)ch.sql.size())) throw fail(stmt_error(st.s, "prepare"));
+            it = cache.emplace(key, std::move(st)).first;
+        }
+        auto* st = it->second.s;
+        if (mysql_stmt_bind_param(st, ch.binds.data())) throw fail(stmt_error(st, "bind"));
         if (mysql_stmt_execute(st)) throw fail(stmt_error(st, {}));
     }
 }

@@ -119,9 +119,11 @@ private:
     config_map _props;
 };
 
-// The background writer of a PostgreSQL sink task. put() encodes its batch on the task thread
-// and hands the result here as one job: the job's writes run and commit as one transaction on the
-// writer thread while the runtime polls and converts the next batch. One job at a time (the
+// The background writer of a sink task whose session can defer writes (PostgreSQL: binary COPY
+// data; MariaDB/MySQL: bound multi-row statements; SQLite writes synchronously, in process). put()
+// encodes its batch on the task thread and hands the result here as one job: the job's writes run
+// and commit as one transaction on the writer thread while the runtime polls and converts the
+// next batch. One job at a time (the
 // bounded queue has one slot): put() waits for the previous job before it touches the session,
 // and flush()/pre_commit() wait for it, so offsets are committed only for rows the database has
 // committed. A job that fails is not retried here: it keeps copies of its records, and the task
