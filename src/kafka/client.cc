@@ -310,12 +310,12 @@ result<> consumer::poll_batch(int timeout_ms, size_t max, std::vector<message_pt
 // librdkafka 2.0.2 stops fetching a partition whose prefetch queue is full and looks at it again
 // only when its broker thread next wakes up - with nothing else to do, a second later
 // (fetch.queue.backoff.ms and an earlier look came in 2.3). A consumer that empties a full queue in
-// less than that second then waits for the rest of it, every second: a sink faster than its
-// topic's prefetch divided by a second idled a third of the time. So when a poll finds the queue
-// (nearly) full, the next poll that finds it half drained wakes the broker threads: a watermark
-// query for an assigned partition is a request to its leader's thread, which then sees the room
-// and fetches while the other half is consumed. The queue's bytes are estimated from the sizes of
-// the messages taken. At most one small request per refill of the queue.
+// less than that second then waits for the rest of it, after every refill (the JDBC sink into
+// PostgreSQL idled about a third of its run). So when a poll finds the queue (nearly) full, the
+// first poll that finds it half drained wakes the fetching broker thread: a watermark query for an
+// assigned partition is a request to its leader's thread, which then sees the room and fetches
+// while the other half is consumed. The queue's bytes are estimated from the sizes of the messages
+// taken. At most one small request per refill of the queue.
 void consumer::watch_prefetch(size_t taken, size_t taken_bytes) {
     if (_queue_max_msgs == 0) return;
     size_t left = rd_kafka_queue_length(_queue);

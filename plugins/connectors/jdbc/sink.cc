@@ -123,10 +123,9 @@ private:
 // data; MariaDB/MySQL: bound multi-row statements; SQLite writes synchronously, in process). put()
 // encodes its batch on the task thread and hands the result here as one job: the job's writes run
 // and commit as one transaction on the writer thread while the runtime polls and converts the
-// next batch. One job at a time (the
-// bounded queue has one slot): put() waits for the previous job before it touches the session,
-// and flush()/pre_commit() wait for it, so offsets are committed only for rows the database has
-// committed. A job that fails is not retried here: it keeps copies of its records, and the task
+// next batch. One job at a time (the bounded queue has one slot): put() waits for the previous job
+// before it touches the session, and flush()/pre_commit() wait for it, so offsets are committed
+// only for rows the database has committed. A job that fails is not retried here: it keeps copies of its records, and the task
 // writes them again through the synchronous path (with its retries and error reporting) before
 // anything else.
 class background_writer {
