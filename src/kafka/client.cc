@@ -315,9 +315,11 @@ result<> consumer::poll_batch(int timeout_ms, size_t max, std::vector<message_pt
 // first poll that finds it half drained wakes the fetching broker thread: a watermark query for an
 // assigned partition is a request to its leader's thread, which then sees the room and fetches
 // while the other half is consumed. The queue's bytes are estimated from the sizes of the messages
-// taken. At most one small request per refill of the queue.
+// taken. At most one small request per refill of the queue. The limits are per partition and the
+// consumer queue holds all of them: with several partitions a nudge may come early, which costs one
+// request and nothing else.
 void consumer::watch_prefetch(size_t taken, size_t taken_bytes) {
-    if (_queue_max_msgs == 0) return;
+    if (_queue_max_msgs == 0 || _queue_max_bytes == 0) return;
     size_t left = rd_kafka_queue_length(_queue);
     size_t level = left + taken;
     if (_full_level == 0) {

@@ -326,7 +326,6 @@ struct my_plan_cache {
 // after put() has returned, on the sink's writer thread.
 struct my_chunk {
     size_t rows = 0;
-    std::string sql; // the statement, prepared (once per plan, op and row count) when first run
     std::vector<MYSQL_BIND> binds;
     std::vector<int64_t> ints;
     std::vector<double> doubles;
@@ -338,6 +337,10 @@ struct my_encoded final : encoded_write {
     uint64_t plan_id = 0;
     write_op op = write_op::insert;
     std::vector<my_chunk> chunks;
+    // The statements of full chunks and of the last one, prepared (once per plan, op and row
+    // count) when first run.
+    size_t full_rows = 0;
+    std::string full_sql, last_sql;
 };
 
 class my_session final : public session {
@@ -712,7 +715,6 @@ std::unique_ptr<encoded_write> my_session::encode(const write_plan& p, write_op 
     size_t ncols = order.size();
     size_t chunk = multi ? std::max<size_t>(1, std::min<size_t>(1000, 65535 / ncols)) : 1;
     value scratch;
-    std::string full_sql; // of a full chunk, shared by all but the last
     out->chunks.reserve((records.size() + chunk - 1) / chunk);
     for (size_t at = 0; at < records.size(); at += chunk) {
         auto& ch = out->chunks.emplace_back();
@@ -730,13 +732,10 @@ std::unique_ptr<encoded_write> my_session::encode(const write_plan& p, write_op 
             for (size_t i = 0; i < ncols; i++, k++)
                 bind(p, *order[i], column_value(*order[i], rec, p.replace_null_with_default, scratch), ch, k);
         }
-        if (ch.rows == chunk) {
-            if (full_sql.empty()) full_sql = statement_sql(p, op, chunk);
-            ch.sql = full_sql;
-        } else {
-            ch.sql = statement_sql(p, op, ch.rows);
-        }
     }
+    out->full_rows = chunk;
+    if (records.size() >= chunk) out->full_sql = statement_sql(p, op, chunk);
+    if (size_t last = records.size() % chunk; last != 0) out->last_sql = statement_sql(p, op, last);
     return out;
 }
 
@@ -747,8 +746,9 @@ void my_session::run(encoded_write& ew) {
         auto key = std::make_pair(int(w.op), ch.rows);
         auto it = cache.find(key);
         if (it == cache.end()) {
+            auto& sql = ch.rows == w.full_rows ? w.full_sql : w.last_sql;
             stmt_ptr st(mysql_stmt_init(_m));
-            if (mysql_stmt_prepare(st.s, ch.sql.data(), (unsigned long)ch.sql.size())) throw fail(stmt_error(st.s, "prepare"));
+            if (mysql_stmt_prepare(st.s, sql.data(), (unsigned long)sql.size())) throw fail(stmt_error(st.s, "prepare"));
             it = cache.emplace(key, std::move(st)).first;
         }
         auto* st = it->second.s;
