@@ -134,7 +134,7 @@ uint32_t source_task_runner::partition_index_of(const shared_value& partition) {
     }
     auto key = _codec->encode_key(_id.connector, partition);
     auto [it, inserted] = _partition_index.try_emplace(key, uint32_t(_partitions.size()));
-    if (inserted) _partitions.push_back({partition, key, shared_value(), false});
+    if (inserted) _partitions.push_back({partition, key, shared_value(), nullptr, false});
     _last_partition = it->second;
     _partitions[_last_partition].partition = partition;
     return it->second;
@@ -144,42 +144,89 @@ void source_task_runner::on_delivery(uint64_t seq, rd_kafka_resp_err_t err, int3
                                      int64_t ts) {
     slot* s = &_inflight.at_seq(seq);
     s->acked = true;
-    _metrics.active_records--;
+    _delivered++;
+    source_record& rec = *s->record;
+    const std::string& topic = _topics[s->topic_index];
     if (err) {
-        auto msg = fmt::format("Failed to send record to topic {}: {}", s->record.topic, kafka::err_str(err));
+        auto msg = fmt::format("Failed to send record to topic {}: {}", topic, kafka::err_str(err));
         if (!_op->tolerate_all()) {
             if (!_async_failure) _async_failure = msg;
             return;
         }
         _op->handle_failure(stage::kafka_produce, "org.apache.kafka.clients.producer.KafkaProducer",
-                            "org.apache.kafka.common.KafkaException", msg, nullptr, &s->record);
+                            "org.apache.kafka.common.KafkaException", msg, nullptr, &rec);
         try {
-            _task->commit_record(s->record, nullptr);
+            _task->commit_record(rec, nullptr);
         } catch (const std::exception& e) {
             log::get("runtime")->error("[{}] Exception thrown while calling task.commitRecord(): {}", _id.to_string(), e.what());
         }
         return;
     }
-    _metrics.records_written++;
-    record_active_topic(s->record.topic);
-    record_metadata md{s->record.topic, partition, offset, ts};
+    _written++;
+    record_active_topic(topic);
+    record_metadata md{topic, partition, offset, ts};
     try {
-        _task->commit_record(s->record, &md);
+        _task->commit_record(rec, &md);
     } catch (const std::exception& e) {
         log::get("runtime")->error("[{}] Exception thrown while calling task.commitRecord(): {}", _id.to_string(), e.what());
     }
 }
 
+void source_task_runner::publish_delivery_counts() {
+    if (_delivered) _metrics.active_records -= std::exchange(_delivered, 0);
+    if (_written) _metrics.records_written += std::exchange(_written, 0);
+}
+
 void source_task_runner::advance_acked() {
+    publish_delivery_counts();
     while (!_inflight.empty() && _inflight.front().acked) {
         auto& s = _inflight.front();
         if (s.partition_index != UINT32_MAX) {
             auto& p = _partitions[s.partition_index];
-            p.committable = std::move(s.record.source_offset);
+            if (!p.latest) _with_latest.push_back(s.partition_index);
+            p.latest = s.record;
             p.dirty = true;
         }
+        bool ends = s.ends_batch;
         _inflight.pop_front();
+        if (ends) retire_batch();
     }
+}
+
+// Copies the offsets of the partitions' last acknowledged records into their committable offsets
+// (before those records' batch is retired, and before a commit).
+void source_task_runner::take_latest_offsets() {
+    for (auto i : _with_latest) {
+        auto& p = _partitions[i];
+        p.committable = p.latest->source_offset;
+        p.latest = nullptr;
+    }
+    _with_latest.clear();
+}
+
+// The oldest batch has no record in flight any more. With poll-ahead its records are destroyed on
+// the poller thread (which empties retired batches before it polls); without, here.
+void source_task_runner::retire_batch() {
+    take_latest_offsets();
+    auto done = std::move(_sent.front());
+    _sent.pop_front();
+    if (_ahead) {
+        std::lock_guard l(_ahead->mu);
+        if (_ahead->spare.size() < k_spare_batches) {
+            _ahead->spare.push_back(std::move(done));
+            _ahead->cv.notify_all();
+            return;
+        }
+    }
+    done.clear();
+    if (_batch.capacity() == 0) _batch = std::move(done);
+}
+
+uint32_t source_task_runner::topic_index_of(const std::string& topic) {
+    if (_last_topic != UINT32_MAX && _topics[_last_topic] == topic) return _last_topic;
+    auto [it, inserted] = _topic_index.try_emplace(topic, uint32_t(_topics.size()));
+    if (inserted) _topics.push_back(topic);
+    return _last_topic = it->second;
 }
 
 void source_task_runner::commit_offsets(bool final) {
@@ -194,6 +241,7 @@ void source_task_runner::commit_offsets(bool final) {
     }
     // Skipped records reported to the DLQ must be there before their offsets are committed.
     if (_dlq) _dlq->flush(int(_settings.offset_flush_timeout_ms));
+    take_latest_offsets();
     storage::offset_entries entries;
     for (auto& p : _partitions)
         if (p.dirty) entries.emplace_back(p.key, _codec->encode_value(p.committable));
@@ -223,9 +271,17 @@ void source_task_runner::send_batch() {
     auto& kc = *_tp.key_converter;
     auto& vc = *_tp.value_converter;
     auto& hc = *_tp.header_conv;
-    for (; _batch_pos < _batch.size(); _batch_pos++) {
-        if (stopping()) return;
-        auto& rec = _batch[_batch_pos];
+    auto& batch = *_cur;
+    size_t last = batch.size() - 1;
+    // Records sent, added to the active-records metric once per call.
+    struct counter {
+        std::atomic<int64_t>& metric;
+        int64_t n = 0;
+        ~counter() { metric += n; }
+    } sent{_metrics.active_records};
+    for (; _batch_pos < batch.size(); _batch_pos++) {
+        if (stopping()) break;
+        auto& rec = batch[_batch_pos];
         auto skip = [&] {
             try {
                 _task->commit_record(rec, nullptr);
@@ -235,7 +291,7 @@ void source_task_runner::send_batch() {
             }
             // A skipped record still moves its partition's offset forward once earlier ones are acked.
             uint32_t pidx = partition_index_of(rec.source_partition);
-            _inflight.push_back(slot{std::move(rec), pidx, true});
+            _inflight.push_back(slot{&rec, pidx, topic_index_of(rec.topic), true, _batch_pos == last});
         };
         if (!_tp.transforms.empty() && !_tp.transforms.apply(rec, *_op, nullptr, &rec)) {
             skip();
@@ -297,18 +353,17 @@ void source_task_runner::send_batch() {
         std::optional<std::string_view> key, val;
         if (key_present) key = _key_buf;
         if (value_present) val = _value_buf;
-        uint64_t seq = _inflight.push_back(slot{std::move(rec), pidx, false});
-        slot* s = &_inflight.back();
-        _metrics.active_records++;
-        auto r = _producer->send(s->record.topic, s->record.kafka_partition, key, val, _headers, ts,
+        uint64_t seq = _inflight.push_back(slot{&rec, pidx, topic_index_of(rec.topic), false, _batch_pos == last});
+        auto r = _producer->send(rec.topic, rec.kafka_partition, key, val, _headers, ts,
                                  reinterpret_cast<void*>(static_cast<uintptr_t>(seq)));
         if (!r) {
             _inflight.pop_back();
-            _metrics.active_records--;
             throw connect_error(fmt::format("Unrecoverable exception trying to send: {}", r.error().message));
         }
+        sent.n++;
     }
-    _batch.clear();
+    if (_batch_pos < batch.size()) return; // stopping
+    _cur = nullptr;
     _batch_pos = 0;
     _clock_uses = 0; // the next batch reads the clock afresh
 }
@@ -373,12 +428,16 @@ void source_task_runner::execute() {
                 report(state::running);
             }
             if (_async_failure) throw connect_error(*_async_failure);
-            if (_batch.empty()) {
+            if (!_cur) {
                 if (_ahead) take_ahead();
                 else poll_task(_batch);
-                _batch_pos = 0;
+                if (!_batch.empty()) {
+                    _cur = &_sent.emplace_back(std::move(_batch));
+                    _batch = {};
+                    _batch_pos = 0;
+                }
             }
-            if (!_batch.empty()) send_batch();
+            if (_cur) send_batch();
             _producer->poll(0);
             advance_acked();
             if (clock::now() >= _next_commit) {
@@ -406,6 +465,8 @@ void source_task_runner::close_plugin() {
 // poll() with its metrics; a retriable_error is logged and counts as an empty batch.
 void source_task_runner::poll_task(std::vector<source_record>& batch) {
     auto poll_start = clock::now();
+    // A fresh batch array takes the size of the last batch at once instead of growing to it.
+    if (batch.capacity() < _last_poll_size) batch.reserve(_last_poll_size);
     try {
         _task->poll(batch);
     } catch (const retriable_error& e) {
@@ -414,6 +475,7 @@ void source_task_runner::poll_task(std::vector<source_record>& batch) {
     }
     _metrics.records_polled += int64_t(batch.size());
     if (!batch.empty()) {
+        _last_poll_size = batch.size();
         // poll-batch-avg/max-time-ms count batches that returned records, as Kafka does.
         auto us = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - poll_start).count();
         _metrics.batches++;
@@ -428,19 +490,31 @@ void source_task_runner::poll_task(std::vector<source_record>& batch) {
 void source_task_runner::poll_ahead_loop() {
     auto& a = *_ahead;
     std::vector<source_record> batch;
+    std::vector<std::vector<source_record>> retired, pool;
     try {
         for (;;) {
             {
                 std::unique_lock l(a.mu);
                 // Pausing is not signalled on this condition variable: look again every 100 ms.
-                while (!a.quit && !stopping() &&
+                while (!a.quit && !stopping() && a.spare.empty() &&
                        (a.ready.size() >= k_ahead_batches || current_target() == target_state::paused))
                     a.cv.wait_for(l, std::chrono::milliseconds(100));
                 if (a.quit || stopping()) break;
-                if (batch.capacity() == 0 && !a.spare.empty()) {
-                    batch = std::move(a.spare.back());
-                    a.spare.pop_back();
-                }
+                retired.swap(a.spare);
+            }
+            // Retired batches: their records are destroyed here, off the task thread.
+            for (auto& r : retired) {
+                r.clear();
+                if (pool.size() < k_pooled_batches) pool.push_back(std::move(r));
+            }
+            retired.clear();
+            {
+                std::lock_guard l(a.mu);
+                if (a.ready.size() >= k_ahead_batches || current_target() == target_state::paused) continue;
+            }
+            if (batch.capacity() == 0 && !pool.empty()) {
+                batch = std::move(pool.back());
+                pool.pop_back();
             }
             poll_task(batch);
             if (batch.empty()) continue;
@@ -465,7 +539,6 @@ void source_task_runner::take_ahead() {
     std::unique_lock l(a.mu);
     if (a.ready.empty() && !a.done) a.cv.wait_for(l, std::chrono::milliseconds(50), [&] { return !a.ready.empty() || a.done; });
     if (!a.ready.empty()) {
-        if (_batch.capacity() > 0 && a.spare.size() < k_ahead_batches) a.spare.push_back(std::move(_batch));
         _batch = std::move(a.ready.front());
         a.ready.pop_front();
         a.cv.notify_all();

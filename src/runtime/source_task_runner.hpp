@@ -4,7 +4,10 @@
 // Per record the runner keeps a slot (in send order) until Kafka acknowledges it. Acknowledgements
 // are served on the task thread (producer poll), call SourceTask::commit_record(), and advance the
 // committable offset of the record's source partition only across a prefix of acknowledged slots,
-// so an offset is never committed while an earlier record could still be lost. Every
+// so an offset is never committed while an earlier record could still be lost. A slot points into
+// its polled batch, which stays whole until the last of its records is acknowledged; then the
+// batch goes back to the poller thread (with poll-ahead), which destroys its records there while
+// the task thread keeps sending - a record is never copied, moved or freed on the send path. Every
 // offset.flush.interval.ms the committable offsets are written to the offset store (durably) and
 // SourceTask::commit() is called; a final commit runs when the task stops.
 
@@ -62,14 +65,19 @@ protected:
 
 private:
     struct slot {
-        source_record record;
+        source_record* record = nullptr;       // in a batch of _sent
         uint32_t partition_index = UINT32_MAX; // UINT32_MAX = record without a source partition
+        uint32_t topic_index = 0;              // in _topics (the record itself may be cold by the ack)
         bool acked = false;
+        bool ends_batch = false; // the batch's last record: popping it retires the batch
     };
     struct partition_state {
         shared_value partition;
         std::string key; // encoded offset key
         shared_value committable;
+        // The last acknowledged record of the partition, whose offset is committable but not yet
+        // copied into `committable` (done once per retired batch, not per record).
+        const source_record* latest = nullptr;
         bool dirty = false;
     };
     class context;
@@ -79,7 +87,8 @@ private:
     void send_batch();
     void poll_task(std::vector<source_record>& batch);
     // Poll-ahead for tasks with poll_concurrently(): a poller thread fills `ready`, the task
-    // thread takes from it; emptied vectors go back through `spare` to keep their capacity.
+    // thread takes from it; retired batches come back through `spare`, and the poller destroys
+    // their records and reuses their capacity.
     struct poll_ahead {
         std::mutex mu;
         std::condition_variable cv;
@@ -91,9 +100,19 @@ private:
         std::thread thread;
     };
     static constexpr size_t k_ahead_batches = 2;
+    // Retired batches waiting for the poller to destroy their records and reuse them; beyond
+    // this many (the poller is behind) the task thread destroys them itself.
+    static constexpr size_t k_spare_batches = 8;
+    // Emptied batches the poller keeps for reuse (a batch's array is large: reusing it saves
+    // allocating and faulting in fresh memory for every batch).
+    static constexpr size_t k_pooled_batches = 4;
     void poll_ahead_loop();
     void take_ahead();
     void stop_poll_ahead();
+    void retire_batch();
+    void take_latest_offsets();
+    uint32_t topic_index_of(const std::string& topic);
+    void publish_delivery_counts();
     uint32_t partition_index_of(const shared_value& partition);
     void on_delivery(uint64_t seq, rd_kafka_resp_err_t err, int32_t partition, int64_t offset, int64_t ts);
     void advance_acked();
@@ -111,15 +130,27 @@ private:
     std::unique_ptr<context> _ctx;
     std::unique_ptr<reader> _reader;
     std::unique_ptr<poll_ahead> _ahead;
+    size_t _last_poll_size = 0; // records of the last non-empty poll (poll_task's thread only)
     bool _plugin_stopped = false;
 
-    std::vector<source_record> _batch;
+    std::vector<source_record> _batch; // filled by poll_task / take_ahead, then moved to _sent
+    // Batches being sent or with records in flight, oldest first; _cur is the one being sent
+    // (the back), _batch_pos its next record. A deque keeps the records' addresses stable.
+    std::deque<std::vector<source_record>> _sent;
+    std::vector<source_record>* _cur = nullptr;
     size_t _batch_pos = 0;
+    // Metric deltas of delivery reports, added to the shared atomics once per producer poll
+    // rather than per record.
+    int64_t _delivered = 0, _written = 0;
     // The wall clock for records without a timestamp, read every 64 records (send_batch).
     int64_t _clock_ms = 0;
     int _clock_uses = 0;
     seq_ring<slot> _inflight; // the producer's opaque is the slot's sequence number
     std::vector<partition_state> _partitions;
+    std::vector<uint32_t> _with_latest; // partitions whose `latest` is set
+    std::vector<std::string> _topics;   // every topic sent to, for the slots' topic_index
+    std::unordered_map<std::string, uint32_t> _topic_index;
+    uint32_t _last_topic = UINT32_MAX;
     std::unordered_map<std::string, uint32_t> _partition_index;
     uint32_t _last_partition = UINT32_MAX;
     std::string _key_buf, _value_buf;
