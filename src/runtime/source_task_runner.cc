@@ -121,12 +121,17 @@ void source_task_runner::stop_plugin() {
 }
 
 uint32_t source_task_runner::partition_index_of(const shared_value& partition) {
-    if (partition.is_null()) return UINT32_MAX;
     // Connectors assign one shared partition object to all records of a partition: the pointer
-    // check settles almost every record without comparing or encoding the map.
+    // check settles almost every record without comparing or encoding the map. It comes first
+    // because it reads only the record: the object itself shares a cache line with its reference
+    // count, which the poller thread increments for every record it builds.
     if (_last_partition != UINT32_MAX) {
         auto& last = _partitions[_last_partition].partition;
         if (last.same_object(partition)) return _last_partition;
+    }
+    if (partition.is_null()) return UINT32_MAX;
+    if (_last_partition != UINT32_MAX) {
+        auto& last = _partitions[_last_partition].partition;
         if (last.get() == partition.get()) {
             last = partition; // the connector's current object, so the next record hits the pointer check
             return _last_partition;
@@ -163,7 +168,10 @@ void source_task_runner::on_delivery(uint64_t seq, rd_kafka_resp_err_t err, int3
         return;
     }
     _written++;
-    record_active_topic(topic);
+    if (s->topic_index != _last_active_topic_index) { // saves comparing the name for every record
+        record_active_topic(topic);
+        _last_active_topic_index = s->topic_index;
+    }
     record_metadata md{topic, partition, offset, ts};
     try {
         _task->commit_record(rec, &md);

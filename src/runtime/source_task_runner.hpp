@@ -151,6 +151,7 @@ private:
     std::vector<std::string> _topics;   // every topic sent to, for the slots' topic_index
     std::unordered_map<std::string, uint32_t> _topic_index;
     uint32_t _last_topic = UINT32_MAX;
+    uint32_t _last_active_topic_index = UINT32_MAX; // the topic last passed to record_active_topic()
     std::unordered_map<std::string, uint32_t> _partition_index;
     uint32_t _last_partition = UINT32_MAX;
     std::string _key_buf, _value_buf;

@@ -203,6 +203,7 @@ private:
         if (!_stdin) {
             r.source_partition = _partition;
             value::map_type o;
+            o.reserve(1); // allocates exactly once (emplace_back into an empty vector takes the growth path)
             o.emplace_back(_position_key, value(int64_t(_position)));
             r.source_offset = value(std::move(o));
         }
