@@ -608,6 +608,48 @@ bool parse_pg_timestamp(std::string_view text, parsed_timestamp& out) {
     return true;
 }
 
+std::optional<std::string> iso_instant_of_utc_text(std::string_view t, int fraction_digits) {
+    // YYYY-MM-DD HH:MM:SS, then optionally .F (1-6 digits), then exactly "+00" (the session runs in UTC).
+    static constexpr char shape[] = "dddd-dd-dd dd:dd:dd";
+    if (t.size() < 22) return std::nullopt;
+    for (size_t i = 0; i < 19; i++) {
+        bool digit = t[i] >= '0' && t[i] <= '9';
+        if (shape[i] == 'd' ? !digit : t[i] != shape[i]) return std::nullopt;
+    }
+    size_t i = 19, frac = 0, nfrac = 0;
+    if (t[i] == '.') {
+        frac = ++i;
+        while (i < t.size() && t[i] >= '0' && t[i] <= '9') i++;
+        nfrac = i - frac;
+        if (nfrac == 0 || nfrac > 6) return std::nullopt; // PostgreSQL prints microseconds at most
+    }
+    if (t.substr(i) != "+00") return std::nullopt;
+    if (t.substr(0, 4) == "0000") return std::nullopt; // not PostgreSQL's (year 1 BC is "0001 BC")
+    // append_fraction's rules on the printed digits (the leading digits of the nanoseconds):
+    // as many as needed (trailing zeros dropped) when fraction_digits < 0, else exactly that many.
+    std::string_view f = t.substr(frac, nfrac);
+    size_t want;
+    if (fraction_digits < 0) {
+        while (!f.empty() && f.back() == '0') f.remove_suffix(1);
+        want = f.size();
+    } else {
+        want = size_t(std::min(fraction_digits, 9));
+        if (f.size() > want) f = f.substr(0, want);
+    }
+    std::string out;
+    out.reserve(22 + want);
+    out.append(t.data(), 10);
+    out += 'T';
+    out.append(t.data() + 11, 8);
+    if (want > 0) {
+        out += '.';
+        out.append(f);
+        out.append(want - f.size(), '0');
+    }
+    out += 'Z';
+    return out;
+}
+
 std::string iso_instant(int64_t epoch_seconds, int32_t nanos, int fraction_digits) {
     int64_t days = floor_div(epoch_seconds, 86400);
     int64_t sod = epoch_seconds - days * 86400;
@@ -1130,10 +1172,12 @@ value value_mapper::convert(const column_converter& cc, std::string_view t) cons
         return value(iso_instant(p.epoch_seconds, p.micros * 1000, -1));
     }
     case conv::timestamptz: {
+        int digits = cc.scale <= 0 || cc.scale > 9 ? -1 : cc.scale;
+        if (auto iso = iso_instant_of_utc_text(t, digits)) return value(std::move(*iso));
         parsed_timestamp p;
         if (!parse_pg_timestamp(t, p)) bad(cc, t, "not a timestamp with time zone");
         if (p.special) return value(std::string(p.special > 0 ? "infinity" : "-infinity"));
-        return value(iso_instant(p.epoch_seconds, p.micros * 1000, cc.scale <= 0 || cc.scale > 9 ? -1 : cc.scale));
+        return value(iso_instant(p.epoch_seconds, p.micros * 1000, digits));
     }
     case conv::timetz: {
         int64_t us;

@@ -180,6 +180,10 @@ bool parse_pg_time(std::string_view text, int64_t& micros, int32_t* offset_secon
 // ISO text of a UTC instant as java.time prints it: fraction_digits < 0 -> as many as needed (0-9
 // digits, ISO_OFFSET_DATE_TIME), otherwise exactly that many.
 std::string iso_instant(int64_t epoch_seconds, int32_t nanos, int fraction_digits);
+// The same text for PostgreSQL's own rendering of a timestamptz in UTC ("2024-05-01 10:00:01.5+00",
+// years 1-9999), which differs from the ISO form only in its separators, offset and fraction
+// digits: copied instead of parsed and formatted again. nullopt for any other rendering.
+std::optional<std::string> iso_instant_of_utc_text(std::string_view pg_text, int fraction_digits);
 // The order in which a java.util.HashMap<String, ...> filled with `keys` (in that order) iterates.
 std::vector<size_t> java_hashmap_order(const std::vector<std::string>& keys);
 

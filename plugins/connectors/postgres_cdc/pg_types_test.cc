@@ -4,9 +4,11 @@
 
 #include "ferry/data/logical.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
 using namespace ferry;
 using namespace ferry::plugins::postgres_cdc;
@@ -174,6 +176,54 @@ TEST(pg_types, temporal_adaptive) {
     EXPECT_TRUE(ttz.schema->has_name("io.debezium.time.ZonedTime"));
     EXPECT_EQ(f.mapper.convert(ttz, "10:15:30.5+02"), value("08:15:30.5Z"));
     EXPECT_EQ(f.mapper.convert(ttz, "01:00:00-03:30"), value("04:30:00Z"));
+}
+
+// timestamptz in UTC ("...+00") is copied into ISO form rather than parsed and formatted again:
+// the same instant written with another offset goes the general way, and both must agree, for
+// every precision and fraction shape.
+TEST(pg_types, timestamptz_utc_text_fast_path_equals_the_general_conversion) {
+    fixture f;
+    std::mt19937_64 rng(42);
+    const int32_t typmods[] = {-1, 0, 1, 3, 5, 6};
+    for (int n = 0; n < 20000; n++) {
+        // Years 1-9999; both sides of the epoch.
+        int64_t secs = int64_t(rng() % uint64_t(253402300800LL + 62135596800LL)) - 62135596800LL;
+        int64_t micros = int64_t(rng() % 1000000);
+        if (n % 4 == 0) micros = 0;
+        if (n % 4 == 1) micros -= micros % 1000; // trailing zeros
+        auto text = [&](int64_t offset_secs) {
+            int64_t local = secs + offset_secs;
+            int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+            int64_t sod = local - days * 86400;
+            auto c = logical::civil_from_days(int32_t(days));
+            std::string t = fmt::format("{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}", c.year, c.month, c.day, sod / 3600,
+                                        sod / 60 % 60, sod % 60);
+            if (micros) {
+                std::string fr = fmt::format("{:06d}", micros);
+                while (fr.back() == '0') fr.pop_back(); // PostgreSQL's own trimming
+                t += "." + fr;
+            }
+            if (offset_secs == 0) return t + "+00";
+            return t + fmt::format("{}{:02d}:{:02d}", offset_secs < 0 ? '-' : '+', std::abs(offset_secs) / 3600,
+                                   std::abs(offset_secs) / 60 % 60);
+        };
+        std::string utc = text(0), other = text(n % 2 ? 5 * 3600 + 1800 : -(3 * 3600 + 1800));
+        // The other rendering is a valid PostgreSQL one only inside years 1-9999.
+        if (other.substr(0, 4) == "0000" || other[4] != '-') continue;
+        for (int32_t tm : typmods) {
+            auto cc = f.conv(oid::timestamptz, tm);
+            ASSERT_EQ(f.mapper.convert(cc, utc), f.mapper.convert(cc, other)) << utc << " / " << other << " typmod " << tm;
+        }
+    }
+    // Not PostgreSQL's UTC rendering: the general conversion still answers.
+    auto tz = f.conv(oid::timestamptz);
+    EXPECT_EQ(iso_instant_of_utc_text("2024-05-01 10:00:00+05:30", 6), std::nullopt);
+    EXPECT_EQ(iso_instant_of_utc_text("0044-03-15 12:00:00+00 BC", 6), std::nullopt);
+    EXPECT_EQ(iso_instant_of_utc_text("10000-01-01 00:00:00+00", 6), std::nullopt);
+    EXPECT_EQ(f.mapper.convert(tz, "10000-01-01 00:00:00+00"), value("+10000-01-01T00:00:00.000000Z"));
+    EXPECT_EQ(iso_instant_of_utc_text("2024-05-01 10:00:00.5+00", -1), std::optional<std::string>("2024-05-01T10:00:00.5Z"));
+    EXPECT_EQ(iso_instant_of_utc_text("2024-05-01 10:00:00.123456+00", 3),
+              std::optional<std::string>("2024-05-01T10:00:00.123Z"));
 }
 
 TEST(pg_types, temporal_other_modes) {
