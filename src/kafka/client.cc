@@ -140,7 +140,12 @@ rd_kafka_topic_t* producer::topic_handle(std::string_view topic) {
 result<> producer::send(std::string_view topic, std::optional<int32_t> partition, std::optional<std::string_view> key,
                         std::optional<std::string_view> value, const std::vector<header_bytes>& headers,
                         int64_t timestamp_ms, void* opaque, std::chrono::steady_clock::time_point deadline) {
-    auto* rkt = topic_handle(topic);
+    return send(topic_handle(topic), partition, key, value, headers, timestamp_ms, opaque, deadline);
+}
+
+result<> producer::send(rd_kafka_topic_t* rkt, std::optional<int32_t> partition, std::optional<std::string_view> key,
+                        std::optional<std::string_view> value, const std::vector<header_bytes>& headers,
+                        int64_t timestamp_ms, void* opaque, std::chrono::steady_clock::time_point deadline) {
     for (;;) {
         rd_kafka_headers_t* hdrs = nullptr;
         if (!headers.empty()) {
@@ -149,25 +154,52 @@ result<> producer::send(std::string_view topic, std::optional<int32_t> partition
                 rd_kafka_header_add(hdrs, h.key.data(), (ssize_t)h.key.size(), h.value ? h.value->data() : nullptr,
                                     h.value ? (ssize_t)h.value->size() : 0);
         }
-        void* kp = key ? (void*)key->data() : nullptr;
-        size_t kl = key ? key->size() : 0;
-        void* vp = value ? (void*)value->data() : nullptr;
-        size_t vl = value ? value->size() : 0;
-        auto err = rd_kafka_producev(
-            _rk.get(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition.value_or(RD_KAFKA_PARTITION_UA)),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_KEY(kp, kl), RD_KAFKA_V_VALUE(vp, vl),
-            RD_KAFKA_V_TIMESTAMP(timestamp_ms > 0 ? timestamp_ms : 0), RD_KAFKA_V_OPAQUE(opaque),
-            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+        // Only the fields this message has (librdkafka's defaults are an unassigned partition, no
+        // key, no value, the current time, no headers): fewer entries for produceva() to walk.
+        rd_kafka_vu_t vu[8];
+        size_t n = 0;
+        vu[n].vtype = RD_KAFKA_VTYPE_RKT;
+        vu[n++].u.rkt = rkt;
+        vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+        vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
+        if (partition) {
+            vu[n].vtype = RD_KAFKA_VTYPE_PARTITION;
+            vu[n++].u.i32 = *partition;
+        }
+        if (key) {
+            vu[n].vtype = RD_KAFKA_VTYPE_KEY;
+            vu[n].u.mem.ptr = const_cast<char*>(key->data());
+            vu[n++].u.mem.size = key->size();
+        }
+        if (value) {
+            vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
+            vu[n].u.mem.ptr = const_cast<char*>(value->data());
+            vu[n++].u.mem.size = value->size();
+        }
+        if (timestamp_ms > 0) {
+            vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+            vu[n++].u.i64 = timestamp_ms;
+        }
+        vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
+        vu[n++].u.ptr = opaque;
+        if (hdrs) {
+            vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
+            vu[n++].u.headers = hdrs;
+        }
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (rd_kafka_error_t* e = rd_kafka_produceva(_rk.get(), vu, n)) {
+            err = rd_kafka_error_code(e);
+            rd_kafka_error_destroy(e);
+        }
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return {};
         if (hdrs) rd_kafka_headers_destroy(hdrs);
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             if (std::chrono::steady_clock::now() >= deadline)
-                return fail(errc::timeout, "producer queue full for topic {}", topic);
+                return fail(errc::timeout, "producer queue full for topic {}", rd_kafka_topic_name(rkt));
             rd_kafka_poll(_rk.get(), 10);
             continue;
         }
-        return fail(errc::unavailable, "failed to produce to {}: {}", topic, err_str(err));
+        return fail(errc::unavailable, "failed to produce to {}: {}", rd_kafka_topic_name(rkt), err_str(err));
     }
 }
 

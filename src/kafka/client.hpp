@@ -59,6 +59,12 @@ public:
     result<> send(std::string_view topic, std::optional<int32_t> partition, std::optional<std::string_view> key,
                   std::optional<std::string_view> value, const std::vector<header_bytes>& headers, int64_t timestamp_ms,
                   void* opaque, std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
+    // The same with a topic handle from topic_handle() (no name lookup per message).
+    result<> send(rd_kafka_topic_t* topic, std::optional<int32_t> partition, std::optional<std::string_view> key,
+                  std::optional<std::string_view> value, const std::vector<header_bytes>& headers, int64_t timestamp_ms,
+                  void* opaque, std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
+    // The producer's handle of a topic (created on first use, valid as long as the producer).
+    rd_kafka_topic_t* topic_handle(std::string_view topic);
     // Serves delivery reports; returns how many were served.
     int poll(int timeout_ms);
     // Waits until every queued message is acknowledged or failed.
@@ -68,7 +74,6 @@ public:
 
 private:
     producer() = default;
-    rd_kafka_topic_t* topic_handle(std::string_view topic);
     static void dr_cb(rd_kafka_t*, const rd_kafka_message_t*, void*);
     rk_ptr _rk;
     delivery_fn _on_delivery;

@@ -233,7 +233,10 @@ void source_task_runner::retire_batch() {
 uint32_t source_task_runner::topic_index_of(const std::string& topic) {
     if (_last_topic != UINT32_MAX && _topics[_last_topic] == topic) return _last_topic;
     auto [it, inserted] = _topic_index.try_emplace(topic, uint32_t(_topics.size()));
-    if (inserted) _topics.push_back(topic);
+    if (inserted) {
+        _topics.push_back(topic);
+        _topic_handles.push_back(_producer->topic_handle(topic));
+    }
     return _last_topic = it->second;
 }
 
@@ -361,8 +364,9 @@ void source_task_runner::send_batch() {
         std::optional<std::string_view> key, val;
         if (key_present) key = _key_buf;
         if (value_present) val = _value_buf;
-        uint64_t seq = _inflight.push_back(slot{&rec, pidx, topic_index_of(rec.topic), false, _batch_pos == last});
-        auto r = _producer->send(rec.topic, rec.kafka_partition, key, val, _headers, ts,
+        uint32_t tidx = topic_index_of(rec.topic);
+        uint64_t seq = _inflight.push_back(slot{&rec, pidx, tidx, false, _batch_pos == last});
+        auto r = _producer->send(_topic_handles[tidx], rec.kafka_partition, key, val, _headers, ts,
                                  reinterpret_cast<void*>(static_cast<uintptr_t>(seq)));
         if (!r) {
             _inflight.pop_back();

@@ -149,6 +149,7 @@ private:
     std::vector<partition_state> _partitions;
     std::vector<uint32_t> _with_latest; // partitions whose `latest` is set
     std::vector<std::string> _topics;   // every topic sent to, for the slots' topic_index
+    std::vector<rd_kafka_topic_t*> _topic_handles; // the producer's handle of each of _topics
     std::unordered_map<std::string, uint32_t> _topic_index;
     uint32_t _last_topic = UINT32_MAX;
     uint32_t _last_active_topic_index = UINT32_MAX; // the topic last passed to record_active_topic()
