@@ -7,7 +7,8 @@
 // so an offset is never committed while an earlier record could still be lost. A slot points into
 // its polled batch, which stays whole until the last of its records is acknowledged; then the
 // batch goes back to the poller thread (with poll-ahead), which destroys its records there while
-// the task thread keeps sending - a record is never copied, moved or freed on the send path. Every
+// the task thread keeps sending (without poll-ahead the task thread frees it). A record is never
+// copied or moved after poll(). Every
 // offset.flush.interval.ms the committable offsets are written to the offset store (durably) and
 // SourceTask::commit() is called; a final commit runs when the task stops.
 
