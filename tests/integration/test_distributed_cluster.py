@@ -247,7 +247,11 @@ class ClusterTest(FerryTestCase):
         os.kill(broker.pid, signal.SIGSTOP)
         try:
             frozen_at = time.monotonic()
-            wait_until(lambda: task_count() == 0, timeout=30, what="tasks stopped while the coordinator is gone")
+            try:
+                wait_until(lambda: task_count() == 0, timeout=30, what="tasks stopped while the coordinator is gone")
+            except AssertionError as e:
+                # The worker's own account of the freeze (it once timed out here under CI load).
+                raise AssertionError(f"{e}\n--- worker log ---\n{w.output()[-8000:]}") from None
             # Before the coordinator could have expired the member (session.timeout.ms = 6 s).
             self.assertLess(time.monotonic() - frozen_at, 6.0, w.output()[-6000:])
         finally:
