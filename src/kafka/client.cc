@@ -158,6 +158,11 @@ result<> producer::send(rd_kafka_topic_t* rkt, std::optional<int32_t> partition,
         // key, no value, the current time, no headers): fewer entries for produceva() to walk.
         rd_kafka_vu_t vu[8];
         size_t n = 0;
+        auto bytes = [&](rd_kafka_vtype_t t, std::string_view b) {
+            vu[n].vtype = t;
+            vu[n].u.mem.ptr = const_cast<char*>(b.data());
+            vu[n++].u.mem.size = b.size();
+        };
         vu[n].vtype = RD_KAFKA_VTYPE_RKT;
         vu[n++].u.rkt = rkt;
         vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
@@ -166,16 +171,8 @@ result<> producer::send(rd_kafka_topic_t* rkt, std::optional<int32_t> partition,
             vu[n].vtype = RD_KAFKA_VTYPE_PARTITION;
             vu[n++].u.i32 = *partition;
         }
-        if (key) {
-            vu[n].vtype = RD_KAFKA_VTYPE_KEY;
-            vu[n].u.mem.ptr = const_cast<char*>(key->data());
-            vu[n++].u.mem.size = key->size();
-        }
-        if (value) {
-            vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
-            vu[n].u.mem.ptr = const_cast<char*>(value->data());
-            vu[n++].u.mem.size = value->size();
-        }
+        if (key) bytes(RD_KAFKA_VTYPE_KEY, *key);
+        if (value) bytes(RD_KAFKA_VTYPE_VALUE, *value);
         if (timestamp_ms > 0) {
             vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
             vu[n++].u.i64 = timestamp_ms;

@@ -151,7 +151,7 @@ void source_task_runner::on_delivery(uint64_t seq, rd_kafka_resp_err_t err, int3
     s->acked = true;
     _delivered++;
     source_record& rec = *s->record;
-    const std::string& topic = _topics[s->topic_index];
+    const std::string& topic = _topics[s->topic_index].name;
     if (err) {
         auto msg = fmt::format("Failed to send record to topic {}: {}", topic, kafka::err_str(err));
         if (!_op->tolerate_all()) {
@@ -231,12 +231,9 @@ void source_task_runner::retire_batch() {
 }
 
 uint32_t source_task_runner::topic_index_of(const std::string& topic) {
-    if (_last_topic != UINT32_MAX && _topics[_last_topic] == topic) return _last_topic;
+    if (_last_topic != UINT32_MAX && _topics[_last_topic].name == topic) return _last_topic;
     auto [it, inserted] = _topic_index.try_emplace(topic, uint32_t(_topics.size()));
-    if (inserted) {
-        _topics.push_back(topic);
-        _topic_handles.push_back(_producer->topic_handle(topic));
-    }
+    if (inserted) _topics.push_back({topic, _producer->topic_handle(topic)});
     return _last_topic = it->second;
 }
 
@@ -366,7 +363,7 @@ void source_task_runner::send_batch() {
         if (value_present) val = _value_buf;
         uint32_t tidx = topic_index_of(rec.topic);
         uint64_t seq = _inflight.push_back(slot{&rec, pidx, tidx, false, _batch_pos == last});
-        auto r = _producer->send(_topic_handles[tidx], rec.kafka_partition, key, val, _headers, ts,
+        auto r = _producer->send(_topics[tidx].handle, rec.kafka_partition, key, val, _headers, ts,
                                  reinterpret_cast<void*>(static_cast<uintptr_t>(seq)));
         if (!r) {
             _inflight.pop_back();
@@ -505,6 +502,7 @@ void source_task_runner::poll_ahead_loop() {
     std::vector<std::vector<source_record>> retired, pool;
     try {
         for (;;) {
+            bool room; // for another batch ahead (else only the retired batches are emptied)
             {
                 std::unique_lock l(a.mu);
                 // Pausing is not signalled on this condition variable: look again every 100 ms.
@@ -513,6 +511,7 @@ void source_task_runner::poll_ahead_loop() {
                     a.cv.wait_for(l, std::chrono::milliseconds(100));
                 if (a.quit || stopping()) break;
                 retired.swap(a.spare);
+                room = a.ready.size() < k_ahead_batches && current_target() != target_state::paused;
             }
             // Retired batches: their records are destroyed here, off the task thread.
             for (auto& r : retired) {
@@ -520,10 +519,7 @@ void source_task_runner::poll_ahead_loop() {
                 if (pool.size() < k_pooled_batches) pool.push_back(std::move(r));
             }
             retired.clear();
-            {
-                std::lock_guard l(a.mu);
-                if (a.ready.size() >= k_ahead_batches || current_target() == target_state::paused) continue;
-            }
+            if (!room) continue;
             if (batch.capacity() == 0 && !pool.empty()) {
                 batch = std::move(pool.back());
                 pool.pop_back();

@@ -149,8 +149,11 @@ private:
     seq_ring<slot> _inflight; // the producer's opaque is the slot's sequence number
     std::vector<partition_state> _partitions;
     std::vector<uint32_t> _with_latest; // partitions whose `latest` is set
-    std::vector<std::string> _topics;   // every topic sent to, for the slots' topic_index
-    std::vector<rd_kafka_topic_t*> _topic_handles; // the producer's handle of each of _topics
+    struct topic_entry {
+        std::string name;
+        rd_kafka_topic_t* handle; // the producer's
+    };
+    std::vector<topic_entry> _topics; // every topic sent to, for the slots' topic_index
     std::unordered_map<std::string, uint32_t> _topic_index;
     uint32_t _last_topic = UINT32_MAX;
     uint32_t _last_active_topic_index = UINT32_MAX; // the topic last passed to record_active_topic()
