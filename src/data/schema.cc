@@ -77,10 +77,12 @@ const field* schema::find_field(std::string_view n) const {
 }
 
 bool operator==(const schema& a, const schema& b) {
+    return a._optional == b._optional && equal_ignoring_optional(a, b);
+}
+
+bool equal_ignoring_optional(const schema& a, const schema& b) {
     if (&a == &b) return true;
-    if (a._type != b._type || a._optional != b._optional || a._version != b._version || a._name != b._name ||
-        a._doc != b._doc)
-        return false;
+    if (a._type != b._type || a._version != b._version || a._name != b._name || a._doc != b._doc) return false;
     if (!default_equal(a._default.get(), b._default.get())) return false;
     if (a._fields.size() != b._fields.size()) return false;
     for (size_t i = 0; i < a._fields.size(); ++i) {

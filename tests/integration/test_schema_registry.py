@@ -354,6 +354,97 @@ class SchemaRegistryTest(FerryTestCase):
                          [(1, "1234568", None, 1690113936653), (2, "1234569", None, 1690113936752),
                           (3, "1234510", None, 1690113936843), (4, "1234511", None, 1690113936858)])
 
+    def test_debezium_postgres_events_under_avro_converter(self):
+        """The PostgresConnector with AvroConverter for key and value set on the connector (Debezium's
+        most common set-up): the registered envelope spells the row's Value record out once, in
+        `before`, and `after` refers to it by name (spec: schema-registry-avro.md section 8); the
+        snapshot and streamed events decode with python3-avro, and a sink with AvroConverter reads
+        them back."""
+        import decimal
+        sys.path.insert(0, os.path.dirname(__file__))
+        from pg_server import PgServer
+        pg = PgServer(self.tmp, name="pg")
+        self.addCleanup(pg.kill)
+        pg.psql("CREATE TABLE customers (id int PRIMARY KEY, name varchar(255) NOT NULL, price numeric(10,2), "
+                "updated timestamptz)")
+        pg.psql("INSERT INTO customers VALUES (1, 'john', 12.50, '2024-05-01 10:00:00+00'), (2, 'jack', NULL, NULL)")
+        broker = self.start_broker()
+        reg = self.start_registry(broker)
+        worker = self.start_worker(self.worker_props(broker.bootstrap))
+        avro_conv = {"key.converter": "io.confluent.connect.avro.AvroConverter",
+                     "key.converter.schema.registry.url": reg.url,
+                     "value.converter": "io.confluent.connect.avro.AvroConverter",
+                     "value.converter.schema.registry.url": reg.url}
+        status, body = http("POST", f"{worker.url}/connectors", {"name": "customers-cdc", "config": {
+            "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+            "database.hostname": "127.0.0.1", "database.port": str(pg.port), "database.user": "postgres",
+            "database.password": pg.password, "database.dbname": "postgres", "topic.prefix": "myserver",
+            "plugin.name": "pgoutput", "table.include.list": "public.customers", **avro_conv}})
+        self.assertEqual(status, 201, body)
+        topic = "myserver.public.customers"
+        consume(broker.bootstrap, topic, 2, timeout=60)
+        pg.psql("INSERT INTO customers VALUES (3, 'josip', 7.25, '2024-05-02 11:30:00.123456+00')")
+        pg.psql("UPDATE customers SET name = 'josip b.' WHERE id = 3")
+        pg.psql("DELETE FROM customers WHERE id = 3")
+        records = consume(broker.bootstrap, topic, 6, timeout=60)
+
+        client = SchemaRegistryClient({"url": reg.url})
+        self.assertEqual(sorted(client.get_subjects()), [f"{topic}-key", f"{topic}-value"])
+        envelope = json.loads(client.get_latest_version(f"{topic}-value").schema.schema_str)
+        self.assertEqual((envelope["name"], envelope["namespace"], envelope["connect.version"]),
+                         ("Envelope", topic, 2))
+        fields = {f["name"]: f for f in envelope["fields"]}
+        self.assertEqual(list(fields)[:3], ["before", "after", "source"])
+        before_type = fields["before"]["type"]
+        self.assertEqual(before_type[0], "null")
+        self.assertEqual((before_type[1]["type"], before_type[1]["name"], before_type[1]["connect.name"]),
+                         ("record", "Value", f"{topic}.Value"))
+        self.assertEqual([f["name"] for f in before_type[1]["fields"]], ["id", "name", "price", "updated"])
+        self.assertEqual(fields["after"]["type"], ["null", "Value"])
+        self.assertEqual((fields["source"]["type"]["name"], fields["source"]["type"]["namespace"]),
+                         ("Source", "io.debezium.connector.postgresql"))
+
+        decoded = []
+        for key, val, _ in records:
+            k = avro_decode(client.get_schema(struct.unpack(">i", key[1:5])[0]).schema_str, key[5:])
+            if val is None:
+                decoded.append((k, None))
+                continue
+            self.assertEqual(val[0], 0)
+            decoded.append((k, avro_decode(client.get_schema(struct.unpack(">i", val[1:5])[0]).schema_str, val[5:])))
+        self.assertEqual([k for k, _ in decoded], [{"id": 1}, {"id": 2}] + [{"id": 3}] * 4)
+        values = [v for _, v in decoded]
+        self.assertEqual([v["op"] if v else None for v in values], ["r", "r", "c", "u", "d", None])
+        self.assertEqual([v["source"]["snapshot"] for v in values[:5]], ["first", "last", "false", "false", "false"])
+        self.assertEqual(values[0]["after"], {"id": 1, "name": "john", "price": decimal.Decimal("12.50"),
+                                              "updated": "2024-05-01T10:00:00.000000Z"})
+        self.assertEqual(values[1]["after"], {"id": 2, "name": "jack", "price": None, "updated": None})
+        self.assertIsNone(values[2]["before"])
+        self.assertEqual(values[2]["after"], {"id": 3, "name": "josip", "price": decimal.Decimal("7.25"),
+                                              "updated": "2024-05-02T11:30:00.123456Z"})
+        self.assertEqual(values[3]["after"]["name"], "josip b.")
+        self.assertEqual(values[4]["before"]["id"], 3)
+        self.assertIsNone(values[4]["after"])
+        self.assertEqual({v["source"]["table"] for v in values[:5]}, {"customers"})
+
+        # Ferry's AvroConverter reads the envelopes back (the `after` reference resolved).
+        out = self.path("customers.txt")
+        status, body = http("POST", f"{worker.url}/connectors", {"name": "customers-file", "config": {
+            "connector.class": "FileStreamSink", "topics": topic, "file": out, "tasks.max": "1", **avro_conv}})
+        self.assertEqual(status, 201, body)
+
+        def lines():
+            if not os.path.exists(out):
+                return []
+            with open(out, encoding="utf-8") as f:
+                return f.read().splitlines()
+        wait_until(lambda: len(lines()) >= 6, timeout=60, what="sink output")
+        got = lines()
+        self.assertIn("after=Struct{id=1,name=john,price=12.50,updated=2024-05-01T10:00:00.000000Z}", got[0])
+        self.assertIn("after=Struct{id=3,name=josip b.,price=7.25,updated=2024-05-02T11:30:00.123456Z}", got[3])
+        self.assertIn("op=d", got[4])
+        self.assertEqual(got[5], "null")
+
     def test_kafkajs_confluent_schema_registry_client(self):
         """kafkajs + @kafkajs/confluent-schema-registry (avsc) decode what Ferry's AvroConverter wrote,
         and Ferry's AvroConverter reads what they encoded with a schema they registered."""

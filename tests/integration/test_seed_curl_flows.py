@@ -7,9 +7,10 @@ the user (status codes, bodies, states).
 
 - seeds/000 (JDBC source, Avro and Schema Registry): the connector JSON is the article's, run
   against a real PostgreSQL, except the four Avro converter lines (key/value.converter =
-  io.confluent.connect.avro.AvroConverter and their schema.registry.url): Ferry has no Avro
-  converter yet, so the worker's JsonConverter is used. The registry curls (/subjects...) are not
-  run (no Schema Registry in Ferry yet).
+  io.confluent.connect.avro.AvroConverter and their schema.registry.url), so that this flow needs
+  no registry and the worker's JsonConverter is used. The article's Avro and registry part
+  (converters, /subjects curls, the registered schema) is test_schema_registry.py's
+  test_seed_scenario_on_postgresql.
 - seeds/002 (MySQL -> Kafka -> Redis with the author's own connectors): the article's
   com.github.taven example connectors are a private jar, so source.json and sink.json keep the
   article's names and keys but name FileStreamSource / FileStreamSink (the sink keeps the redis.*

@@ -67,6 +67,10 @@ public:
     // Structural equality as Java's ConnectSchema.equals (type, optional, default, name, version,
     // doc, parameters, fields, key/value schemas).
     friend bool operator==(const schema& a, const schema& b);
+    // The same, except that the optional flag of a and b themselves is not compared (their fields'
+    // and elements' flags are): whether a required copy of one would equal the other, as Java
+    // compares the copies it makes with SchemaBuilder/ConnectSchema to drop a schema's optional flag.
+    friend bool equal_ignoring_optional(const schema& a, const schema& b);
 
     // Java's toString is "Schema{NAME:TYPE}" or "Schema{TYPE}"; used in error messages.
     std::string to_string() const;

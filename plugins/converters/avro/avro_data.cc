@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <map>
 #include <set>
 
 namespace ferry::avro_converter {
@@ -204,9 +205,16 @@ struct from_ctx {
     at::schema& out;
     const avro_data_config& cfg;
     int default_names = 0;
-    // Required schemas already emitted, compared by structure as Java's schemaMap: a named type
-    // is spelled out once and referred to by name afterwards.
+    // Schemas already converted in their required form (a required schema, or an optional one
+    // converted without its null union), compared by structure as Java's schemaMap compares the
+    // required copies it makes: an equal schema met again gets the same node, and the schema
+    // writer spells a named type out once and refers to it by name afterwards.
     std::vector<std::pair<const ferry::schema*, node*>> done;
+    // Records by Connect name (Java's cycleReferences): an optional struct, an array element, a
+    // map value or a union branch whose name is already a record refers to that record. This is
+    // how a Debezium envelope's `after` becomes ["null","<prefix>.<schema>.<table>.Value"] after
+    // `before` spelled the Value record out.
+    std::map<std::string, const node*, std::less<>> records_by_name;
     std::set<std::string> names;
 
     std::pair<std::string, std::string> split(const std::optional<std::string>& full) {
@@ -235,10 +243,19 @@ struct from_ctx {
         return f;
     }
 
+    // ignore_optional: convert the schema's required form. Java converts a required copy of the
+    // schema (nonOptional()); leaving out the null union is the same thing for every type.
+    const node* convert_with_cycle(const ferry::schema& s, bool ignore_optional) {
+        if (s.name())
+            if (auto it = records_by_name.find(*s.name()); it != records_by_name.end()) return it->second;
+        return convert(s, ignore_optional);
+    }
+
     const node* convert(const ferry::schema& s, bool ignore_optional) {
-        if (!s.optional() && !(s.has_name(union_name))) {
+        const bool required_form = !s.optional() || ignore_optional;
+        if (required_form && !s.has_name(union_name)) {
             for (auto& [k, n] : done)
-                if (k == &s || *k == s) return n;
+                if (k == &s || equal_ignoring_optional(*k, s)) return n;
         }
         std::optional<std::string> connect_type;
         node* base = nullptr;
@@ -290,12 +307,12 @@ struct from_ctx {
             break;
         case schema_type::array:
             base = out.make(at::type::array);
-            base->items = convert(*s.value_schema(), false);
+            base->items = convert_with_cycle(*s.value_schema(), false);
             break;
         case schema_type::map:
             if (s.key_schema()->type() == schema_type::string && !s.key_schema()->optional()) {
                 base = out.make(at::type::map);
-                base->items = convert(*s.value_schema(), false);
+                base->items = convert_with_cycle(*s.value_schema(), false);
             } else {
                 node* entry = out.make(at::type::record);
                 if (!s.name())
@@ -317,11 +334,11 @@ struct from_ctx {
                 base = out.make(at::type::union_);
                 if (s.optional()) base->branches.push_back(out.make(at::type::null_));
                 for (auto& f : s.fields())
-                    base->branches.push_back(convert_non_optional(*f.schema, true));
+                    base->branches.push_back(convert_with_cycle(*f.schema, true));
             } else if (s.optional() && !ignore_optional) {
                 base = out.make(at::type::union_);
                 base->branches.push_back(out.make(at::type::null_));
-                base->branches.push_back(convert_non_optional(s, false));
+                base->branches.push_back(convert_with_cycle(s, true));
             } else {
                 base = out.make(at::type::record);
                 if (!s.name()) {
@@ -334,6 +351,7 @@ struct from_ctx {
                 if (!names.insert(base->full_name).second)
                     fail_data(fmt::format("Cannot convert schema to Avro: the record name {} is used twice",
                                           base->full_name));
+                if (s.name()) records_by_name.emplace(*s.name(), base);
                 if (auto* d = s.parameter(record_doc)) base->doc = *d;
                 for (auto& f : s.fields()) {
                     std::optional<std::string> doc;
@@ -391,15 +409,8 @@ struct from_ctx {
                 final_node = u;
             }
         }
-        if (!s.optional()) done.emplace_back(&s, const_cast<node*>(final_node));
+        if (required_form) done.emplace_back(&s, const_cast<node*>(final_node));
         return final_node;
-    }
-
-    const node* convert_non_optional(const ferry::schema& s, bool ignore_optional) {
-        if (!s.optional()) return convert(s, ignore_optional);
-        // Java converts a required copy of the schema; converting with ignore_optional skips the
-        // union wrapper the same way for every type.
-        return convert(s, true);
     }
 };
 

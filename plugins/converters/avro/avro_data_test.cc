@@ -134,6 +134,105 @@ TEST(avro_data, decimal_int8_and_debezium_enum_follow_the_reference) {
         R"("null"],"default":"false"}],"connect.name":"io.debezium.connector.postgresql.Source"})");
 }
 
+// A Debezium envelope: `before` and `after` share the row's Value schema. The record is spelled
+// out once, in `before`, and `after` refers to it by name (spec section 8), as Confluent's
+// converter does (its cycle references by name, then Avro's schema writer).
+TEST(avro_data, debezium_envelope_defines_the_value_record_once) {
+    auto row = schema_builder::struct_()
+                   .name("srv.public.t.Value")
+                   .optional()
+                   .field("id", schemas::int32())
+                   .field("name", schemas::optional_string())
+                   .build();
+    auto source = schema_builder::struct_()
+                      .name("io.debezium.connector.postgresql.Source")
+                      .field("version", schemas::string())
+                      .build();
+    auto envelope_of = [&](schema_ptr before, schema_ptr after) {
+        return schema_builder::struct_()
+            .name("srv.public.t.Envelope")
+            .version(2)
+            .field("before", std::move(before))
+            .field("after", std::move(after))
+            .field("source", source)
+            .field("op", schemas::string())
+            .field("ts_ms", schemas::optional_int64())
+            .build();
+    };
+    const std::string want =
+        R"({"type":"record","name":"Envelope","namespace":"srv.public.t","fields":[{"name":"before","type":["null",)"
+        R"({"type":"record","name":"Value","fields":[{"name":"id","type":"int"},{"name":"name","type":["null","string"],)"
+        R"("default":null}],"connect.name":"srv.public.t.Value"}],"default":null},{"name":"after","type":["null","Value"],)"
+        R"("default":null},{"name":"source","type":{"type":"record","name":"Source","namespace":)"
+        R"("io.debezium.connector.postgresql","fields":[{"name":"version","type":"string"}],"connect.name":)"
+        R"("io.debezium.connector.postgresql.Source"}},{"name":"op","type":"string"},{"name":"ts_ms","type":["null",)"
+        R"("long"],"default":null}],"connect.version":2,"connect.name":"srv.public.t.Envelope"})";
+    avro_data d;
+    auto env = envelope_of(row, row);
+    auto a = d.from_connect(env);
+    EXPECT_EQ(a->canonical(), want);
+    // The same when `after` is an equal schema built separately (Debezium builds one per table,
+    // a transform may rebuild it).
+    auto row_again = schema_builder::struct_()
+                         .name("srv.public.t.Value")
+                         .optional()
+                         .field("id", schemas::int32())
+                         .field("name", schemas::optional_string())
+                         .build();
+    EXPECT_EQ(avro_data().from_connect(envelope_of(row, row_again))->canonical(), want);
+
+    // An update: both rows set; encoded, then read back through the Connect schema restored from Avro.
+    auto before = make_struct(row), after = make_struct(row), src = make_struct(source), e = make_struct(env);
+    before->put("id", value(int32_t(4)));
+    after->put("id", value(int32_t(4)));
+    after->put("name", value("josip"));
+    src->put("version", value("2.7"));
+    e->put("before", value(before));
+    e->put("after", value(after));
+    e->put("source", value(src));
+    e->put("op", value("u"));
+    e->put("ts_ms", value(int64_t(1)));
+    std::string out;
+    d.encode(a->root(), env, value(e), out);
+    // before: branch 1, id 4, name null; after: branch 1, id 4, name "josip"; "2.7"; "u"; ts_ms 1
+    EXPECT_EQ(hex(out), "02 08 00 02 08 02 0a 6a 6f 73 69 70 06 32 2e 37 02 75 02 02");
+    auto back = d.to_connect(a);
+    const char* p = out.data();
+    value v = d.decode(a->root(), a->root(), back, p, out.data() + out.size());
+    EXPECT_EQ(p, out.data() + out.size());
+    const auto& ev = *v.as_struct();
+    EXPECT_EQ(ev.get("after").as_struct()->get("name").as_string(), "josip");
+    EXPECT_TRUE(ev.get("before").as_struct()->get("name").is_null());
+    EXPECT_EQ(*back->find_field("after")->schema, *back->find_field("before")->schema);
+    EXPECT_EQ(back->find_field("after")->schema->name(), std::optional<std::string>("srv.public.t.Value"));
+
+    // A required field whose struct equals the optional one converted before refers to it too
+    // (Java's schemaMap holds the required copy it converted).
+    auto required_row = schema_builder::struct_()
+                            .name("srv.public.t.Value")
+                            .field("id", schemas::int32())
+                            .field("name", schemas::optional_string())
+                            .build();
+    auto both = schema_builder::struct_()
+                    .name("both")
+                    .field("opt", row)
+                    .field("req", required_row)
+                    .build();
+    EXPECT_THAT(avro_data().from_connect(both)->canonical(),
+                HasSubstr(R"({"name":"req","type":"srv.public.t.Value"})"));
+
+    // Two different records under one name cannot both be spelled out: a data error, not a schema
+    // that readers would reject.
+    auto other = schema_builder::struct_().name("srv.public.t.Value").field("x", schemas::string()).build();
+    auto clash = schema_builder::struct_().name("clash").field("a", required_row).field("b", other).build();
+    try {
+        avro_data().from_connect(clash);
+        FAIL() << "expected a data error";
+    } catch (const data_error& err) {
+        EXPECT_THAT(err.what(), HasSubstr("srv.public.t.Value is used twice"));
+    }
+}
+
 TEST(avro_data, maps_with_non_string_keys_and_unnamed_structs) {
     avro_data d;
     auto inner = schema_builder::struct_().field("x", schemas::int32()).build();
