@@ -133,14 +133,20 @@ void kafka_log::consume_loop() {
 
 result<std::vector<int64_t>> kafka_log::end_offsets(std::chrono::milliseconds timeout) {
     // One ListOffsets request (timestamp -1 = latest) for all partitions, as Java's
-    // consumer.endOffsets(). Asked one partition at a time, each request queued behind the
-    // consumer's parked fetch on the same broker connection (up to fetch.wait.max.ms): reading the
-    // 25-partition offsets topic to its end took ~11 s (GET /connectors/{c}/offsets).
+    // consumer.endOffsets(), sent through the PRODUCER's connection. A broker answers the requests
+    // of a connection in order, and librdkafka's consumer keeps a fetch parked at the broker (up to
+    // fetch.wait.max.ms, 500 ms) whenever it has caught up: a ListOffsets on the consumer's
+    // connection waited behind it. Asked one partition at a time that way, reading the 25-partition
+    // offsets topic to its end took ~11 s (GET /connectors/{c}/offsets); asked at once, every
+    // write-then-read-back (a registry registration, a distributed config write) still waited up
+    // to 500 ms whenever the consumer had already sent its next fetch. The producer's connection
+    // has no fetch in it.
     std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)> list(
         rd_kafka_topic_partition_list_new(_partitions), rd_kafka_topic_partition_list_destroy);
     for (int32_t p = 0; p < _partitions; p++)
         rd_kafka_topic_partition_list_add(list.get(), _opts.topic.c_str(), p)->offset = -1;
-    auto err = rd_kafka_offsets_for_times(_consumer->handle(), list.get(), int(timeout.count()));
+    auto err = rd_kafka_offsets_for_times(_producer ? _producer->handle() : _consumer->handle(), list.get(),
+                                          int(timeout.count()));
     if (err) return fail(errc::unavailable, "end offsets of {}: {}", _opts.topic, kafka::err_str(err));
     std::vector<int64_t> ends(size_t(_partitions), 0);
     for (int i = 0; i < list->cnt; i++) {
