@@ -7,6 +7,11 @@
 #      COPY bench TO STDOUT through psql (B);
 #   3. task: the connector's task alone, no runtime, converters or Kafka (bench/cdc_task_bench.cc)
 #      vs pg_recvlogical on the same slot copies, then vs COPY TO on the same table.
+# The snapshot also gets the machine's floor for its output: the events the connector wrote (keys
+# and values as they are in Kafka, ~10x the bytes COPY prints) produced again by `kcat -P` from a
+# file, through the same broker - against COPY TO, and against the connector.
+# Between runs the topics written so far are deleted (bench/delete_topics.py), so that the broker
+# does not accumulate gigabytes of page cache and writeback over the series.
 # The broker is Ferry's embedded broker in its own process; converters are JsonConverter with
 # schemas.enable=${SCHEMAS:-false}. Ferry's times include worker start-up and shutdown.
 #
@@ -103,10 +108,21 @@ if snapshot_on; then
   $PSQL -c "VACUUM ANALYZE bench"
   echo "snapshot: $N rows ($($PSQL -c "SELECT pg_size_pretty(pg_total_relation_size('bench'))"))"
   if [ "$WHAT" != task ]; then
+    cleanup="/usr/bin/python3 bench/delete_topics.py 127.0.0.1:$kport"
+    ferry_snap="/usr/bin/python3 bench/cdc_run.py $FERRY 127.0.0.1:$kport $pport snap_ferry $N snapshot $SCHEMAS"
     echo "== snapshot: A = connector -> Kafka, B = COPY bench TO STDOUT"
-    "$PAIR_BENCH" -n "$RUNS" \
-      "/usr/bin/python3 bench/cdc_run.py $FERRY 127.0.0.1:$kport $pport snap_ferry $N snapshot $SCHEMAS" \
-      "$PSQL -c 'COPY bench TO STDOUT' > /dev/null"
+    "$PAIR_BENCH" -n "$RUNS" --setup "$cleanup" "$ferry_snap" "$PSQL -c 'COPY bench TO STDOUT' > /dev/null"
+    # The floor: one run's events, keys and values as the connector wrote them, produced by kcat.
+    $cleanup
+    $ferry_snap
+    topic=$(kcat -b 127.0.0.1:$kport -L | grep -o 'topic "[^"]*\.public\.bench"' | head -1 | cut -d'"' -f2)
+    kcat -b 127.0.0.1:$kport -C -t "$topic" -e -q -f '%k\t%s\n' > "$work/events.txt"
+    echo "events of one run: $(wc -l < "$work/events.txt") records, $(du -m "$work/events.txt" | cut -f1) MB (keys and values)"
+    kcat_floor="kcat -b 127.0.0.1:$kport -P -K '\t' -t floor\$\$ -l $work/events.txt"
+    echo "== snapshot floor: A = kcat -P of the connector's events, B = COPY bench TO STDOUT"
+    "$PAIR_BENCH" -n "$RUNS" --setup "$cleanup" "$kcat_floor" "$PSQL -c 'COPY bench TO STDOUT' > /dev/null"
+    echo "== snapshot against its floor: A = connector -> Kafka, B = kcat -P of the connector's events"
+    "$PAIR_BENCH" -n "$RUNS" --setup "$cleanup" "$ferry_snap" "$kcat_floor"
   fi
   if [ "$WHAT" = task ] || [ "$WHAT" = all ]; then
     echo "== snapshot, task only: A = cdc_task_bench snapshot, B = COPY bench TO STDOUT"
