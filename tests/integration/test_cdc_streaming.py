@@ -143,6 +143,40 @@ class StreamingTest(CdcTestCase):
         with open(self.path("connect.offsets"), "rb") as f:
             self.assertIn(b'["pg",{"server":"myserver"}]', f.read())
 
+    def test_snapshot_in_small_batches_ending_with_an_empty_table(self):
+        """max.batch.size=2: the reader hands over two records at a time and holds the latest back
+        until the next row (or the end of its table) decides its marker - a1's last row ends a
+        batch. The last table is empty, so the last row of the table before it is the snapshot's
+        "last" and carries the completed offset: after a restart the connector streams instead of
+        snapshotting again."""
+        pg = self.start_pg()
+        pg.psql("CREATE TABLE a1 (id int PRIMARY KEY); CREATE TABLE a2 (id int PRIMARY KEY); "
+                "CREATE TABLE a3 (id int PRIMARY KEY); "
+                "INSERT INTO a1 SELECT generate_series(1, 8); INSERT INTO a2 SELECT generate_series(1, 3)")
+        cfg = self.connector_config(table__include__list="public.a1,public.a2,public.a3", max__batch__size="2",
+                                    max__queue__size="4")
+        cfg.update(PLAIN)
+        self.start_stack(worker_overrides={"offset.flush.interval.ms": "200"}, connectors={"pg": cfg})
+        wait_running(self.worker.url, "pg")
+        a1 = self.wait_records("myserver.public.a1", 8)
+        a2 = self.wait_records("myserver.public.a2", 3)
+        self.assertEqual([r["value"]["after"]["id"] for r in a1], list(range(1, 9)))
+        self.assertEqual([r["value"]["after"]["id"] for r in a2], [1, 2, 3])
+        self.assertEqual([r["value"]["source"]["snapshot"] for r in a1],
+                         ["first"] + ["true"] * 6 + ["last_in_data_collection"])
+        self.assertEqual([r["value"]["source"]["snapshot"] for r in a2], ["first_in_data_collection", "true", "last"])
+        self.assertEqual(read_topic(self.broker.bootstrap, "myserver.public.a3"), [])
+
+        def completed():
+            with open(self.path("connect.offsets"), "rb") as f:
+                data = f.read().decode("latin-1")
+            return '"snapshot_completed":true' in data
+        wait_until(completed, timeout=30, what="the completed snapshot offset committed")
+        self.restart_worker(kill=False)
+        wait_running(self.worker.url, "pg")
+        pg.psql("INSERT INTO a3 VALUES (1)")
+        self.assertEqual(self.wait_records("myserver.public.a3", 1)[0]["value"]["op"], "c")
+        self.assertEqual(len(read_topic(self.broker.bootstrap, "myserver.public.a1")), 8, "no second snapshot")
 
 if __name__ == "__main__":
     unittest.main()

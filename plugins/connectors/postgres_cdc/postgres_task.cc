@@ -616,7 +616,7 @@ private:
     // the rows and builds their records, and hands them to poll() in whole batches through a
     // bounded queue, so that libpq, parsing and record building overlap with the runtime's
     // converting and producing on the task thread (as streaming's replication_stream does for the
-    // WAL). While the reader runs it alone uses _snap, the snapshot tables, _held/_held_final and the
+    // WAL). While the reader runs it alone uses _snap, the snapshot tables, the held record and the
     // row buffers; the task thread only takes batches. When the reader has queued the snapshot's
     // last record it ends; the task thread joins it and finishes the snapshot (COMMIT, then
     // streaming or idle). An exception on the reader is thrown from poll() on the task thread,
@@ -680,8 +680,14 @@ private:
             if (!_sq.empty()) {
                 while (!_sq.empty() && out.size() + _sq.front().size() <= size_t(std::max(_s.max_batch_size, 1))) {
                     auto& chunk = _sq.front();
-                    out.insert(out.end(), std::make_move_iterator(chunk.begin()), std::make_move_iterator(chunk.end()));
-                    chunk.clear();
+                    if (out.empty()) {
+                        // The first chunk changes hands without moving its records: the runner gets
+                        // the chunk's array and the reader gets the runner's (empty) one to fill.
+                        out.swap(chunk);
+                    } else {
+                        out.insert(out.end(), std::make_move_iterator(chunk.begin()), std::make_move_iterator(chunk.end()));
+                        chunk.clear();
+                    }
                     if (_sq_spare.size() < _sq_max + 1) _sq_spare.push_back(std::move(chunk));
                     _sq.pop_front();
                 }
@@ -703,8 +709,18 @@ private:
 
     // Reader thread: fills `out` with up to _sq_chunk records; true once the snapshot's last record
     // is in it.
+    //
+    // Records are built in place at the end of `out`. The last one built is held back (not counted
+    // in the chunk, and kept by the reader between chunks in _held_carry) until what follows it is
+    // known: its snapshot marker depends on whether another row of its table comes, and the
+    // snapshot's very last record becomes "last" with the completed offset - even when the tables
+    // after its own are empty (Debezium's BufferingSnapshotChangeRecordReceiver).
     bool snapshot_fill(std::vector<source_record>& out) {
-        while (out.size() < _sq_chunk && !_stopping) {
+        if (_held_carry) {
+            out.push_back(std::move(*_held_carry));
+            _held_carry.reset();
+        }
+        while (out.size() - (_held != held_state::none ? 1 : 0) < _sq_chunk && !_stopping) {
             if (!_copy_active) {
                 if (_table_index >= _snapshot_tables.size()) {
                     release_final(out);
@@ -740,8 +756,11 @@ private:
                 _table_rows++;
                 _snapshot_rows++;
                 // The previous row is complete now: it was not the last of its table.
-                if (_held) release_held(out, false);
-                make_snapshot_record(t, _table_rows == 1);
+                if (_held == held_state::open) decide_marker(out.back(), false);
+                make_snapshot_record(out.emplace_back(), t);
+                _held = held_state::open;
+                _held_first_in_table = _table_rows == 1;
+                _held_table_index = _table_index;
                 PQfreemem(buf);
                 if ((_table_rows & 1023) == 0 && clock_type::now() - _last_progress_log > 10s) {
                     _last_progress_log = clock_type::now();
@@ -756,7 +775,7 @@ private:
                     throw connect_error(fmt::format("{} Snapshot of table '{}' failed: {}", _tag, t.schema->id, res.error()));
                 while (PGresult* extra = PQgetResult(_snap.get())) PQclear(extra);
                 _copy_active = false;
-                if (_held) release_held(out, true);
+                if (_held == held_state::open) decide_marker(out.back(), true);
                 auto secs = std::chrono::duration<double>(clock_type::now() - _table_started).count();
                 _log->info("{} \t Finished exporting {} records for table '{}' ({} of {} tables); duration {:.3f}s", _tag,
                            _table_rows, t.schema->id, _table_index + 1, _snapshot_tables.size(), secs);
@@ -766,26 +785,24 @@ private:
             }
             throw pg_connection_lost(fmt::format("snapshot COPY failed: {}", _snap.last_error()));
         }
+        if (_held != held_state::none) {
+            _held_carry = std::move(out.back());
+            out.pop_back();
+        }
         return false;
     }
 
-    // The held record of the previous row gets its marker now that the next one is known. The
-    // record before it is kept too (in _held_final) until the next one is finalised, because the
-    // very last record of the snapshot becomes "last" with the completed offset - even when the
-    // tables after its own are empty (Debezium's BufferingSnapshotChangeRecordReceiver).
-    void release_held(std::vector<source_record>& out, bool last_in_table) {
-        auto& h = *_held;
-        bool first_table = h.table_index == 0;
-        bool last_table = h.table_index + 1 == _snapshot_tables.size();
+    // The held record's marker, now that it is known whether another row of its table follows.
+    void decide_marker(source_record& r, bool last_in_table) {
+        bool first_table = _held_table_index == 0;
+        bool last_table = _held_table_index + 1 == _snapshot_tables.size();
         const char* marker = "true";
         if (last_in_table && last_table) marker = "last";
-        else if (h.first_in_table && first_table) marker = "first";
+        else if (_held_first_in_table && first_table) marker = "first";
         else if (last_in_table) marker = "last_in_data_collection";
-        else if (h.first_in_table) marker = "first_in_data_collection";
-        if (std::string_view(marker) != "true") set_snapshot_marker(h.rec, marker);
-        if (_held_final) out.push_back(std::move(*_held_final));
-        _held_final = std::move(h.rec);
-        _held.reset();
+        else if (_held_first_in_table) marker = "first_in_data_collection";
+        if (std::string_view(marker) != "true") set_snapshot_marker(r, marker);
+        _held = held_state::decided;
     }
 
     // Snapshot rows of a table share one source struct (structs are immutable once in a record);
@@ -798,7 +815,8 @@ private:
         env->put_unchecked(2, value(std::move(copy)));
     }
 
-    void make_snapshot_record(const snapshot_table& t, bool first_in_table) {
+    // Fills `r`, a default-constructed record in place at the end of the reader's chunk.
+    void make_snapshot_record(source_record& r, const snapshot_table& t) {
         const auto& ts = *t.schema;
         auto after = make_struct(ts.value_schema);
         struct_ptr key = ts.key_schema ? make_struct(ts.key_schema) : nullptr;
@@ -813,7 +831,6 @@ private:
             if (kf >= 0) key->mutable_values()[size_t(kf)] = v;
             if (vf >= 0 && ts.mapping[i].k != column_mapping::none) v = apply_mapping(ts.mapping[i], std::move(v));
         }
-        source_record r;
         r.topic = ts.topic;
         r.source_partition = _partition;
         if (key) {
@@ -828,7 +845,6 @@ private:
         r.val = envelope(ts, nullptr, std::move(after), _snap_source, 'r');
         r.source_offset = _snap_offset;
         add_context_headers(r);
-        _held = held_record{std::move(r), _table_index, first_in_table};
     }
 
     value snapshot_offset(bool last) {
@@ -843,15 +859,14 @@ private:
         return value(std::move(m));
     }
 
-    // Reader thread: the snapshot's last record, with the completed offset.
+    // Reader thread: the snapshot's last record, with the completed offset. The held record is
+    // the last of `out` (snapshot_fill put a carried one back first); its marker was decided at
+    // the end of its table's COPY.
     void release_final(std::vector<source_record>& out) {
-        if (_held) release_held(out, true); // cannot happen (released at COPY end), kept for safety
-        if (_held_final) {
-            set_snapshot_marker(*_held_final, "last");
-            _held_final->source_offset = snapshot_offset(true);
-            out.push_back(std::move(*_held_final));
-            _held_final.reset();
-        }
+        if (_held == held_state::none) return;
+        set_snapshot_marker(out.back(), "last");
+        out.back().source_offset = snapshot_offset(true);
+        _held = held_state::none;
     }
 
     // Task thread, after the reader ended.
@@ -1533,12 +1548,6 @@ private:
         _cv.wait_for(l, d, [&] { return _stopping.load(); });
     }
 
-    struct held_record {
-        source_record rec;
-        size_t table_index = 0;
-        bool first_in_table = false;
-    };
-
     settings _s;
     log::logger_ptr _log;
     std::string _tag;
@@ -1571,8 +1580,13 @@ private:
     int64_t _table_rows = 0, _snapshot_rows = 0, _snapshot_estimate = 0, _tables_done = 0;
     int64_t _table_ts_us = 0;
     clock_type::time_point _table_started, _snapshot_start, _last_progress_log;
-    std::optional<held_record> _held;
-    std::optional<source_record> _held_final;
+    // The last snapshot record built (see snapshot_fill): none, open (its marker depends on the
+    // next row) or decided (it can still become the snapshot's "last").
+    enum class held_state { none, open, decided };
+    held_state _held = held_state::none;
+    bool _held_first_in_table = false;
+    size_t _held_table_index = 0;
+    std::optional<source_record> _held_carry; // the held record between two chunks
     bool _snapshot_done = false;
     value _snap_source;
     shared_value _snap_offset; // shared by every snapshot record but the last
