@@ -445,6 +445,62 @@ class SchemaRegistryTest(FerryTestCase):
         self.assertIn("op=d", got[4])
         self.assertEqual(got[5], "null")
 
+    def test_debezium_unwrapped_into_a_jdbc_sink_with_avro(self):
+        """Debezium's replication pipeline: PostgresConnector -> ExtractNewRecordState -> AvroConverter
+        -> JdbcSinkConnector (upsert by the record key, delete.enabled) into another database. The
+        copy follows the snapshot, inserts, updates and deletes (a delete arrives as a tombstone)."""
+        sys.path.insert(0, os.path.dirname(__file__))
+        from pg_server import PgServer
+        pg = PgServer(self.tmp, name="pg")
+        self.addCleanup(pg.kill)
+        pg.psql("CREATE DATABASE replica")
+        pg.psql("CREATE TABLE customers (id int PRIMARY KEY, name varchar(255) NOT NULL, price numeric(10,2), "
+                "updated timestamptz)")
+        pg.psql("INSERT INTO customers VALUES (1, 'john', 12.50, '2024-05-01 10:00:00+00'), (2, 'jack', NULL, NULL), "
+                "(3, 'jane', 0.10, '2024-05-03 08:00:00.5+00')")
+        broker = self.start_broker()
+        reg = self.start_registry(broker)
+        worker = self.start_worker(self.worker_props(broker.bootstrap))
+        avro_conv = {"key.converter": "io.confluent.connect.avro.AvroConverter",
+                     "key.converter.schema.registry.url": reg.url,
+                     "value.converter": "io.confluent.connect.avro.AvroConverter",
+                     "value.converter.schema.registry.url": reg.url}
+        status, body = http("POST", f"{worker.url}/connectors", {"name": "source", "config": {
+            "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+            "database.hostname": "127.0.0.1", "database.port": str(pg.port), "database.user": "postgres",
+            "database.password": pg.password, "database.dbname": "postgres", "topic.prefix": "myserver",
+            "plugin.name": "pgoutput", "table.include.list": "public.customers",
+            "transforms": "unwrap", "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
+            **avro_conv}})
+        self.assertEqual(status, 201, body)
+        status, body = http("POST", f"{worker.url}/connectors", {"name": "sink", "config": {
+            "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", "topics": "myserver.public.customers",
+            "connection.url": pg.jdbc_url("replica"), "connection.user": "postgres",
+            "connection.password": pg.password, "insert.mode": "upsert", "pk.mode": "record_key",
+            "pk.fields": "id", "delete.enabled": "true", "auto.create": "true",
+            "table.name.format": "customers_copy", **avro_conv}})
+        self.assertEqual(status, 201, body)
+
+        def copy():
+            out = pg.psql("SELECT id, name, price, updated FROM customers_copy ORDER BY id", db="replica", check=False)
+            return [line.split("|") for line in out.splitlines()]
+        wait_until(lambda: len(copy()) == 3, timeout=60, what=f"the snapshot in the copy (now {copy()})")
+        self.assertEqual(copy(), [["1", "john", "12.50", "2024-05-01T10:00:00.000000Z"], ["2", "jack", "", ""],
+                                  ["3", "jane", "0.10", "2024-05-03T08:00:00.500000Z"]])
+        pg.psql("INSERT INTO customers VALUES (4, 'josip', 7.25, NULL)")
+        pg.psql("UPDATE customers SET name = 'john b.', price = 13.00 WHERE id = 1")
+        pg.psql("DELETE FROM customers WHERE id = 2")
+        want = [["1", "john b.", "13.00", "2024-05-01T10:00:00.000000Z"],
+                ["3", "jane", "0.10", "2024-05-03T08:00:00.500000Z"], ["4", "josip", "7.25", ""]]
+        wait_until(lambda: copy() == want, timeout=60, what=f"the changes in the copy (now {copy()})")
+        # The unwrapped rows are registered under the topic's subjects: the value is the row itself.
+        client = SchemaRegistryClient({"url": reg.url})
+        row = json.loads(client.get_latest_version("myserver.public.customers-value").schema.schema_str)
+        self.assertEqual((row["name"], row["namespace"]), ("Value", "myserver.public.customers"))
+        self.assertEqual([f["name"] for f in row["fields"]], ["id", "name", "price", "updated"])
+        for name in ("source", "sink"):
+            wait_running(worker.url, name)
+
     def test_kafkajs_confluent_schema_registry_client(self):
         """kafkajs + @kafkajs/confluent-schema-registry (avsc) decode what Ferry's AvroConverter wrote,
         and Ferry's AvroConverter reads what they encoded with a schema they registered."""
