@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <mutex>
+
 namespace ferry::runtime {
 
 using clock = std::chrono::steady_clock;
@@ -14,6 +16,14 @@ public:
     // task thread encodes them (the codec's converter keeps buffers between calls).
     reader(source_task_runner& r) : _r(r), _codec(r._plugins) {}
     value offset(const value& partition) override {
+        // The first read brings the store up to date (the offsets topic read to its end), so that a
+        // task taken over from another worker resumes from that worker's last commit. Once is
+        // enough: while this task runs, only it commits offsets for its partitions, and its own
+        // commits are in the store as soon as they are durable.
+        std::call_once(_synced, [this] {
+            if (auto r = _r._offsets->sync(std::chrono::seconds(30)); !r)
+                throw connect_error("Failed to fetch offsets: " + r.error().message);
+        });
         auto key = _codec.encode_key(_r._id.connector, partition);
         auto v = _r._offsets->get(key);
         if (!v) return value();
@@ -23,6 +33,7 @@ public:
 private:
     source_task_runner& _r;
     offset_codec _codec;
+    std::once_flag _synced;
 };
 
 class source_task_runner::context : public source_task_context {

@@ -20,6 +20,7 @@ public:
     std::vector<std::pair<std::string, std::string>> entries() const override;
     // Brings the in-memory view up to date with writes of other workers.
     result<> read_to_end(std::chrono::milliseconds timeout) { return _log ? _log->read_to_end(timeout) : result<>{}; }
+    result<> sync(std::chrono::milliseconds timeout) override { return read_to_end(timeout); }
 
 private:
     kafka_log_options _opts;

@@ -31,6 +31,15 @@ public:
     virtual result<> start() = 0;
     virtual void stop() = 0;
     virtual std::optional<std::string> get(std::string_view key) const = 0;
+    // Brings what get() answers up to date with what is stored: the Kafka store reads its topic to
+    // the end (the offsets another worker committed); the others hold everything already. A task
+    // reading its offsets calls this first, as Java's KafkaOffsetBackingStore.get() reads to the
+    // end before it answers: a task taken over from a dead worker must resume from that worker's
+    // last commit, not from whatever this worker's consumer had read so far.
+    virtual result<> sync(std::chrono::milliseconds timeout) {
+        (void)timeout;
+        return {};
+    }
     // Durable when it returns successfully.
     virtual result<> set(const offset_entries& entries, std::chrono::milliseconds timeout) = 0;
     // Every live (non-tombstoned) entry.

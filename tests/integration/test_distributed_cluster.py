@@ -227,6 +227,74 @@ class ClusterTest(FerryTestCase):
         self.assertNotIn(gone.worker_id, set(now.values()))
         check_sticky(prev, counts, now)
 
+    def test_cdc_connector_fails_over_without_losing_changes(self):
+        """seeds/003's set-up: a Debezium PostgreSQL connector in a worker cluster. The worker running
+        its task is killed with SIGKILL while changes are being streamed; the task moves to the
+        survivor, takes the replication slot over once PostgreSQL has let go of the dead walsender,
+        resumes streaming from the offsets the dead worker committed to Kafka (no second snapshot),
+        and every change reaches the topic (duplicates allowed after the last commit, nothing lost)."""
+        from pg_server import PgServer
+        pg = PgServer(self.tmp, name="pg")
+        self.addCleanup(pg.kill)
+        pg.psql("CREATE TABLE items (id int PRIMARY KEY, v text NOT NULL); "
+                "INSERT INTO items SELECT g, 'snap ' || g FROM generate_series(1, 100) g")
+        broker = self.start_broker()
+        w1 = self.start_member(broker.bootstrap, free_port(), "w1")
+        w2 = self.start_member(broker.bootstrap, free_port(), "w2")
+        config = {"connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+                  "database.hostname": "127.0.0.1", "database.port": str(pg.port), "database.user": "postgres",
+                  "database.password": pg.password, "database.dbname": "postgres", "topic.prefix": "dist",
+                  "plugin.name": "pgoutput", "slot.name": "dist_slot", "table.include.list": "public.items",
+                  "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+                  "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+                  "key.converter.schemas.enable": "false", "value.converter.schemas.enable": "false"}
+        wait_until(lambda: http("POST", w1.url + "/connectors", {"name": "cdc", "config": config})[0] == 201,
+                   timeout=60, what="create cdc")
+        placed = wait_until(lambda: self.placement(w1.url, ["cdc"]), timeout=90, what="cdc RUNNING")
+        topic = "dist.public.items"
+        wait_until(lambda: end_offset(broker.bootstrap, topic) >= 100, timeout=60, what="the snapshot")
+
+        def insert(first, last):
+            for start in range(first, last + 1, 10):
+                pg.psql(f"INSERT INTO items SELECT g, 'row ' || g FROM generate_series({start}, "
+                        f"{min(start + 9, last)}) g")
+        insert(101, 150)
+        # A streaming position committed to the offsets topic, then more changes and the kill.
+        wait_until(lambda: b'"lsn_proc"' in kcat_consume(broker.bootstrap, "connect-offsets"), timeout=30,
+                   what="a streaming offset committed")
+        running, survivor = (w1, w2) if placed["cdc-0"] == w1.worker_id else (w2, w1)
+        insert(151, 200)
+        running.kill(signal.SIGKILL)
+        insert(201, 300)  # while the task is down
+        wait_until(lambda: (self.placement(survivor.url, ["cdc"]) or {}).get("cdc-0") == survivor.worker_id,
+                   timeout=120, what="the cdc task on the survivor")
+        insert(301, 400)
+
+        def ops_by_id():
+            out = {}
+            for line in kcat_consume(broker.bootstrap, topic).decode().splitlines():
+                v = json.loads(line)
+                out.setdefault(v["after"]["id"], set()).add(v["op"])
+            return out
+        wait_until(lambda: len(ops_by_id()) == 400, timeout=90, what=f"all 400 rows in {topic}")
+        got = ops_by_id()
+        self.assertEqual(sorted(got), list(range(1, 401)))
+        self.assertEqual({i for i, ops in got.items() if ops != {"r"}}, set(range(101, 401)),
+                         "rows 1-100 from the snapshot only: the survivor did not snapshot again")
+        self.assertEqual({i for i, ops in got.items() if ops != {"c"}}, set(range(1, 101)))
+        # The survivor holds the slot and confirms what it streamed: a change's offset carries the
+        # commit LSN of the transaction before it (Debezium's lsn_commit), so everything up to the
+        # second-to-last transaction (ids 381-390) is confirmed.
+        last_lsn = max(v["source"]["lsn"] for v in map(json.loads, kcat_consume(broker.bootstrap, topic).decode().splitlines())
+                       if v["after"]["id"] <= 390)
+
+        def slot():
+            row = pg.psql("SELECT active, confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'dist_slot'")
+            active, lsn = row.strip().split("|")
+            hi, lo = lsn.split("/")
+            return active == "t" and (int(hi, 16) << 32 | int(lo, 16)) >= last_lsn
+        wait_until(slot, timeout=30, what="the slot active and confirmed up to the last change")
+
     def test_a_worker_that_loses_the_group_stops_its_tasks(self):
         # The coordinator becomes unreachable (the broker is frozen with SIGSTOP): within half of
         # session.timeout.ms the worker stops every task - before the coordinator could expire it
