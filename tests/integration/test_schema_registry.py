@@ -368,6 +368,9 @@ class SchemaRegistryTest(FerryTestCase):
         pg.psql("CREATE TABLE customers (id int PRIMARY KEY, name varchar(255) NOT NULL, price numeric(10,2), "
                 "updated timestamptz)")
         pg.psql("INSERT INTO customers VALUES (1, 'john', 12.50, '2024-05-01 10:00:00+00'), (2, 'jack', NULL, NULL)")
+        # Two numeric columns without a scale: both are io.debezium.data.VariableScaleDecimal structs.
+        pg.psql("CREATE TABLE ledger (id int PRIMARY KEY, amount numeric, fee numeric); "
+                "INSERT INTO ledger VALUES (1, 12.345, 0.5)")
         broker = self.start_broker()
         reg = self.start_registry(broker)
         worker = self.start_worker(self.worker_props(broker.bootstrap))
@@ -379,7 +382,7 @@ class SchemaRegistryTest(FerryTestCase):
             "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
             "database.hostname": "127.0.0.1", "database.port": str(pg.port), "database.user": "postgres",
             "database.password": pg.password, "database.dbname": "postgres", "topic.prefix": "myserver",
-            "plugin.name": "pgoutput", "table.include.list": "public.customers", **avro_conv}})
+            "plugin.name": "pgoutput", "table.include.list": "public.customers,public.ledger", **avro_conv}})
         self.assertEqual(status, 201, body)
         topic = "myserver.public.customers"
         consume(broker.bootstrap, topic, 2, timeout=60)
@@ -389,7 +392,18 @@ class SchemaRegistryTest(FerryTestCase):
         records = consume(broker.bootstrap, topic, 6, timeout=60)
 
         client = SchemaRegistryClient({"url": reg.url})
-        self.assertEqual(sorted(client.get_subjects()), [f"{topic}-key", f"{topic}-value"])
+        self.assertEqual(sorted(client.get_subjects()), [f"{topic}-key", f"{topic}-value",
+                                                         "myserver.public.ledger-key", "myserver.public.ledger-value"])
+        # The second VariableScaleDecimal column refers to the record the first one spelled out.
+        key, val, _ = consume(broker.bootstrap, "myserver.public.ledger", 1, timeout=60)[0]
+        ledger_schema = client.get_schema(struct.unpack(">i", val[1:5])[0]).schema_str
+        row_fields = {f["name"]: f["type"] for f in json.loads(ledger_schema)["fields"][0]["type"][1]["fields"]}
+        self.assertEqual(row_fields["amount"][1]["name"], "VariableScaleDecimal")
+        self.assertEqual(row_fields["fee"], ["null", "io.debezium.data.VariableScaleDecimal"])
+        ledger = avro_decode(ledger_schema, val[5:])["after"]
+        self.assertEqual((ledger["amount"]["scale"], int.from_bytes(ledger["amount"]["value"], "big", signed=True)),
+                         (3, 12345))
+        self.assertEqual((ledger["fee"]["scale"], int.from_bytes(ledger["fee"]["value"], "big", signed=True)), (1, 5))
         envelope = json.loads(client.get_latest_version(f"{topic}-value").schema.schema_str)
         self.assertEqual((envelope["name"], envelope["namespace"], envelope["connect.version"]),
                          ("Envelope", topic, 2))
@@ -415,7 +429,9 @@ class SchemaRegistryTest(FerryTestCase):
         self.assertEqual([k for k, _ in decoded], [{"id": 1}, {"id": 2}] + [{"id": 3}] * 4)
         values = [v for _, v in decoded]
         self.assertEqual([v["op"] if v else None for v in values], ["r", "r", "c", "u", "d", None])
-        self.assertEqual([v["source"]["snapshot"] for v in values[:5]], ["first", "last", "false", "false", "false"])
+        # customers is the first of the two tables snapshotted (ledger is the last)
+        self.assertEqual([v["source"]["snapshot"] for v in values[:5]],
+                         ["first", "last_in_data_collection", "false", "false", "false"])
         self.assertEqual(values[0]["after"], {"id": 1, "name": "john", "price": decimal.Decimal("12.50"),
                                               "updated": "2024-05-01T10:00:00.000000Z"})
         self.assertEqual(values[1]["after"], {"id": 2, "name": "jack", "price": None, "updated": None})
