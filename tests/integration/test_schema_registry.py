@@ -71,6 +71,31 @@ class SchemaRegistryTest(FerryTestCase):
         p.url = f"http://127.0.0.1:{port}"
         return p
 
+    def start_avro_cdc(self, setup_sql, name, **config):
+        """PostgreSQL (wal_level=logical) prepared with `setup_sql`, Ferry's broker and registry, a
+        standalone worker, and a PostgresConnector `name` (topic.prefix myserver) with AvroConverter
+        for key and value set on the connector, plus `config`. Returns (pg, broker, registry,
+        worker, the converter settings)."""
+        sys.path.insert(0, os.path.dirname(__file__))
+        from pg_server import PgServer
+        pg = PgServer(self.tmp, name="pg")
+        self.addCleanup(pg.kill)
+        pg.psql(setup_sql)
+        broker = self.start_broker()
+        reg = self.start_registry(broker)
+        worker = self.start_worker(self.worker_props(broker.bootstrap))
+        avro_conv = {"key.converter": "io.confluent.connect.avro.AvroConverter",
+                     "key.converter.schema.registry.url": reg.url,
+                     "value.converter": "io.confluent.connect.avro.AvroConverter",
+                     "value.converter.schema.registry.url": reg.url}
+        status, body = http("POST", f"{worker.url}/connectors", {"name": name, "config": {
+            "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+            "database.hostname": "127.0.0.1", "database.port": str(pg.port), "database.user": "postgres",
+            "database.password": pg.password, "database.dbname": "postgres", "topic.prefix": "myserver",
+            "plugin.name": "pgoutput", **config, **avro_conv}})
+        self.assertEqual(status, 201, body)
+        return pg, broker, reg, worker, avro_conv
+
     def test_rest_contract_and_restart(self):
         broker = self.start_broker()
         reg = self.start_registry(broker)
@@ -361,29 +386,14 @@ class SchemaRegistryTest(FerryTestCase):
         snapshot and streamed events decode with python3-avro, and a sink with AvroConverter reads
         them back."""
         import decimal
-        sys.path.insert(0, os.path.dirname(__file__))
-        from pg_server import PgServer
-        pg = PgServer(self.tmp, name="pg")
-        self.addCleanup(pg.kill)
-        pg.psql("CREATE TABLE customers (id int PRIMARY KEY, name varchar(255) NOT NULL, price numeric(10,2), "
-                "updated timestamptz)")
-        pg.psql("INSERT INTO customers VALUES (1, 'john', 12.50, '2024-05-01 10:00:00+00'), (2, 'jack', NULL, NULL)")
-        # Two numeric columns without a scale: both are io.debezium.data.VariableScaleDecimal structs.
-        pg.psql("CREATE TABLE ledger (id int PRIMARY KEY, amount numeric, fee numeric); "
-                "INSERT INTO ledger VALUES (1, 12.345, 0.5)")
-        broker = self.start_broker()
-        reg = self.start_registry(broker)
-        worker = self.start_worker(self.worker_props(broker.bootstrap))
-        avro_conv = {"key.converter": "io.confluent.connect.avro.AvroConverter",
-                     "key.converter.schema.registry.url": reg.url,
-                     "value.converter": "io.confluent.connect.avro.AvroConverter",
-                     "value.converter.schema.registry.url": reg.url}
-        status, body = http("POST", f"{worker.url}/connectors", {"name": "customers-cdc", "config": {
-            "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
-            "database.hostname": "127.0.0.1", "database.port": str(pg.port), "database.user": "postgres",
-            "database.password": pg.password, "database.dbname": "postgres", "topic.prefix": "myserver",
-            "plugin.name": "pgoutput", "table.include.list": "public.customers,public.ledger", **avro_conv}})
-        self.assertEqual(status, 201, body)
+        pg, broker, reg, worker, avro_conv = self.start_avro_cdc(
+            "CREATE TABLE customers (id int PRIMARY KEY, name varchar(255) NOT NULL, price numeric(10,2), "
+            "updated timestamptz); "
+            "INSERT INTO customers VALUES (1, 'john', 12.50, '2024-05-01 10:00:00+00'), (2, 'jack', NULL, NULL); "
+            # Two numeric columns without a scale: both are io.debezium.data.VariableScaleDecimal structs.
+            "CREATE TABLE ledger (id int PRIMARY KEY, amount numeric, fee numeric); "
+            "INSERT INTO ledger VALUES (1, 12.345, 0.5)",
+            "customers-cdc", **{"table.include.list": "public.customers,public.ledger"})
         topic = "myserver.public.customers"
         consume(broker.bootstrap, topic, 2, timeout=60)
         pg.psql("INSERT INTO customers VALUES (3, 'josip', 7.25, '2024-05-02 11:30:00.123456+00')")
@@ -465,30 +475,14 @@ class SchemaRegistryTest(FerryTestCase):
         """Debezium's replication pipeline: PostgresConnector -> ExtractNewRecordState -> AvroConverter
         -> JdbcSinkConnector (upsert by the record key, delete.enabled) into another database. The
         copy follows the snapshot, inserts, updates and deletes (a delete arrives as a tombstone)."""
-        sys.path.insert(0, os.path.dirname(__file__))
-        from pg_server import PgServer
-        pg = PgServer(self.tmp, name="pg")
-        self.addCleanup(pg.kill)
+        pg, broker, reg, worker, avro_conv = self.start_avro_cdc(
+            "CREATE TABLE customers (id int PRIMARY KEY, name varchar(255) NOT NULL, price numeric(10,2), "
+            "updated timestamptz); "
+            "INSERT INTO customers VALUES (1, 'john', 12.50, '2024-05-01 10:00:00+00'), (2, 'jack', NULL, NULL), "
+            "(3, 'jane', 0.10, '2024-05-03 08:00:00.5+00')",
+            "source", **{"table.include.list": "public.customers", "transforms": "unwrap",
+                         "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState"})
         pg.psql("CREATE DATABASE replica")
-        pg.psql("CREATE TABLE customers (id int PRIMARY KEY, name varchar(255) NOT NULL, price numeric(10,2), "
-                "updated timestamptz)")
-        pg.psql("INSERT INTO customers VALUES (1, 'john', 12.50, '2024-05-01 10:00:00+00'), (2, 'jack', NULL, NULL), "
-                "(3, 'jane', 0.10, '2024-05-03 08:00:00.5+00')")
-        broker = self.start_broker()
-        reg = self.start_registry(broker)
-        worker = self.start_worker(self.worker_props(broker.bootstrap))
-        avro_conv = {"key.converter": "io.confluent.connect.avro.AvroConverter",
-                     "key.converter.schema.registry.url": reg.url,
-                     "value.converter": "io.confluent.connect.avro.AvroConverter",
-                     "value.converter.schema.registry.url": reg.url}
-        status, body = http("POST", f"{worker.url}/connectors", {"name": "source", "config": {
-            "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
-            "database.hostname": "127.0.0.1", "database.port": str(pg.port), "database.user": "postgres",
-            "database.password": pg.password, "database.dbname": "postgres", "topic.prefix": "myserver",
-            "plugin.name": "pgoutput", "table.include.list": "public.customers",
-            "transforms": "unwrap", "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
-            **avro_conv}})
-        self.assertEqual(status, 201, body)
         status, body = http("POST", f"{worker.url}/connectors", {"name": "sink", "config": {
             "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", "topics": "myserver.public.customers",
             "connection.url": pg.jdbc_url("replica"), "connection.user": "postgres",
