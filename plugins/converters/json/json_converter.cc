@@ -178,6 +178,17 @@ T check(simdjson::simdjson_result<T>&& r) {
     return std::move(r).value_unsafe();
 }
 
+// A node's type. simdjson's on-demand type() decides from the first character alone, so a token
+// starting with 'n' ("nonsense", "nul") reports null without being read; checking the literal
+// makes such input a serialization error, as Jackson's "Unrecognized token" is, instead of a
+// silent null (which a sink may even take for a delete).
+od::json_type node_type(od::value& v) {
+    od::json_type t = check(v.type());
+    if (t == od::json_type::null && !check(v.is_null())) [[unlikely]]
+        fail_json(simdjson::N_ATOM_ERROR);
+    return t;
+}
+
 // Schema equality except for the default: a struct used as the default of its own schema was
 // necessarily built against the schema before the default was set.
 bool same_except_default(const schema& a, const schema& b) {
@@ -816,7 +827,7 @@ struct json_converter::impl {
 
     // The JSON text of a value, which stays valid as long as the buffer it points into.
     static std::string_view raw_of(od::value v) {
-        od::json_type t = check(v.type());
+        od::json_type t = node_type(v);
         if (t == od::json_type::object) {
             od::object o = check(v.get_object());
             return check(o.raw_json());
@@ -875,7 +886,7 @@ struct json_converter::impl {
                 od::field f = check(std::move(fr));
                 std::string key(check(f.unescaped_key()));
                 od::value v = f.value();
-                od::json_type t = check(v.type());
+                od::json_type t = node_type(v);
                 if (key == "type") {
                     if (t == od::json_type::string) {
                         type = std::string(check(v.get_string()));
@@ -902,7 +913,7 @@ struct json_converter::impl {
                             od::field pf = check(std::move(pr));
                             std::string pk(check(pf.unescaped_key()));
                             od::value pv = pf.value();
-                            if (check(pv.type()) != od::json_type::string) {
+                            if (node_type(pv) != od::json_type::string) {
                                 bad_params = true;
                                 continue;
                             }
@@ -1068,7 +1079,7 @@ struct json_converter::impl {
 
     // JsonConverter.convertToConnect.
     value read(const schema_ptr& sp, od::value v) {
-        od::json_type t = check(v.type());
+        od::json_type t = node_type(v);
         if (!sp) return read_schemaless(v, t);
         const schema& s = *sp;
         if (t == od::json_type::null) return read_null(sp);
@@ -1256,7 +1267,7 @@ struct json_converter::impl {
         key_set pairs_seen;
         for (auto er : arr) {
             od::value entry = check(std::move(er));
-            od::json_type et = check(entry.type());
+            od::json_type et = node_type(entry);
             if (et != od::json_type::array)
                 fail(fmt::format("Found invalid map entry instead of array tuple: {}", node_type_name(et)));
             try {
@@ -1349,7 +1360,7 @@ struct json_converter::impl {
             for (auto er : arr) {
                 od::value ev = check(std::move(er));
                 try {
-                    out.push_back(read_schemaless(ev, check(ev.type())));
+                    out.push_back(read_schemaless(ev, node_type(ev)));
                 } catch (json_error& e) {
                     e.path.push_back(index_segment(i));
                     throw;
@@ -1369,7 +1380,7 @@ struct json_converter::impl {
                 std::string_view key = check(f.unescaped_key());
                 od::value fv = f.value();
                 try {
-                    value val = read_schemaless(fv, check(fv.type()));
+                    value val = read_schemaless(fv, node_type(fv));
                     put_member(out, seen, key, std::move(val));
                 } catch (json_error& e) {
                     e.path.push_back(fmt::format("[\"{}\"]", key));
@@ -1383,7 +1394,7 @@ struct json_converter::impl {
     }
 
     schema_ptr resolve_schema(od::value v) {
-        od::json_type t = check(v.type());
+        od::json_type t = node_type(v);
         if (t == od::json_type::null) return nullptr;
         if (t != od::json_type::object) fail("Schema must contain 'type' field");
         od::object o = check(v.get_object());
@@ -1400,7 +1411,7 @@ struct json_converter::impl {
                 od::array arr = check(d.get_array());
                 for (auto er : arr) {
                     od::value v = check(std::move(er));
-                    return {nullptr, read_schemaless(v, check(v.type()))};
+                    return {nullptr, read_schemaless(v, node_type(v))};
                 }
                 return {};
             }

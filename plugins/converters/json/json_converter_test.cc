@@ -261,6 +261,37 @@ TEST(json_converter, struct_needs_its_schema) {
     EXPECT_THROW(c.from_connect("t", h, other, value(st), out), data_error);
 }
 
+TEST(json_converter, a_token_starting_with_n_is_null_only_when_it_is_null) {
+    // simdjson tells a value's type from its first character; "nonsense" must not read as null
+    // (a sink would take the record for a tombstone) but fail as Jackson's unrecognised token does.
+    json_converter plain, enveloped;
+    plain.configure({{"schemas.enable", "false"}}, false);
+    enveloped.configure({}, false);
+    for (std::string_view bad : {"notjson", "nul", "nulls", "[1, nope]", R"({"a": nan})", R"({"a": {"b": no}})"})
+        EXPECT_THROW(read(plain, bad), data_error) << bad;
+    for (std::string_view bad : {R"({"schema":{"type":"string","optional":true},"payload":nonsense})",
+                                 R"({"schema":null,"payload":nul})",
+                                 R"({"schema":{"type":"struct","fields":[{"type":"string","optional":true,"field":"s"}],"optional":false},"payload":{"s":nonsense}})",
+                                 R"({"schema":{"type":"array","items":{"type":"int32","optional":true},"optional":false},"payload":[1,nix]})",
+                                 R"({"schema":{"type":"map","keys":{"type":"int32"},"values":{"type":"int32"},"optional":false},"payload":[[1,2],nah]})",
+                                 R"({"schema":nope,"payload":1})"})
+        EXPECT_THROW(read(enveloped, bad), data_error) << bad;
+    try {
+        read(plain, "notjson");
+    } catch (const data_error& e) {
+        EXPECT_THAT(e.what(), HasSubstr("Converting byte[] to Kafka Connect data failed due to serialization error"));
+    }
+    // The real literal still reads as null, at the top and inside.
+    EXPECT_TRUE(read(plain, "null").val.is_null());
+    EXPECT_TRUE(read(plain, " null ").val.is_null());
+    EXPECT_EQ(read(plain, R"({"a": null})").val.as_map().at(0).second, value());
+    EXPECT_TRUE(read(enveloped, R"({"schema":{"type":"string","optional":true},"payload":null})").val.is_null());
+    EXPECT_TRUE(read(enveloped, R"({"schema":null,"payload":null})").val.is_null());
+    auto r = read(enveloped,
+                  R"({"schema":{"type":"struct","fields":[{"type":"string","optional":true,"field":"s"}],"optional":false},"payload":{"s":null}})");
+    EXPECT_TRUE(r.val.as_struct()->get("s").is_null());
+}
+
 TEST(json_converter, decimal_bytes_read_are_minimal) {
     json_converter c;
     c.configure({}, false);
