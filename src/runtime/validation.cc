@@ -84,13 +84,13 @@ result<config_infos> validate_connector(const plugin_registry& plugins, const wo
         merge(v);
     }
     // Client overrides under the worker's policy.
-    auto policy = wc.values.get_string("connector.client.config.override.policy");
+    auto policy = wc.override_policy();
     for (auto& [k, v] : props) {
         for (auto prefix : {"producer.override.", "consumer.override.", "admin.override."}) {
             if (!k.starts_with(prefix)) continue;
             auto sub = k.substr(strlen(prefix));
-            bool allowed = policy == "All" || policy == "all" ||
-                           ((policy == "Principal" || policy == "principal") &&
+            bool allowed = policy == "All" ||
+                           (policy == "Principal" &&
                             (sub == "sasl.jaas.config" || sub == "sasl.mechanism" || sub == "security.protocol"));
             if (!allowed) {
                 config_validation cv;

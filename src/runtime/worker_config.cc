@@ -2,6 +2,9 @@
 
 #include "kafka/client_config.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace ferry::runtime {
 
 using namespace config;
@@ -10,7 +13,15 @@ namespace {
 
 config_def common_def() {
     config_def d;
-    auto valid_policy = validators::one_of({"All", "None", "Principal"}, false);
+    // The aliases, the simple class names and the class names Java takes (its plugin loader
+    // accepts all three forms: guides mostly write the full class name).
+    std::vector<std::string> policies;
+    for (const char* alias : {"All", "None", "Principal"}) {
+        policies.push_back(alias);
+        policies.push_back(std::string(alias) + "ConnectorClientConfigOverridePolicy");
+        policies.push_back("org.apache.kafka.connect.connector.policy." + policies.back());
+    }
+    auto valid_policy = validators::one_of(std::move(policies), false);
     d.define({.name = "bootstrap.servers", .type = config_type::list, .def = "embedded", .imp = importance::high,
               .doc = "Kafka brokers to connect to (host:port,...). 'embedded' (Ferry) starts Ferry's own broker in "
                      "process, listening on embedded.kafka.listener."})
@@ -57,7 +68,8 @@ config_def common_def() {
                  .doc = "Names of ConfigProviders: config.providers.<name>.class and .param.*"})
         .define({.name = "connector.client.config.override.policy", .type = config_type::string, .def = "All",
                  .valid = valid_policy, .imp = importance::medium,
-                 .doc = "Which client overrides connectors may set: All, None or Principal."})
+                 .doc = "Which client overrides connectors may set: All, None or Principal (or the class names "
+                        "org.apache.kafka.connect.connector.policy.<Alias>ConnectorClientConfigOverridePolicy)."})
         .define({.name = "topic.creation.enable", .type = config_type::boolean, .def = "true", .imp = importance::low,
                  .doc = "Whether source connectors may create topics with topic.creation.* settings."})
         .define({.name = "topic.tracking.enable", .type = config_type::boolean, .def = "true", .imp = importance::low,
@@ -150,6 +162,17 @@ std::string worker_config::bootstrap_servers() const {
     std::string s;
     for (auto& x : l) s += (s.empty() ? "" : ",") + x;
     return s.empty() ? "embedded" : s;
+}
+
+std::string worker_config::override_policy() const {
+    std::string v = values.get_string("connector.client.config.override.policy");
+    std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    std::string_view alias = v;
+    if (alias.starts_with("org.apache.kafka.connect.connector.policy.")) alias.remove_prefix(42);
+    if (alias.ends_with("connectorclientconfigoverridepolicy")) alias.remove_suffix(35);
+    if (alias == "none") return "None";
+    if (alias == "principal") return "Principal";
+    return "All"; // the validator admits nothing else
 }
 
 bool worker_config::embedded_kafka() const { return kafka::is_embedded(bootstrap_servers()); }

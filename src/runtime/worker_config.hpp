@@ -20,6 +20,9 @@ struct worker_config {
 
     std::string bootstrap_servers() const; // "embedded" when the embedded broker is to be used
     bool embedded_kafka() const;
+    // connector.client.config.override.policy as Java names the policy in its messages: "All",
+    // "None" or "Principal", whichever of its accepted spellings the worker was given.
+    std::string override_policy() const;
     // Java client properties for a kind of client: the worker's connection settings
     // (bootstrap.servers, security.*, ssl.*, sasl.*) overlaid with `producer.*` etc.
     config::config_map client_props(std::string_view prefix) const;

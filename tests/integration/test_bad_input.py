@@ -53,6 +53,37 @@ class BadInputTest(FerryTestCase):
         status, _ = http("GET", worker.url + "/connectors/x")
         self.assertEqual(status, 404)
 
+    def test_client_override_policy_by_alias_or_class_name(self):
+        # Java's worker takes the policy as an alias or a class name (guides mostly write the class
+        # name); the refusal names the policy by its alias either way.
+        broker = self.start_broker()
+        cases = [("org.apache.kafka.connect.connector.policy.NoneConnectorClientConfigOverridePolicy", "None",
+                  {"linger.ms": False, "sasl.mechanism": False}),
+                 ("PrincipalConnectorClientConfigOverridePolicy", "Principal",
+                  {"linger.ms": False, "sasl.mechanism": True}),
+                 ("org.apache.kafka.connect.connector.policy.AllConnectorClientConfigOverridePolicy", "All",
+                  {"linger.ms": True, "sasl.mechanism": True}),
+                 ("none", "None", {"linger.ms": False})]
+        for i, (policy, alias, allowed) in enumerate(cases):
+            worker = self.start_worker(dict(self.worker_props(broker.bootstrap),
+                                            **{"connector.client.config.override.policy": policy}), name=f"w{i}")
+            config = {"connector.class": "FileStreamSource", "file": self.path("in.txt"), "topic": "t", "name": "src",
+                      **{"producer.override." + k: "PLAIN" if k == "sasl.mechanism" else "5" for k in allowed}}
+            status, body = http("PUT", worker.url + "/connector-plugins/FileStreamSourceConnector/config/validate", config)
+            self.assertEqual(status, 200, body)
+            errors = {c["value"]["name"]: c["value"]["errors"] for c in body["configs"] if c["value"]["errors"]}
+            for key, ok in allowed.items():
+                if ok:
+                    self.assertNotIn("producer.override." + key, errors, policy)
+                else:
+                    self.assertEqual(errors.get("producer.override." + key),
+                                     [f"The '{alias}' policy does not allow '{key}' to be overridden in the connector "
+                                      "configuration."], policy)
+            self.assertEqual(body["error_count"], sum(1 for ok in allowed.values() if not ok), policy)
+            status, body = http("POST", worker.url + "/connectors", {"name": "src", "config": config})
+            self.assertEqual(status, 201 if all(allowed.values()) else 400, body)
+            worker.stop()
+
     def test_connector_file_with_bad_json_fails_startup_with_exit_code_3(self):
         broker = self.start_broker()
         props = self.worker_props(broker.bootstrap)
