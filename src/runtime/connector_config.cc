@@ -43,7 +43,7 @@ config_def build_common() {
                  .doc = "HeaderConverter class for headers. Overrides the worker's header.converter.",
                  .group = common, .order = 7, .w = width::short_, .display_name = "Header converter class"})
         .define({.name = "config.action.reload", .type = config_type::string, .def = "restart",
-                 .valid = validators::one_of({"none", "restart"}, false), .imp = importance::low,
+                 .valid = validators::one_of({"none", "restart"}), .imp = importance::low,
                  .doc = "What to do when a config provider's value changes: none or restart.", .group = common,
                  .order = 10, .w = width::medium, .display_name = "Reload Action"})
         .define({.name = "transforms", .type = config_type::list, .def = "", .imp = importance::low,
@@ -60,7 +60,7 @@ config_def build_common() {
                  .imp = importance::medium, .doc = "Maximum delay between consecutive retries of a failed operation.",
                  .group = errors, .order = 2, .w = width::medium, .display_name = "Maximum Delay Between Retries for Errors"})
         .define({.name = "errors.tolerance", .type = config_type::string, .def = "none",
-                 .valid = validators::one_of({"none", "all"}, false), .imp = importance::medium,
+                 .valid = validators::one_of({"none", "all"}), .imp = importance::medium,
                  .doc = "Behavior for tolerating errors during connector operation: 'none' fails the task on the "
                         "first error, 'all' skips problematic records.",
                  .group = errors, .order = 3, .w = width::short_, .display_name = "Error Tolerance"})

@@ -872,6 +872,17 @@ class RestContractTest(FerryTestCase):
         self.assertEqual(body["error_count"], sum(len(c["value"]["errors"]) for c in body["configs"]))
         self.assertEqual(body["error_count"], 3)
 
+        # errors.tolerance and config.action.reload are case-sensitive (ConfigDef.ValidString.in).
+        bad = dict(cfg, **{"errors.tolerance": "ALL", "config.action.reload": "Restart"})
+        _, _, body = self.call("PUT", "/connector-plugins/FileStreamSink/config/validate", bad)
+        by_name = {c["value"]["name"]: c for c in body["configs"]}
+        self.assertEqual(by_name["errors.tolerance"]["value"]["errors"],
+                         ["Invalid value ALL for configuration errors.tolerance: String must be one of: none, all"])
+        self.assertEqual(by_name["config.action.reload"]["value"]["errors"],
+                         ["Invalid value Restart for configuration config.action.reload: String must be one of: none, "
+                          "restart"])
+        self.assertEqual(body["error_count"], 2)
+
         # Transforms bring their own groups and keys.
         tcfg = dict(cfg, transforms="ins", **{"transforms.ins.type": "org.apache.kafka.connect.transforms.InsertField$Value",
                                               "transforms.ins.static.field": "f", "transforms.ins.static.value": "v"})

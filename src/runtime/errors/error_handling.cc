@@ -28,7 +28,7 @@ error_handling_config error_handling_config::from(const config::config_values& v
     c.retry_timeout_ms = v.get_long("errors.retry.timeout");
     c.retry_delay_max_ms = v.get_long("errors.retry.delay.max.ms");
     auto tol = v.get_string("errors.tolerance");
-    c.tolerate_all = tol == "all" || tol == "ALL" || tol == "All";
+    c.tolerate_all = tol == "all"; // validated: "none" or "all", case-sensitive as in Java
     c.log_enable = v.get_bool("errors.log.enable");
     c.log_include_messages = v.get_bool("errors.log.include.messages");
     return c;
