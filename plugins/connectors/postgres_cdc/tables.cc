@@ -328,17 +328,42 @@ std::shared_ptr<table_schema> build_table_schema(const settings& s, const value_
 
 namespace {
 
-// Java's ObjectOutputStream.writeObject(String): magic, version, TC_STRING, modified UTF-8.
+// Java's ObjectOutputStream.writeObject(String), what Debezium's v1 hashing strategy digests:
+// the stream header (magic AC ED, version 00 05), then TC_STRING (74) with a 2-byte length or, for
+// more than 65,535 bytes, TC_LONGSTRING (7C) with an 8-byte one, then the string in Java's modified
+// UTF-8: NUL as C0 80 and a character outside the BMP as its two UTF-16 surrogates, 3 bytes each.
 std::string java_serialized_string(std::string_view s) {
     std::string mutf8;
-    for (unsigned char c : s) {
-        if (c == 0) mutf8 += "\xC0\x80";
-        else mutf8 += char(c);
+    mutf8.reserve(s.size());
+    for (size_t i = 0; i < s.size(); i++) {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c == 0) {
+            mutf8 += "\xC0\x80";
+        } else if (c >= 0xF0 && i + 3 < s.size()) { // a 4-byte sequence (PostgreSQL text is valid UTF-8)
+            uint32_t cp = (uint32_t(c & 0x07) << 18) | (uint32_t(s[i + 1] & 0x3F) << 12) |
+                          (uint32_t(s[i + 2] & 0x3F) << 6) | uint32_t(s[i + 3] & 0x3F);
+            cp -= 0x10000;
+            for (uint32_t unit : {0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF)}) {
+                mutf8.push_back(char(0xE0 | (unit >> 12)));
+                mutf8.push_back(char(0x80 | ((unit >> 6) & 0x3F)));
+                mutf8.push_back(char(0x80 | (unit & 0x3F)));
+            }
+            i += 3;
+        } else {
+            mutf8.push_back(char(c));
+        }
     }
-    std::string out = "\xAC\xED\x00\x05";
-    out.push_back('\x74');
-    out.push_back(char((mutf8.size() >> 8) & 0xff));
-    out.push_back(char(mutf8.size() & 0xff));
+    // std::string from a literal would stop at the first NUL: the header is built byte by byte.
+    std::string out{'\xAC', '\xED', '\x00', '\x05'};
+    uint64_t n = mutf8.size();
+    if (n <= 0xFFFF) {
+        out.push_back('\x74');
+        out.push_back(char(n >> 8));
+        out.push_back(char(n));
+    } else {
+        out.push_back('\x7C');
+        for (int shift = 56; shift >= 0; shift -= 8) out.push_back(char(n >> shift));
+    }
     return out + mutf8;
 }
 
