@@ -92,7 +92,14 @@ struct avro_converter::impl {
         e.topic = std::string(topic);
         e.writer = data.from_connect(s);
         std::string subj = subject(topic, e.writer->root());
-        if (use_latest) {
+        // Confluent's serializer: auto-registration wins; use.latest.version matters only when it
+        // is off (with both on, a record with a new field registers a new version instead of being
+        // written - and silently cut down - with the older latest schema).
+        if (auto_register) {
+            auto id = client->register_schema(subj, e.writer->canonical());
+            if (!id) throw_client(id.error(), fmt::format("Error registering Avro schema for subject {}", subj));
+            e.id = *id;
+        } else if (use_latest) {
             auto latest = client->latest(subj);
             if (!latest)
                 throw_client(latest.error(), fmt::format("Error retrieving the latest schema of subject {}", subj));
@@ -102,10 +109,6 @@ struct avro_converter::impl {
                     fmt::format("Latest schema of subject {} is not valid Avro: {}", subj, parsed.error().message));
             e.id = latest->id;
             e.writer = *parsed;
-        } else if (auto_register) {
-            auto id = client->register_schema(subj, e.writer->canonical());
-            if (!id) throw_client(id.error(), fmt::format("Error registering Avro schema for subject {}", subj));
-            e.id = *id;
         } else {
             auto found = client->lookup(subj, e.writer->canonical());
             if (!found)

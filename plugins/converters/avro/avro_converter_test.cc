@@ -213,5 +213,48 @@ TEST(avro_converter, use_latest_version_reads_with_the_latest_schema) {
     EXPECT_EQ(sv.val.as_struct()->get("id").as_int64(), 1);
 }
 
+TEST(avro_converter, auto_registration_wins_over_use_latest_version) {
+    // As Confluent's serializer: with auto.register.schemas (the default) the record's own schema is
+    // registered even when use.latest.version is set; the latest version is written with only when
+    // auto-registration is off.
+    auto reg = start_registry();
+    sr::client cl({.urls = {reg->url()}});
+    auto v1 = R"({"type":"record","name":"personal_data","fields":[{"name":"id","type":"long"},)"
+              R"({"name":"bank_bic","type":"string"},{"name":"last_update","type":"long"}]})"; // no bank_name
+    auto v1_id = cl.register_schema("t-value", v1);
+    ASSERT_TRUE(v1_id);
+    headers h;
+    auto s = personal_data_schema();
+    avro_converter both;
+    both.configure({{"schema.registry.url", reg->url()}, {"use.latest.version", "true"}}, false);
+    std::string out;
+    ASSERT_TRUE(both.from_connect("t", h, s, personal_row(s), out));
+    auto latest = cl.latest("t-value");
+    ASSERT_TRUE(latest);
+    EXPECT_EQ(latest->version, 2); // the record's schema, with every field
+    EXPECT_NE(latest->id, *v1_id);
+    EXPECT_EQ(out.substr(1, 4), std::string("\x00\x00\x00", 3) + char(latest->id));
+    avro_converter reader;
+    reader.configure({{"schema.registry.url", reg->url()}}, false);
+    auto back = reader.to_connect("t", h, out);
+    EXPECT_EQ(back.val.as_struct()->get("bank_name").as_string(), "Deutsche Bank");
+
+    // Auto-registration off: written with the latest version (v3 adds an optional field).
+    auto v3 =
+        R"({"type":"record","name":"personal_data","fields":[{"name":"id","type":"long"},{"name":"bank_bic","type":"string"},)"
+        R"({"name":"bank_name","type":["null","string"],"default":null},{"name":"last_update","type":"long"},)"
+        R"({"name":"country","type":["null","string"],"default":null}]})";
+    auto v3_id = cl.register_schema("t-value", v3);
+    ASSERT_TRUE(v3_id);
+    avro_converter latest_only;
+    latest_only.configure(
+        {{"schema.registry.url", reg->url()}, {"use.latest.version", "true"}, {"auto.register.schemas", "false"}}, false);
+    out.clear();
+    ASSERT_TRUE(latest_only.from_connect("t", h, s, personal_row(s), out));
+    EXPECT_EQ(out.substr(1, 4), std::string("\x00\x00\x00", 3) + char(*v3_id));
+    EXPECT_TRUE(reg->state().get_version("t-value", 3, false));
+    EXPECT_FALSE(reg->state().get_version("t-value", 4, false)); // nothing registered
+}
+
 } // namespace
 } // namespace ferry::avro_converter
