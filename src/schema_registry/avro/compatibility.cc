@@ -30,8 +30,11 @@ private:
         result.push_back({std::move(t), loc.empty() ? "/" : loc, std::move(msg), std::move(info)});
     }
 
+    // Avro's SchemaCompatibility.schemaNameEquals (since Avro 1.9.1, AVRO-2400; Confluent's
+    // registry runs 1.11/1.12): the unqualified names, so moving a record to another namespace is
+    // compatible; else a reader alias naming the writer's full name.
     static bool name_matches(const node& r, const node& w) {
-        if (r.full_name == w.full_name) return true;
+        if (r.name == w.name) return true;
         return std::find(r.aliases.begin(), r.aliases.end(), w.full_name) != r.aliases.end();
     }
 

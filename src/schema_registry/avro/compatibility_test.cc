@@ -63,6 +63,21 @@ TEST(AvroCompatibility, EnumsAndNames) {
     EXPECT_TRUE(compatible(R"({"type":"record","name":"S","aliases":["R"],"fields":[]})",
                            R"({"type":"record","name":"R","fields":[]})"));
     EXPECT_FALSE(compatible(R"({"type":"fixed","name":"F","size":4})", R"({"type":"fixed","name":"F","size":8})"));
+    // Names compare unqualified (Avro 1.9.1+): another namespace is still the same type...
+    EXPECT_TRUE(compatible(R"({"type":"record","name":"R","namespace":"c.d","fields":[{"name":"x","type":"int"}]})",
+                           R"({"type":"record","name":"R","namespace":"a.b","fields":[{"name":"x","type":"int"}]})"));
+    EXPECT_TRUE(compatible(R"({"type":"enum","name":"c.d.E","symbols":["A"]})", R"({"type":"enum","name":"E","symbols":["A"]})"));
+    EXPECT_TRUE(compatible(R"({"type":"fixed","name":"F","namespace":"x","size":4})", R"({"type":"fixed","name":"y.F","size":4})"));
+    // ...while another simple name is not, and an alias must name the writer's full name.
+    auto problems = check_reader_writer(parse(R"({"type":"record","name":"c.d.S","fields":[]})")->root(),
+                                        parse(R"({"type":"record","name":"a.b.R","fields":[]})")->root());
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_EQ(problems[0].type, "NAME_MISMATCH");
+    EXPECT_EQ(problems[0].message, "expected: a.b.R");
+    EXPECT_TRUE(compatible(R"({"type":"record","name":"S","aliases":["a.b.R"],"fields":[]})",
+                           R"({"type":"record","name":"a.b.R","fields":[]})"));
+    EXPECT_FALSE(compatible(R"({"type":"record","name":"S","namespace":"c.d","aliases":["R"],"fields":[]})",
+                            R"({"type":"record","name":"a.b.R","fields":[]})"));
 }
 
 TEST(AvroCompatibility, Levels) {
