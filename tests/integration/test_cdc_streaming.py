@@ -20,7 +20,6 @@ PLAIN = {
 }
 
 
-
 def java_v1_hash(salt, text):
     """Debezium's column.mask.hash (v1): the digest of the salt and of the string as Java's
     ObjectOutputStream.writeObject writes it (stream header AC ED 00 05, TC_STRING 74, a 2-byte
@@ -189,6 +188,38 @@ class StreamingTest(CdcTestCase):
         pg.psql("INSERT INTO a3 VALUES (1)")
         self.assertEqual(self.wait_records("myserver.public.a3", 1)[0]["value"]["op"], "c")
         self.assertEqual(len(read_topic(self.broker.bootstrap, "myserver.public.a1")), 8, "no second snapshot")
+
+    def test_initial_only_takes_no_slot_and_does_not_snapshot_twice(self):
+        """snapshot.mode=initial_only exports the tables and idles. Like Debezium it creates no
+        replication slot (one nobody reads would hold back the server's WAL for ever) and no
+        publication; after a restart the completed snapshot is not taken again."""
+        pg = self.start_pg()
+        pg.psql("CREATE TABLE once (id int PRIMARY KEY, v text); INSERT INTO once VALUES (1, 'a'), (2, 'b')")
+        cfg = self.connector_config(snapshot__mode="initial_only", slot__name="only_slot", publication__name="only_pub",
+                                    slot__drop__on__stop="true")
+        cfg.update(PLAIN)
+        self.start_stack(worker_overrides={"offset.flush.interval.ms": "200"}, connectors={"pg": cfg})
+        wait_running(self.worker.url, "pg")
+        rows = self.wait_records("myserver.public.once", 2)
+        self.assertEqual([(r["value"]["op"], r["value"]["after"]["id"]) for r in rows], [("r", 1), ("r", 2)])
+        self.assertEqual([r["value"]["source"]["snapshot"] for r in rows], ["first", "last"])
+        self.assertEqual(pg.psql("SELECT count(*) FROM pg_replication_slots").strip(), "0")
+        self.assertEqual(pg.psql("SELECT count(*) FROM pg_publication").strip(), "0")
+
+        def completed():
+            with open(self.path("connect.offsets"), "rb") as f:
+                return '"snapshot_completed":true' in f.read().decode("latin-1")
+        wait_until(completed, timeout=30, what="the completed snapshot offset committed")
+        pg.psql("INSERT INTO once VALUES (3, 'c')")
+        self.restart_worker(kill=False)
+        wait_running(self.worker.url, "pg")
+        wait_until(lambda: "initial_only and the snapshot is complete" in self.worker.output(), timeout=30,
+                   what="the restarted task idling")
+        self.assertEqual(len(read_topic(self.broker.bootstrap, "myserver.public.once")), 2, "no second snapshot")
+        self.assertEqual(pg.psql("SELECT count(*) FROM pg_replication_slots").strip(), "0")
+        self.assertEqual(self.worker.stop(), 0)
+        self.assertNotIn("could not drop replication slot", self.worker.output())
+
 
 if __name__ == "__main__":
     unittest.main()

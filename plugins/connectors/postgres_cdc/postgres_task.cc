@@ -183,8 +183,14 @@ public:
         connect_metadata();
         check_server();
         load_types(_meta, *_types);
-        ensure_publication();
-        apply_replica_identities();
+        // initial_only never streams: like Debezium (which opens no replication connection when its
+        // snapshotter does not stream) it takes neither a publication nor a slot - a slot nobody
+        // reads would hold the server's WAL from its creation on, until the disk is full.
+        bool streams = _s.snapshot != snapshot_mode::initial_only;
+        if (streams) {
+            ensure_publication();
+            apply_replica_identities();
+        }
 
         // Stored offset (Debezium's PostgresOffsetContext layout).
         auto off = context().offset_reader().offset(_partition);
@@ -195,6 +201,17 @@ public:
             bool last_snapshot_record = map_bool(off, "last_snapshot_record");
             bool completed = map_bool(off, "snapshot_completed");
             snapshot_running = map_field(off, "snapshot") && !last_snapshot_record && !completed;
+        }
+        if (!streams) {
+            if (has_offset && !snapshot_running) {
+                _log->info("{} snapshot.mode=initial_only and the snapshot is complete: nothing to stream", _tag);
+                _phase = phase::idle;
+                return;
+            }
+            prepare_snapshot(std::nullopt); // a transaction of its own, at the current WAL position
+            _phase = phase::snapshot;
+            start_snapshot_reader();
+            return;
         }
         auto slot = read_slot();
         if (slot && slot->plugin != "pgoutput")
@@ -222,18 +239,12 @@ public:
 
         bool want_snapshot = false;
         switch (_s.snapshot) {
-        case snapshot_mode::initial:
-        case snapshot_mode::initial_only: want_snapshot = !has_offset || snapshot_running; break;
+        case snapshot_mode::initial_only: // handled above
+        case snapshot_mode::initial: want_snapshot = !has_offset || snapshot_running; break;
         case snapshot_mode::always: want_snapshot = true; break;
         case snapshot_mode::when_needed: want_snapshot = !has_offset || snapshot_running || !slot; break;
         case snapshot_mode::no_data: want_snapshot = false; break;
         }
-        if (_s.snapshot == snapshot_mode::initial_only && has_offset && !snapshot_running) {
-            _log->info("{} snapshot.mode=initial_only and the snapshot is complete: nothing to stream", _tag);
-            _phase = phase::idle;
-            return;
-        }
-
         for (int attempt = 1; slot && slot->active; attempt++) {
             // A previous walsender of this slot (a crashed worker's) may not have exited yet.
             if (attempt > _s.slot_max_retries)
@@ -333,7 +344,7 @@ public:
         }
         _repl.close();
         _snap.close();
-        if (_s.slot_drop_on_stop && _meta.alive()) {
+        if (_s.slot_drop_on_stop && _s.snapshot != snapshot_mode::initial_only && _meta.alive()) {
             // The walsender may need a moment to release the slot.
             for (int i = 0; i < 50; i++) {
                 auto r = _meta.exec("SELECT pg_drop_replication_slot($1)", {_s.slot_name});
@@ -874,11 +885,13 @@ private:
         _snap.must("COMMIT", "ending the snapshot transaction");
         _snap.close();
         auto secs = std::chrono::duration<double>(clock_type::now() - _snapshot_start).count();
-        _log->info("{} Snapshot completed: {} table(s), {} rows in {:.3f}s; streaming from {}", _tag, _tables_done, _snapshot_rows,
-                   secs, format_lsn(_pos.lsn.value_or(0)));
+        bool only = _s.snapshot == snapshot_mode::initial_only;
+        _log->info("{} Snapshot completed: {} table(s), {} rows in {:.3f}s; {} {}", _tag, _tables_done, _snapshot_rows, secs,
+                   only ? "snapshot.mode=initial_only, not streaming; snapshot taken at" : "streaming from",
+                   format_lsn(_pos.lsn.value_or(0)));
         _snapshot_tables.clear();
         _snapshot_done = true;
-        if (_s.snapshot == snapshot_mode::initial_only) {
+        if (only) {
             _phase = phase::idle;
             return;
         }
