@@ -220,6 +220,32 @@ class StreamingTest(CdcTestCase):
         self.assertEqual(self.worker.stop(), 0)
         self.assertNotIn("could not drop replication slot", self.worker.output())
 
+    def test_partitioned_table_captured_through_its_root(self):
+        """Debezium's set-up for a partitioned table: the parent in table.include.list and
+        publish.via.partition.root=true. The snapshot reads the parent (every partition's rows) and
+        the changes are published under the parent's name: one topic for the table."""
+        pg = self.start_pg()
+        pg.psql("CREATE TABLE parted (id int, region text, v text, PRIMARY KEY (id, region)) PARTITION BY LIST (region); "
+                "CREATE TABLE parted_eu PARTITION OF parted FOR VALUES IN ('eu'); "
+                "CREATE TABLE parted_us PARTITION OF parted FOR VALUES IN ('us'); "
+                "INSERT INTO parted VALUES (1, 'eu', 'a'), (2, 'us', 'b')")
+        cfg = self.connector_config(table__include__list="public.parted", publish__via__partition__root="true",
+                                    publication__autocreate__mode="filtered")
+        cfg.update(PLAIN)
+        self.start_stack(connectors={"pg": cfg})
+        wait_running(self.worker.url, "pg")
+        rows = self.wait_records("myserver.public.parted", 2)
+        self.assertEqual(sorted((r["value"]["op"], r["key"]["id"], r["key"]["region"]) for r in rows),
+                         [("r", 1, "eu"), ("r", 2, "us")])
+        self.assertEqual({r["value"]["source"]["table"] for r in rows}, {"parted"})
+        pg.psql("INSERT INTO parted VALUES (3, 'us', 'c'); UPDATE parted SET v = 'x' WHERE id = 1")
+        rows = self.wait_records("myserver.public.parted", 4)
+        self.assertEqual([(r["value"]["op"], r["value"]["after"]) for r in rows[2:]],
+                         [("c", {"id": 3, "region": "us", "v": "c"}), ("u", {"id": 1, "region": "eu", "v": "x"})])
+        self.assertEqual(read_topic(self.broker.bootstrap, "myserver.public.parted_eu"), [])
+        self.assertEqual(read_topic(self.broker.bootstrap, "myserver.public.parted_us"), [])
+        self.assertEqual(pg.psql("SELECT pubviaroot FROM pg_publication").strip(), "t")
+
 
 if __name__ == "__main__":
     unittest.main()

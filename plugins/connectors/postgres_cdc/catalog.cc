@@ -47,7 +47,7 @@ void load_types(pg_conn& c, type_registry& types) {
 std::vector<table_ref> list_tables(pg_conn& c) {
     auto r = c.must("SELECT c.oid, n.nspname, c.relname, c.relreplident FROM pg_catalog.pg_class c "
                     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                    "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
                     "AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%' "
                     "ORDER BY n.nspname, c.relname",
                     "listing tables");

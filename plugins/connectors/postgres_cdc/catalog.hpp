@@ -19,7 +19,10 @@ struct table_ref {
 };
 
 void load_types(pg_conn& c, type_registry& types);
-// Ordinary tables (relkind 'r') outside the system schemas, sorted by schema and name.
+// Ordinary and partitioned tables (relkind r and p) outside the system schemas, sorted by schema
+// and name - as Debezium lists TABLE and PARTITIONED TABLE:
+// a partitioned parent is captured like a table - its snapshot reads every partition, and with
+// publish.via.partition.root its changes are published under its name.
 std::vector<table_ref> list_tables(pg_conn& c);
 // nullopt when the relation no longer exists.
 std::optional<table_ref> read_table(pg_conn& c, uint32_t relid);
