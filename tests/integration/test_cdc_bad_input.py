@@ -18,6 +18,34 @@ class BadInputTest(CdcTestCase):
             self.assertIn(n, trace)
         return trace
 
+    def test_unconvertible_values(self):
+        """A value that has no form in its field's type (numeric NaN under the default
+        decimal.handling.mode=precise, a two-dimensional array). As Debezium 2.5+, the default
+        event.converting.failure.handling.mode=warn emits the event with the field null and logs
+        the column; 'fail' fails the task naming table, column and type."""
+        pg = self.start_pg()
+        pg.psql("CREATE TABLE odd (id int PRIMARY KEY, amount numeric(10,2), grid int[]); "
+                "INSERT INTO odd VALUES (1, 'NaN', '{1,2}'), (2, 1.5, '{{1,2},{3,4}}'), (3, 2.25, '{3}')")
+        self.start_stack()
+        plain = {"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false"}
+        self.create_connector("pg", dict(self.connector_config(), **plain))
+        wait_running(self.worker.url, "pg")
+        rows = self.wait_records("myserver.public.odd", 3)
+        self.assertEqual([r["value"]["after"] for r in rows],
+                         [{"id": 1, "amount": None, "grid": [1, 2]}, {"id": 2, "amount": "AJY=", "grid": None},
+                          {"id": 3, "amount": "AOE=", "grid": [3]}])
+        pg.psql("INSERT INTO odd VALUES (4, 'NaN', NULL)")
+        rows = self.wait_records("myserver.public.odd", 4)
+        self.assertEqual(rows[3]["value"]["op"], "c")
+        self.assertEqual(rows[3]["value"]["after"], {"id": 4, "amount": None, "grid": None})
+        log = self.worker.output()
+        self.assertIn("Failed to properly convert data value for 'public.odd.amount' of type numeric", log)
+        self.assertIn("Failed to properly convert data value for 'public.odd.grid' of type _int4", log)
+
+        self.create_connector("strict", dict(self.connector_config(
+            topic__prefix="strict", slot__name="strict", event__converting__failure__handling__mode="fail"), **plain))
+        self.failed_with("strict", "Failed to properly convert data value for 'public.odd.amount' of type numeric")
+
     def test_wal_level_not_logical(self):
         self.start_pg(extra_conf={"wal_level": "replica"})
         self.start_stack()

@@ -247,8 +247,13 @@ const config_def& config_definition() {
         str("topic.transaction", "transaction", "Suffix of the transaction metadata topic.", importance::low, {}, "Engine");
         str("topic.heartbeat.prefix", "__debezium-heartbeat", "Prefix of the heartbeat topic.", importance::low, {},
             "Engine");
+        choice("event.converting.failure.handling.mode", "warn", {"fail", "warn", "skip"},
+               "What to do with a column value that cannot be converted to its field's type (a numeric NaN "
+               "under decimal.handling.mode=precise, a multi-dimensional array): 'fail' fails the task, 'warn' "
+               "logs it and leaves the field null (or the column's default), 'skip' does the same silently.",
+               "Engine");
         choice("event.processing.failure.handling.mode", "fail", {"fail", "warn", "skip", "ignore"},
-               "What to do with an event that cannot be processed.", "Engine");
+               "Accepted for compatibility: any other failure to process an event fails the task.", "Engine");
         lng("errors.max.retries", "-1", "Retries of retriable errors (-1 = unlimited).", validators::at_least(-1), "Engine");
         lng("retriable.restart.connector.wait.ms", "10000", "Back-off between reconnection attempts.",
             validators::at_least(0), "Engine");
@@ -480,7 +485,7 @@ settings parse_settings(const config_map& props) {
                                                                       : v.get_string("heartbeat.topics.prefix");
     s.errors_max_retries = v.get_long("errors.max.retries");
     s.retriable_restart_wait_ms = v.get_long("retriable.restart.connector.wait.ms");
-    s.failure_handling = lower(v.get_string("event.processing.failure.handling.mode"));
+    s.converting_failure = lower(v.get_string("event.converting.failure.handling.mode"));
     if (auto it = props.find("task.id"); it != props.end()) s.task_id = it->second;
 
     // Dynamic keys: column.mask.with.<N>.chars, column.mask.hash[.v2].<alg>.with.salt.<salt>,

@@ -108,7 +108,7 @@ struct settings {
     std::string heartbeat_topic_prefix = "__debezium-heartbeat";
     int64_t errors_max_retries = -1;
     int64_t retriable_restart_wait_ms = 10000;
-    std::string failure_handling = "fail";
+    std::string converting_failure = "warn"; // event.converting.failure.handling.mode
 
     std::string task_id = "0";
 };

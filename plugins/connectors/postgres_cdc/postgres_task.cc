@@ -1154,10 +1154,11 @@ private:
         try {
             return _mapper->convert(ts.conv[i], text);
         } catch (const data_error& e) {
-            if (_s.failure_handling == "fail")
+            // Debezium's TableSchemaBuilder: the field is left null unless the mode is 'fail'.
+            if (_s.converting_failure == "fail")
                 throw connect_error(fmt::format("{} Failed to properly convert data value for '{}.{}' of type {}: {}", _tag,
                                                 ts.id, ts.columns[i].name, ts.columns[i].type_name, e.what()));
-            if (_s.failure_handling == "warn")
+            if (_s.converting_failure == "warn")
                 _log->warn("{} Failed to properly convert data value for '{}.{}' of type {}: {}", _tag, ts.id,
                            ts.columns[i].name, ts.columns[i].type_name, e.what());
             return _mapper->null_value(ts.conv[i]);
