@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <set>
+#include <tuple>
 
 namespace ferry::runtime {
 
@@ -104,6 +105,45 @@ result<config_infos> validate_connector(const plugin_registry& plugins, const wo
         }
     }
 
+    // Converters the connector sets (AbstractHerder.validateConverterConfig): the class must exist,
+    // and its prefixed keys are validated against the converter's own definition (with
+    // converter.type filled in), reported under their prefixed names.
+    std::vector<config_info_entry> converter_entries;
+    for (auto [key, type, kind] : {std::tuple{"key.converter", plugin_type::converter, "key"},
+                                   std::tuple{"value.converter", plugin_type::converter, "value"},
+                                   std::tuple{"header.converter", plugin_type::header_converter, "header"}}) {
+        auto it = props.find(key);
+        if (it == props.end() || it->second.empty()) continue;
+        const plugin_info* conv = plugins.find(it->second, type);
+        if (!conv) {
+            config_validation cv;
+            cv.name = key;
+            cv.value = it->second;
+            cv.errors.push_back(fmt::format("Invalid value {} for configuration {}: Class {} could not be found.", it->second,
+                                            key, it->second));
+            merge(cv);
+            continue;
+        }
+        if (!conv->config_def) continue;
+        std::string prefix = std::string(key) + ".";
+        config_map sub;
+        for (auto& [k, v] : props)
+            if (k.starts_with(prefix)) sub[k.substr(prefix.size())] = v;
+        sub.emplace("converter.type", kind);
+        const config_def& def = conv->config_def();
+        for (auto& v : def.validate(sub)) {
+            config_info_entry e;
+            if (auto k = def.find(v.name)) {
+                if (k->internal) continue;
+                e.definition = *k;
+                e.definition->name = prefix + k->name;
+            }
+            e.value = std::move(v);
+            e.value.name = prefix + e.value.name;
+            converter_entries.push_back(std::move(e));
+        }
+    }
+
     // Groups: framework groups first, then the connector's.
     std::vector<std::string> groups = enriched.groups();
     for (auto& g : conn->config().groups())
@@ -116,6 +156,10 @@ result<config_infos> validate_connector(const plugin_registry& plugins, const wo
         if (e.definition && e.definition->internal) continue;
         e.value = v;
         out.error_count += int(v.errors.size());
+        out.configs.push_back(std::move(e));
+    }
+    for (auto& e : converter_entries) {
+        out.error_count += int(e.value.errors.size());
         out.configs.push_back(std::move(e));
     }
     return out;

@@ -883,6 +883,31 @@ class RestContractTest(FerryTestCase):
                           "restart"])
         self.assertEqual(body["error_count"], 2)
 
+        # A converter the connector sets: the class must exist, and its prefixed keys are validated
+        # against the converter's own definition (AbstractHerder.validateConverterConfig).
+        bad = dict(cfg, **{"value.converter": "io.confluent.connect.protobuf.ProtobufConverter",
+                           "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+                           "key.converter.schemas.enable": "maybe"})
+        _, _, body = self.call("PUT", "/connector-plugins/FileStreamSink/config/validate", bad)
+        by_name = {c["value"]["name"]: c for c in body["configs"]}
+        self.assertEqual(by_name["value.converter"]["value"]["errors"],
+                         ["Invalid value io.confluent.connect.protobuf.ProtobufConverter for configuration value.converter: "
+                          "Class io.confluent.connect.protobuf.ProtobufConverter could not be found."])
+        self.assertEqual(by_name["key.converter.schemas.enable"]["value"]["errors"],
+                         ["Invalid value maybe for configuration schemas.enable: Expected value to be either true or false"])
+        self.assertEqual(by_name["key.converter.schemas.enable"]["definition"]["name"], "key.converter.schemas.enable")
+        self.assertEqual(by_name["key.converter.schemas.cache.size"]["value"]["value"], "1000")
+        self.assertEqual(body["error_count"], 2)
+        self.assertError(self.call("POST", "/connectors", {"name": "bad-converter", "config": dict(bad, name="bad-converter")}),
+                         400, contains="Class io.confluent.connect.protobuf.ProtobufConverter could not be found.")
+        good = dict(cfg, **{"value.converter": "org.apache.kafka.connect.storage.StringConverter",
+                            "value.converter.converter.encoding": "UTF-16"})
+        _, _, body = self.call("PUT", "/connector-plugins/FileStreamSink/config/validate", good)
+        self.assertEqual(body["error_count"], 0)
+        by_name = {c["value"]["name"]: c for c in body["configs"]}
+        self.assertEqual(by_name["value.converter.converter.encoding"]["value"]["value"], "UTF-16")
+        self.assertEqual(by_name["value.converter.converter.type"]["value"]["value"], "value")
+
         # Transforms bring their own groups and keys.
         tcfg = dict(cfg, transforms="ins", **{"transforms.ins.type": "org.apache.kafka.connect.transforms.InsertField$Value",
                                               "transforms.ins.static.field": "f", "transforms.ins.static.value": "v"})
