@@ -5,7 +5,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
-from ferry_harness import wait_running, wait_until  # noqa: E402
+from ferry_harness import http, wait_running, wait_until  # noqa: E402
 from cdc_harness import CdcTestCase  # noqa: E402
 
 
@@ -45,6 +45,47 @@ class BadInputTest(CdcTestCase):
         self.create_connector("strict", dict(self.connector_config(
             topic__prefix="strict", slot__name="strict", event__converting__failure__handling__mode="fail"), **plain))
         self.failed_with("strict", "Failed to properly convert data value for 'public.odd.amount' of type numeric")
+
+    def test_replica_identity_autoset_and_entry_formats(self):
+        """replica.identity.autoset.values as Debezium's ReplicaIdentityMapper: regexes on
+        schema.table applied to the captured tables only; a table matched twice fails the task.
+        Malformed entries of it, of message.key.columns and bad regexes are refused at validation
+        with Debezium's messages."""
+        pg = self.start_pg()
+        pg.psql("CREATE TABLE full1 (id int PRIMARY KEY); CREATE TABLE full2 (id int PRIMARY KEY); "
+                "CREATE TABLE idx (id int PRIMARY KEY, u int NOT NULL); CREATE UNIQUE INDEX idx_u ON idx (u); "
+                "CREATE TABLE untouched (id int PRIMARY KEY)")
+        self.start_stack()
+        url = self.worker.url + "/connector-plugins/io.debezium.connector.postgresql.PostgresConnector/config/validate"
+        bad = dict(self.connector_config(), name="v", **{
+            "replica.identity.autoset.values": "public.full1:FULL,public.idx:BOGUS",
+            "message.key.columns": "public.full1:id;public.full2",
+            "table.include.list": "public.full.*,(bad"})
+        status, body = http("PUT", url, bad)
+        self.assertEqual(status, 200, body)
+        errors = {c["value"]["name"]: c["value"]["errors"] for c in body["configs"] if c["value"]["errors"]}
+        self.assertEqual(errors["replica.identity.autoset.values"], [
+            "public.idx:BOGUS has an invalid format (expecting '(?i)^\\s*(?P<tablepredicate>[^\\s:]+):"
+            "(?P<replicaidentity>DEFAULT|(INDEX) (?P<indexname>.\\w*)|FULL|NOTHING)\\s*$')"])
+        self.assertEqual(errors["message.key.columns"],
+                         ["public.full2 has an invalid format (expecting '^\\s*([^\\s:]+):([^:\\s]+)\\s*$')"])
+        self.assertEqual(len(errors["table.include.list"]), 1)
+        self.assertTrue(errors["table.include.list"][0].startswith(
+            "A comma-separated list of valid regular expressions is expected, but "), errors)
+        self.assertEqual(body["error_count"], 3)
+
+        self.create_connector("pg", self.connector_config(**{
+            "table.include.list": "public.full.*,public.idx",
+            "replica.identity.autoset.values": "public\\.full.*:full,public.idx:INDEX idx_u,public.untouched:FULL"}))
+        wait_running(self.worker.url, "pg")
+        identities = pg.psql("SELECT relname || '=' || relreplident::text FROM pg_class WHERE relname IN "
+                             "('full1', 'full2', 'idx', 'untouched') ORDER BY relname").split()
+        self.assertEqual(identities, ["full1=f", "full2=f", "idx=i", "untouched=d"])
+
+        self.create_connector("twice", self.connector_config(**{
+            "topic.prefix": "twice", "slot.name": "twice", "table.include.list": "public.full1",
+            "replica.identity.autoset.values": "public.full1:FULL,public.full.*:DEFAULT"}))
+        self.failed_with("twice", "More than one Regular expressions matched table public.full1")
 
     def test_wal_level_not_logical(self):
         self.start_pg(extra_conf={"wal_level": "replica"})

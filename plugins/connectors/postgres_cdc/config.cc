@@ -1,5 +1,6 @@
 #include "config.hpp"
 
+#include "config/regex.hpp"
 #include "ferry/connect/errors.hpp"
 
 #include <fmt/format.h>
@@ -307,6 +308,44 @@ std::vector<std::pair<std::string, std::string>> validate_extra(const config_map
     };
     if (num("max.queue.size", 8192) <= num("max.batch.size", 2048))
         errs.emplace_back("max.queue.size", "Must be larger than the maximum batch size");
+    // Lists of regular expressions (Debezium's Field.isListOfRegex, compiled case-insensitively).
+    for (const char* k : {"schema.include.list", "schema.exclude.list", "table.include.list", "table.exclude.list",
+                          "column.include.list", "column.exclude.list", "message.prefix.include.list",
+                          "message.prefix.exclude.list", "snapshot.include.collection.list"}) {
+        auto v = get(k);
+        if (!v) continue;
+        size_t start = 0;
+        while (start <= v->size()) {
+            size_t end = v->find(',', start);
+            if (end == std::string::npos) end = v->size();
+            std::string p = v->substr(start, end - start);
+            p.erase(0, p.find_first_not_of(' '));
+            p.erase(p.find_last_not_of(' ') + 1);
+            if (auto r = config::regex::compile("(?i)" + p); !p.empty() && !r) {
+                errs.emplace_back(k, "A comma-separated list of valid regular expressions is expected, but " + r.error().message);
+                break;
+            }
+            start = end + 1;
+        }
+    }
+    // Entries that must have Debezium's shapes; the messages quote its patterns.
+    auto each_entry = [&](const char* k, char sep, const char* pattern, const char* shown) {
+        auto v = get(k);
+        if (!v) return;
+        auto rx = config::regex::compile(pattern);
+        size_t start = 0;
+        while (start <= v->size()) {
+            size_t end = v->find(sep, start);
+            if (end == std::string::npos) end = v->size();
+            std::string part = v->substr(start, end - start);
+            if (rx && !rx->full_match(part))
+                errs.emplace_back(k, fmt::format("{} has an invalid format (expecting '{}')", part, shown));
+            start = end + 1;
+        }
+    };
+    each_entry("message.key.columns", ';', R"(\s*([^\s:]+):([^:\s]+)\s*)", R"(^\s*([^\s:]+):([^:\s]+)\s*$)");
+    each_entry("replica.identity.autoset.values", ',', R"((?i)\s*([^\s:]+):(DEFAULT|(INDEX) (.\w*)|FULL|NOTHING)\s*)",
+               R"((?i)^\s*(?P<tablepredicate>[^\s:]+):(?P<replicaidentity>DEFAULT|(INDEX) (?P<indexname>.\w*)|FULL|NOTHING)\s*$)");
     return errs;
 }
 

@@ -1,4 +1,5 @@
 #include "base/log.hpp"
+#include "config/regex.hpp"
 #include "catalog.hpp"
 #include "pg_conn.hpp"
 #include "pgoutput.hpp"
@@ -463,17 +464,38 @@ private:
         _log->info("{} {}", _tag, sql);
     }
 
+    // replica.identity.autoset.values (Debezium's ReplicaIdentityMapper): each entry is a
+    // case-insensitive regex on "schema.table" and an identity; it applies to the captured tables
+    // it matches (others are left alone), and a table matched by two entries is an error.
     void apply_replica_identities() {
-        for (auto& [table, identity] : _s.replica_identity_autoset) {
-            auto dot = table.find('.');
-            std::string qualified = dot == std::string::npos ? quote_ident(table)
-                                                             : quote_ident(table.substr(0, dot)) + "." + quote_ident(table.substr(dot + 1));
-            std::string id = identity;
-            std::string sql;
-            if (id.rfind("INDEX", 0) == 0) sql = fmt::format("ALTER TABLE {} REPLICA IDENTITY USING INDEX {}", qualified, quote_ident(id.substr(6)));
-            else sql = fmt::format("ALTER TABLE {} REPLICA IDENTITY {}", qualified, id);
+        if (_s.replica_identity_autoset.empty()) return;
+        std::vector<std::pair<config::regex, std::string>> rules;
+        for (auto& [pattern, identity] : _s.replica_identity_autoset) {
+            auto r = config::regex::compile("(?i)" + pattern);
+            if (!r) throw connect_error(fmt::format("{} Invalid table pattern '{}' in replica.identity.autoset.values: {}", _tag,
+                                                    pattern, r.error().message));
+            rules.emplace_back(std::move(*r), identity);
+        }
+        for (auto& t : list_tables(_meta)) {
+            if (!_filters->include_table(t.schema, t.table)) continue;
+            std::string id = t.schema + "." + t.table;
+            const std::string* identity = nullptr;
+            for (auto& [rx, ident] : rules) {
+                if (!rx.full_match(id)) continue;
+                if (identity)
+                    throw connect_error(fmt::format("{} More than one Regular expressions matched table {}", _tag, id));
+                identity = &ident;
+            }
+            if (!identity) continue;
+            std::string qualified = quote_ident(t.schema) + "." + quote_ident(t.table);
+            std::string upper = *identity;
+            std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return char(std::toupper(c)); });
+            std::string sql = upper.rfind("INDEX ", 0) == 0
+                                  ? fmt::format("ALTER TABLE {} REPLICA IDENTITY USING INDEX {}", qualified,
+                                                quote_ident(identity->substr(6)))
+                                  : fmt::format("ALTER TABLE {} REPLICA IDENTITY {}", qualified, upper);
             _meta.must(sql, "applying replica.identity.autoset.values");
-            _log->info("{} {}", _tag, sql);
+            _log->info("{} Replica identity set to {} for table '{}'", _tag, upper.rfind("INDEX ", 0) == 0 ? "INDEX" : upper, id);
         }
     }
 
