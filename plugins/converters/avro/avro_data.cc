@@ -30,12 +30,45 @@ constexpr std::string_view record_doc = "io.confluent.connect.avro.record.doc";
     throw data_error(std::move(msg));
 }
 
+// scrub.invalid.names, as Confluent's AvroData.doScrubName for one name: a valid name (letters,
+// digits, '_', not starting with a digit) is kept; any other is URL-encoded (UTF-8, ' ' as '+',
+// other bytes as %XX), prefixed with 'x' when it starts with a digit, and every character left
+// that is not a letter, digit or '_' becomes '_' - "prix\u20ac" -> "prix_E2_82_AC", "1abc" -> "x1abc".
 std::string scrub(std::string_view name) {
-    std::string out(name);
-    for (size_t i = 0; i < out.size(); i++) {
-        char c = out[i];
-        bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
-        if (!ok || (i == 0 && std::isdigit(static_cast<unsigned char>(c)))) out[i] = '_';
+    auto word = [](unsigned char c) { return std::isalnum(c) || c == '_'; };
+    if (name.empty()) return std::string(name);
+    bool ok = !std::isdigit(static_cast<unsigned char>(name[0]));
+    for (unsigned char c : name) ok = ok && word(c);
+    if (ok) return std::string(name);
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string encoded;
+    for (unsigned char c : name) {
+        if (word(c) || c == '.' || c == '-' || c == '*') {
+            encoded += char(c);
+        } else if (c == ' ') {
+            encoded += '+';
+        } else {
+            encoded += '%';
+            encoded += hex[c >> 4];
+            encoded += hex[c & 15];
+        }
+    }
+    if (std::isdigit(static_cast<unsigned char>(encoded[0]))) encoded.insert(0, 1, 'x');
+    for (auto& c : encoded)
+        if (!word(static_cast<unsigned char>(c))) c = '_';
+    return encoded;
+}
+
+// A full name's parts (split at '.') scrubbed one by one (Confluent's scrubFullName).
+std::string scrub_full_name(std::string_view full) {
+    std::string out;
+    size_t start = 0;
+    while (true) {
+        size_t dot = full.find('.', start);
+        out += scrub(full.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+        if (dot == std::string_view::npos) break;
+        out += '.';
+        start = dot + 1;
     }
     return out;
 }
@@ -219,7 +252,7 @@ struct from_ctx {
 
     std::pair<std::string, std::string> split(const std::optional<std::string>& full) {
         if (!full) return {std::string(ns_default), std::string(default_name)};
-        std::string n = cfg.scrub_invalid_names ? scrub(*full) : *full;
+        std::string n = cfg.scrub_invalid_names ? scrub_full_name(*full) : *full;
         auto dot = n.rfind('.');
         if (dot == std::string::npos) return {"", n};
         return {n.substr(0, dot), n.substr(dot + 1)};

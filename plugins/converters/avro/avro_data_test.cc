@@ -265,6 +265,29 @@ TEST(avro_data, maps_with_non_string_keys_and_unnamed_structs) {
     EXPECT_EQ(v.as_struct()->get("m").as_map()[1].first.as_int32(), -1);
 }
 
+TEST(avro_data, scrub_invalid_names_as_confluents_avro_data) {
+    // doScrubName: URL-encode, 'x' before a leading digit, then anything but [A-Za-z0-9_] -> '_';
+    // a full name is scrubbed part by part; valid names are left alone.
+    avro_data d({.scrub_invalid_names = true});
+    auto s = schema_builder::struct_()
+                 .name("my-db.my table")
+                 .field("a.b", schemas::int32())
+                 .field("prix\u20ac", schemas::int32())
+                 .field("1abc", schemas::int32())
+                 .field("my col", schemas::int32())
+                 .field("_ok_9", schemas::int32())
+                 .build();
+    EXPECT_EQ(d.from_connect(s)->canonical(),
+              R"({"type":"record","name":"my_table","namespace":"my_db","fields":[{"name":"a_b","type":"int"},)"
+              R"({"name":"prix_E2_82_AC","type":"int"},{"name":"x1abc","type":"int"},{"name":"my_col","type":"int"},)"
+              R"({"name":"_ok_9","type":"int"}],"connect.name":"my-db.my table"})");
+    // Without the option the names are kept (and invalid ones fail where Avro refuses them).
+    avro_data plain;
+    auto ok = schema_builder::struct_().name("a.b.R").field("x_1", schemas::int32()).build();
+    EXPECT_EQ(plain.from_connect(ok)->canonical(),
+              R"({"type":"record","name":"R","namespace":"a.b","fields":[{"name":"x_1","type":"int"}],"connect.name":"a.b.R"})");
+}
+
 TEST(avro_data, reading_resolves_writer_to_reader) {
     avro_data d;
     auto writer = *avro::schema::parse(
