@@ -394,7 +394,12 @@ private:
             for (auto& [k, x] : d.as_object())
                 if (!valid_default(*n.items, x, depth + 1)) return false;
             return true;
-        case type::union_: return !n.branches.empty() && valid_default(*n.branches[0], d, depth + 1);
+        case type::union_:
+            // Any branch, as Avro 1.12 (AVRO-3649) that Confluent's 8.x registry parses with;
+            // 1.11 and older took the first branch only.
+            for (auto& b : n.branches)
+                if (valid_default(*b, d, depth + 1)) return true;
+            return false;
         case type::record:
             if (!d.is_object()) return false;
             for (auto& f : n.fields) {

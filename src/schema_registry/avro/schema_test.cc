@@ -106,6 +106,13 @@ TEST(AvroSchema, ValidationOfNewSchemas) {
     EXPECT_TRUE(schema::parse(R"({"type":"record","name":"R","fields":[{"name":"x","type":["null","int"],"default":null},)"
                               R"({"name":"y","type":{"type":"array","items":"int"},"default":[1,2]}]})",
                               {.validate = true}));
+    // A union's default may match any branch (Avro 1.12, Confluent 8.x), not only the first...
+    EXPECT_TRUE(schema::parse(R"({"type":"record","name":"R","fields":[{"name":"x","type":["null","string"],"default":"a"},)"
+                              R"({"name":"y","type":["int","null"],"default":null}]})",
+                              {.validate = true}));
+    // ...but must match one.
+    EXPECT_FALSE(schema::parse(R"({"type":"record","name":"R","fields":[{"name":"x","type":["null","string"],"default":1}]})",
+                               {.validate = true}));
 }
 
 TEST(AvroSchema, JsonEscapingAsJackson) {

@@ -317,8 +317,11 @@ reg_result<schema_version> registry::register_schema(const std::string& subject,
         std::string mode = effective_mode(subject);
         if (mode == "READONLY" || mode == "READONLY_OVERRIDE")
             return unexpected(err(42205, fmt::format("Subject {} is in read-only mode", subject)));
+        // Confluent's checkRegisterMode: an explicit id needs IMPORT, and IMPORT needs one.
         if (import_id && mode != "IMPORT")
             return unexpected(err(42205, fmt::format("Subject {} is not in import mode", subject)));
+        if (!import_id && mode != "READWRITE")
+            return unexpected(err(42205, fmt::format("Subject {} is not in read-write mode", subject)));
         auto* s = find_subject(subject);
         auto key = id_key(schema_type, canonical, refs);
         auto known = _id_by_schema.find(key);

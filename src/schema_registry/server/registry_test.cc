@@ -97,6 +97,17 @@ TEST(registry, errors_use_confluent_codes) {
     // READONLY refuses writes.
     ASSERT_TRUE(lr.r.set_mode("s", "READONLY", false));
     EXPECT_EQ(lr.r.register_schema("s", v2_ok, "AVRO", "", {}, {}).error().error_code, 42205);
+    // IMPORT takes registrations with an explicit id only (Confluent's checkRegisterMode), and an
+    // explicit id needs IMPORT.
+    ASSERT_TRUE(lr.r.set_mode("imp", "IMPORT", true));
+    auto no_id = lr.r.register_schema("imp", v1, "AVRO", "", {}, {});
+    ASSERT_FALSE(no_id);
+    EXPECT_EQ(no_id.error().error_code, 42205);
+    EXPECT_EQ(no_id.error().message, "Subject imp is not in read-write mode");
+    auto with_id = lr.r.register_schema("imp", v1, "AVRO", "", 1000, 1);
+    ASSERT_TRUE(with_id);
+    EXPECT_EQ(with_id->id, 1000);
+    EXPECT_EQ(lr.r.register_schema("rw", v1, "AVRO", "", 1001, 1).error().error_code, 42205);
 }
 
 TEST(registry, soft_then_permanent_delete_and_replay) {
