@@ -320,7 +320,7 @@ reg_result<schema_version> registry::register_schema(const std::string& subject,
         // Confluent's checkRegisterMode: an explicit id needs IMPORT, and IMPORT needs one.
         if (import_id && mode != "IMPORT")
             return unexpected(err(42205, fmt::format("Subject {} is not in import mode", subject)));
-        if (!import_id && mode != "READWRITE")
+        if (!import_id && mode == "IMPORT")
             return unexpected(err(42205, fmt::format("Subject {} is not in read-write mode", subject)));
         auto* s = find_subject(subject);
         auto key = id_key(schema_type, canonical, refs);
