@@ -349,6 +349,45 @@ std::vector<std::pair<std::string, std::string>> validate_extra(const config_map
     return errs;
 }
 
+std::vector<std::string> unsupported_settings(const config_map& props) {
+    struct rule {
+        const char* key;
+        const char* unless; // the value that asks for nothing unsupported (nullptr: any value does)
+        const char* what;
+    };
+    static constexpr rule rules[] = {
+        {"signal.data.collection", nullptr, "signals and incremental/blocking snapshots are not implemented"},
+        {"signal.enabled.channels", nullptr, "signals and incremental/blocking snapshots are not implemented"},
+        {"signal.kafka.topic", nullptr, "signals and incremental/blocking snapshots are not implemented"},
+        {"incremental.snapshot.chunk.size", nullptr, "incremental snapshots are not implemented"},
+        {"read.only", "false", "read-only incremental snapshots are not implemented"},
+        {"converters", "", "custom converters (Java CustomConverter classes) cannot be loaded; the columns keep "
+                           "their default mapping"},
+        {"post.processors", "", "post processors are not implemented"},
+        {"notification.enabled.channels", "", "notifications are not implemented"},
+        {"xmin.fetch.interval.ms", "0", "source.xmin is not read (it stays null)"},
+        {"column.propagate.source.type", "", "source column types are not added as schema parameters"},
+        {"datatype.propagate.source.type", "", "source column types are not added as schema parameters"},
+        {"slot.failover", "false", "the slot is created without FAILOVER"},
+        {"topic.naming.strategy", "io.debezium.schema.SchemaTopicNamingStrategy",
+         "topics are named by Debezium's default strategy (<prefix>.<schema>.<table>)"},
+        {"snapshot.max.threads", "1", "tables are snapshotted one at a time"},
+        {"lsn.flush.mode", "connector", "LSNs are flushed as with lsn.flush.mode=connector"},
+        {"schema.refresh.mode", "columns_diff", "the schema is refreshed as with schema.refresh.mode=columns_diff"},
+    };
+    std::vector<std::string> out;
+    for (auto& r : rules) {
+        auto it = props.find(r.key);
+        if (it == props.end()) continue;
+        std::string v = it->second;
+        v.erase(0, v.find_first_not_of(" \t"));
+        v.erase(v.find_last_not_of(" \t") + 1);
+        if (v.empty() || (r.unless && lower(v) == lower(r.unless))) continue;
+        out.push_back(fmt::format("{}={} is not supported by Ferry and is ignored: {}", r.key, v, r.what));
+    }
+    return out;
+}
+
 namespace {
 
 std::vector<std::pair<std::string, std::string>> parse_pairs(const std::string& text, char entry_sep, char kv_sep) {

@@ -120,5 +120,9 @@ settings parse_settings(const config::config_map& props);
 // Checks beyond the table: topic.prefix or its legacy name present, plugin.name, include and
 // exclude lists not both set, max.queue.size > max.batch.size. (key, message) pairs.
 std::vector<std::pair<std::string, std::string>> validate_extra(const config::config_map& props);
+// Debezium settings present in `props` that ask for something Ferry does not do (signals and
+// incremental snapshots, Java custom converters, ...): one sentence each, for a warning at start,
+// so that a migrated configuration does not silently lose a feature it relies on.
+std::vector<std::string> unsupported_settings(const config::config_map& props);
 
 } // namespace ferry::plugins::postgres_cdc

@@ -120,3 +120,23 @@ TEST(pg_config, dynamic_column_rules_and_lists) {
     }
     EXPECT_TRUE(mask && hash && trunc);
 }
+
+TEST(pg_config, unsupported_settings_are_named_for_a_warning) {
+    auto m = base();
+    EXPECT_TRUE(unsupported_settings(m).empty());
+    // Their defaults ask for nothing unsupported.
+    m["snapshot.max.threads"] = "1";
+    m["lsn.flush.mode"] = "connector";
+    m["read.only"] = "false";
+    m["converters"] = "";
+    EXPECT_TRUE(unsupported_settings(m).empty());
+    m["signal.data.collection"] = "public.debezium_signal";
+    m["converters"] = "boolean";
+    m["snapshot.max.threads"] = "4";
+    auto w = unsupported_settings(m);
+    ASSERT_EQ(w.size(), 3u);
+    EXPECT_EQ(w[0], "signal.data.collection=public.debezium_signal is not supported by Ferry and is ignored: signals and "
+                    "incremental/blocking snapshots are not implemented");
+    EXPECT_NE(w[1].find("converters=boolean"), std::string::npos);
+    EXPECT_NE(w[2].find("snapshot.max.threads=4"), std::string::npos);
+}

@@ -170,6 +170,7 @@ public:
         _s = parse_settings(cfg);
         _log = log::get("connector.postgres-cdc");
         _tag = fmt::format("[{}|task-{}]", _s.topic_prefix, _s.task_id);
+        for (auto& msg : unsupported_settings(cfg)) _log->warn("{} {}", _tag, msg);
         _run_id = random_uuid();
         _types = std::make_unique<type_registry>();
         _mapper = std::make_unique<value_mapper>(_s, *_types);
