@@ -115,6 +115,35 @@ std::optional<level_info> level_of(std::string_view name) {
     return std::nullopt;
 }
 
+namespace {
+
+// The Java namespaces Kafka Connect, Debezium and Confluent users put into /admin/loggers, and
+// the Ferry logger doing that code's work. A namespace that contains one of these packages, or a
+// class inside one, sets the Ferry logger too: "org.apache.kafka.connect" reaches every runtime
+// logger, "io.debezium.connector.postgresql.PostgresStreamingChangeEventSource" the PostgreSQL
+// connector's (Ferry's loggers are per subsystem, not per class).
+constexpr std::pair<std::string_view, std::string_view> java_namespaces[] = {
+    {"runtime", "org.apache.kafka.connect.runtime"},
+    {"runtime.errors", "org.apache.kafka.connect.runtime.errors"},
+    {"runtime.herder", "org.apache.kafka.connect.runtime.distributed"},
+    {"runtime.herder", "org.apache.kafka.connect.runtime.standalone"},
+    {"rest", "org.apache.kafka.connect.runtime.rest"},
+    {"storage", "org.apache.kafka.connect.storage"},
+    {"config", "org.apache.kafka.common.config"},
+    {"kafka", "org.apache.kafka.clients"},
+    {"connector.file", "org.apache.kafka.connect.file"},
+    {"connector.jdbc", "io.confluent.connect.jdbc"},
+    {"connector.postgres-cdc", "io.debezium.connector.postgresql"},
+    {"schema-registry-client", "io.confluent.kafka.schemaregistry.client"},
+    {"schema-registry", "io.confluent.kafka.schemaregistry"},
+};
+
+bool within(std::string_view name, std::string_view ns) {
+    return name == ns || (name.size() > ns.size() && name.starts_with(ns) && name[ns.size()] == '.');
+}
+
+} // namespace
+
 std::optional<std::vector<std::string>> set_level(std::string_view name, std::string_view level) {
     auto lvl = parse_level(level);
     if (!lvl) return std::nullopt;
@@ -129,6 +158,9 @@ std::optional<std::vector<std::string>> set_level(std::string_view name, std::st
         r.explicit_levels["root"] = level_info{kafka_level_name(*lvl), now};
     } else {
         r.explicit_levels[std::string(name)] = level_info{kafka_level_name(*lvl), now};
+        for (auto& [ferry_name, java] : java_namespaces)
+            if (within(java, name) || within(name, java))
+                r.explicit_levels[std::string(ferry_name)] = level_info{kafka_level_name(*lvl), now};
     }
     for (auto& [n, l] : r.loggers) {
         auto eff = effective_locked(r, n);

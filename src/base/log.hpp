@@ -29,6 +29,8 @@ struct level_info {
 };
 std::map<std::string, level_info> levels();
 std::optional<level_info> level_of(std::string_view name);
+// Java namespaces (org.apache.kafka.connect..., io.debezium.connector.postgresql...,
+// io.confluent.connect.jdbc...) also set the Ferry loggers that do that code's work.
 // Returns the names of the loggers whose level changed; nullopt when the level name is unknown.
 std::optional<std::vector<std::string>> set_level(std::string_view name, std::string_view level);
 

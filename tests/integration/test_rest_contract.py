@@ -1002,6 +1002,24 @@ class RestContractTest(FerryTestCase):
                          "Desired 'level' parameter was not specified in request.")
         self.assertError(self.call("PUT", "/admin/loggers/rest", raw="{"), 400)
 
+        # The Java namespaces of Kafka Connect's playbooks reach the Ferry loggers doing that work.
+        status, _, changed = self.call("PUT", "/admin/loggers/org.apache.kafka.connect", {"level": "DEBUG"})
+        self.assertEqual(status, 200, changed)
+        self.assertIn("org.apache.kafka.connect", changed)
+        self.assertIn("runtime.herder", changed)  # a logger this idle worker has created
+        self.assertEqual(self.call("GET", "/admin/loggers/runtime")[2]["level"], "DEBUG")
+        self.assertEqual(self.call("GET", "/admin/loggers/rest")[2]["level"], "DEBUG")
+        status, _, changed = self.call("PUT", "/admin/loggers/org.apache.kafka.connect.runtime.WorkerSinkTask",
+                                       {"level": "INFO"})
+        self.assertEqual(status, 200, changed)
+        self.assertEqual(self.call("GET", "/admin/loggers/runtime")[2]["level"], "INFO")
+        status, _, _ = self.call("PUT", "/admin/loggers/io.debezium.connector.postgresql", {"level": "TRACE"})
+        self.assertEqual(status, 200)
+        self.assertEqual(self.call("GET", "/admin/loggers")[2]["connector.postgres-cdc"]["level"], "TRACE")
+        self.assertEqual(self.call("GET", "/admin/loggers/rest")[2]["level"], "DEBUG")  # not in that namespace
+        for ns in ("org.apache.kafka.connect", "io.debezium.connector.postgresql"):
+            self.assertEqual(self.call("PUT", f"/admin/loggers/{ns}", {"level": "INFO"})[0], 200)
+
 
 if __name__ == "__main__":
     unittest.main()
