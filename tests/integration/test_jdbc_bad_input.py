@@ -67,6 +67,18 @@ class JdbcBadInputTest(JdbcTestCase):
         trace = self.wait_task_failed("sink")
         self.assertIn('Table "public"."absent" is missing and auto-creation is disabled', trace)
 
+    def test_incrementing_mode_without_an_auto_increment_column_names_the_table(self):
+        # Confluent would re-read such a table in full on every poll (docs/connectors/jdbc.md,
+        # differences): Ferry fails the task and says which table and what to set.
+        pg = self.start_pg()
+        pg.psql('CREATE TABLE "MixedCase"(id int primary key, val text); INSERT INTO "MixedCase" VALUES (1, \'x\')')
+        self.start_pipeline()
+        self.create("src", {"connector.class": SOURCE, "connection.url": pg.jdbc_url(), "connection.user": "postgres",
+                            "mode": "incrementing", "table.whitelist": "MixedCase", "topic.prefix": "inc-"})
+        trace = self.wait_task_failed("src")
+        self.assertIn('Cannot find an auto-incrementing column in "public"."MixedCase" and incrementing.column.name is '
+                      'not set', trace)
+
     def test_unsupported_url_scheme_is_rejected_by_validation(self):
         self.start_pipeline()
         url = f"jdbc:oracle:thin:@db.example.com:1521:orcl?password={SECRET}"
