@@ -82,6 +82,17 @@ class BadInputTest(FerryTestCase):
             self.assertEqual(body["error_count"], sum(1 for ok in allowed.values() if not ok), policy)
             status, body = http("POST", worker.url + "/connectors", {"name": "src", "config": config})
             self.assertEqual(status, 201 if all(allowed.values()) else 400, body)
+            if alias == "None":
+                # Only the clients a connector uses are checked (AbstractHerder.connectorUsesProducer):
+                # a sink produces only to a dead letter queue.
+                sink = {"connector.class": "FileStreamSink", "file": self.path("out.txt"), "topics": "t", "name": "snk",
+                        "producer.override.linger.ms": "5"}
+                status, body = http("PUT", worker.url + "/connector-plugins/FileStreamSinkConnector/config/validate", sink)
+                self.assertEqual(body["error_count"], 0, body)
+                sink["errors.deadletterqueue.topic.name"] = "dlq"
+                sink["errors.tolerance"] = "all"
+                status, body = http("PUT", worker.url + "/connector-plugins/FileStreamSinkConnector/config/validate", sink)
+                self.assertEqual(body["error_count"], 1, body)
             worker.stop()
 
     def test_connector_file_with_bad_json_fails_startup_with_exit_code_3(self):
