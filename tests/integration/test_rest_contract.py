@@ -782,6 +782,10 @@ class RestContractTest(FerryTestCase):
             self.assertEqual(list(p), ["class", "type", "version"][:len(p)])
         self.assertIn(FILE_SINK, [p["class"] for p in plugins if p["type"] == "sink"])
         self.assertIn(FILE_SOURCE, [p["class"] for p in plugins if p["type"] == "source"])
+        # Apache Kafka's own connectors report the Kafka version (spec 1.2's example).
+        versions = {p["class"]: p.get("version") for p in plugins}
+        self.assertEqual(versions[FILE_SINK], "4.0.0")
+        self.assertEqual(versions["org.apache.kafka.connect.tools.VerifiableSourceConnector"], "4.0.0")
         # Sinks first, then sources (Java's order).
         types = [p["type"] for p in plugins]
         self.assertEqual(types, sorted(types, key=lambda t: ["sink", "source"].index(t)))

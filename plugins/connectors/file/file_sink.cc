@@ -24,7 +24,7 @@ namespace {
 
 class file_sink_connector : public sink_connector {
 public:
-    std::string version() const override { return FERRY_VERSION; }
+    std::string version() const override { return FERRY_CONNECT_VERSION; }
     void start(const config_map& cfg) override {
         sink_config_def().parse(cfg);
         _config = cfg;
@@ -46,7 +46,7 @@ private:
 // and fsyncs, so offsets committed after it never run ahead of the file.
 class file_sink_task : public sink_task {
 public:
-    std::string version() const override { return FERRY_VERSION; }
+    std::string version() const override { return FERRY_CONNECT_VERSION; }
 
     void start(const config_map& cfg) override {
         auto v = sink_config_def().parse(cfg);
@@ -119,7 +119,7 @@ private:
 } // namespace
 
 void register_sink(plugin_registry& r) {
-    r.add_sink_connector({sink_class, {"FileStreamSink"}, plugin_type::sink, FERRY_VERSION, sink_config_def},
+    r.add_sink_connector({sink_class, {"FileStreamSink"}, plugin_type::sink, FERRY_CONNECT_VERSION, sink_config_def},
                          [] { return std::make_unique<file_sink_connector>(); });
     r.add_sink_task(sink_task_class, [] { return std::make_unique<file_sink_task>(); });
 }

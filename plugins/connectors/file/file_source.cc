@@ -32,7 +32,7 @@ namespace {
 
 class file_source_connector : public source_connector {
 public:
-    std::string version() const override { return FERRY_VERSION; }
+    std::string version() const override { return FERRY_CONNECT_VERSION; }
     void start(const config_map& cfg) override {
         source_config_def().parse(cfg); // throws config_error naming the key
         _config = cfg;
@@ -65,7 +65,7 @@ private:
 
 class file_source_task : public source_task {
 public:
-    std::string version() const override { return FERRY_VERSION; }
+    std::string version() const override { return FERRY_CONNECT_VERSION; }
     // No commit_record()/commit(): the runtime reads the next lines while it sends the last ones.
     bool poll_concurrently() const override { return true; }
 
@@ -236,7 +236,7 @@ private:
 } // namespace
 
 void register_source(plugin_registry& r) {
-    r.add_source_connector({source_class, {"FileStreamSource"}, plugin_type::source, FERRY_VERSION, source_config_def},
+    r.add_source_connector({source_class, {"FileStreamSource"}, plugin_type::source, FERRY_CONNECT_VERSION, source_config_def},
                            [] { return std::make_unique<file_source_connector>(); });
     r.add_source_task(source_task_class, [] { return std::make_unique<file_source_task>(); });
 }

@@ -60,7 +60,7 @@ const config_def& sink_def() {
 
 class source_conn : public source_connector {
 public:
-    std::string version() const override { return FERRY_VERSION; }
+    std::string version() const override { return FERRY_CONNECT_VERSION; }
     void start(const config_map& c) override {
         source_def().parse(c);
         _c = c;
@@ -84,7 +84,7 @@ private:
 
 class source_tsk : public source_task {
 public:
-    std::string version() const override { return FERRY_VERSION; }
+    std::string version() const override { return FERRY_CONNECT_VERSION; }
     void start(const config_map& c) override {
         auto v = source_def().parse(c);
         _topic = v.get_string("topic");
@@ -153,7 +153,7 @@ private:
 
 class sink_conn : public sink_connector {
 public:
-    std::string version() const override { return FERRY_VERSION; }
+    std::string version() const override { return FERRY_CONNECT_VERSION; }
     void start(const config_map& c) override {
         sink_def().parse(c);
         _c = c;
@@ -169,7 +169,7 @@ private:
 
 class sink_tsk : public sink_task {
 public:
-    std::string version() const override { return FERRY_VERSION; }
+    std::string version() const override { return FERRY_CONNECT_VERSION; }
     void start(const config_map& c) override {
         auto v = sink_def().parse(c);
         _rate = v.get_double("retriable.error.rate");
@@ -231,10 +231,10 @@ namespace ferry {
 void register_verifiable(plugin_registry& r) {
     using namespace plugins::verifiable;
     r.add_source_connector({"org.apache.kafka.connect.tools.VerifiableSourceConnector", {}, plugin_type::source,
-                            FERRY_VERSION, source_def},
+                            FERRY_CONNECT_VERSION, source_def},
                            [] { return std::make_unique<source_conn>(); });
     r.add_source_task("org.apache.kafka.connect.tools.VerifiableSourceTask", [] { return std::make_unique<source_tsk>(); });
-    r.add_sink_connector({"org.apache.kafka.connect.tools.VerifiableSinkConnector", {}, plugin_type::sink, FERRY_VERSION,
+    r.add_sink_connector({"org.apache.kafka.connect.tools.VerifiableSinkConnector", {}, plugin_type::sink, FERRY_CONNECT_VERSION,
                           sink_def},
                          [] { return std::make_unique<sink_conn>(); });
     r.add_sink_task("org.apache.kafka.connect.tools.VerifiableSinkTask", [] { return std::make_unique<sink_tsk>(); });
