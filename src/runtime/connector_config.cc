@@ -1,5 +1,7 @@
 #include "runtime/connector_config.hpp"
 
+#include "runtime/topic_creation.hpp"
+
 #include <fmt/format.h>
 
 #include <map>
@@ -132,7 +134,15 @@ const config_def& source_connector_def() {
                      .def = "false", .imp = importance::medium,
                      .doc = "If true, add error context headers to dead letter queue records.", .group = errors,
                      .order = 8, .w = width::medium, .display_name = "Enable Error Context Headers"})
-            .define({.name = "topic.creation.groups", .type = config_type::list, .def = "", .imp = importance::low,
+            .define({.name = "topic.creation.groups", .type = config_type::list, .def = "",
+                     .valid = validators::all({validators::non_null(),
+                                               [](const std::string& name, const config_value& v) -> std::optional<std::string> {
+                                                   auto& l = std::get<std::vector<std::string>>(v);
+                                                   if (std::set<std::string>(l.begin(), l.end()).size() < l.size())
+                                                       return invalid_value(name, v, "Duplicate alias provided.");
+                                                   return std::nullopt;
+                                               }}),
+                     .imp = importance::low,
                      .doc = "Groups of configurations for topics created by source connectors", .group = creation,
                      .order = 1, .w = width::long_, .display_name = "Topic Creation Groups"})
             .define({.name = "exactly.once.support", .type = config_type::string, .def = "requested",
@@ -155,8 +165,10 @@ const config_def& source_connector_def() {
 }
 
 config_def enriched_connector_def(const plugin_registry& plugins, plugin_type type, const config_def& connector_def,
-                                  const config_map& props) {
+                                  const config_map& props, bool topic_creation_enabled) {
     config_def d = type == plugin_type::sink ? sink_connector_def() : source_connector_def();
+    if (type == plugin_type::source && topic_creation_enabled && uses_topic_creation(props))
+        add_topic_creation_keys(d, props);
     for (auto& k : connector_def.keys())
         if (!d.find(k.name)) d.define(k);
     auto list_of = [&](const char* key) {

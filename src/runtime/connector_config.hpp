@@ -16,10 +16,13 @@ const config::config_def& source_connector_def(); // common + source keys
 
 // The full definition for a connector: framework keys, the connector's own keys, and the keys of
 // each configured transform/predicate alias (transforms.<a>.type, transforms.<a>.<key>, ...), as
-// Kafka Connect's "enriched" ConnectorConfig does. Throws config_error if a transform or predicate
-// type cannot be found.
+// Kafka Connect's "enriched" ConnectorConfig does; for a source connector that uses topic creation
+// on a worker with topic.creation.enable=true, also the keys of each topic creation group
+// (runtime/topic_creation.hpp), as its SourceConnectorConfig does. Throws config_error if a
+// transform or predicate type cannot be found.
 config::config_def enriched_connector_def(const plugin_registry& plugins, plugin_type type,
-                                          const config::config_def& connector_def, const config::config_map& props);
+                                          const config::config_def& connector_def, const config::config_map& props,
+                                          bool topic_creation_enabled = false);
 
 // Checks that Kafka Connect performs beyond the tables (topics vs topics.regex, DLQ topic not among the
 // topics, transforms.<a>.negate without predicate, ...). Returns (key, message) pairs.

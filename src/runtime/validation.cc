@@ -1,6 +1,7 @@
 #include "runtime/validation.hpp"
 
 #include "runtime/connector_config.hpp"
+#include "runtime/topic_creation.hpp"
 
 #include <fmt/format.h>
 
@@ -31,11 +32,14 @@ result<config_infos> validate_connector(const plugin_registry& plugins, const wo
 
     config_def enriched;
     std::vector<config_validation> framework_results;
+    bool topic_creation = wc.values.get_bool("topic.creation.enable");
     try {
-        enriched = enriched_connector_def(plugins, info->type, config_def(), props);
+        enriched = enriched_connector_def(plugins, info->type, config_def(), props, topic_creation);
     } catch (const std::exception& e) {
         // A transform or predicate class that cannot be found: report it on the key.
         enriched = info->type == plugin_type::sink ? sink_connector_def() : source_connector_def();
+        if (info->type == plugin_type::source && topic_creation && uses_topic_creation(props))
+            add_topic_creation_keys(enriched, props);
         std::string msg = e.what();
         std::string key = "transforms";
         auto pos = msg.find("configuration ");
