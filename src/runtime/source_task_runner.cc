@@ -244,8 +244,52 @@ void source_task_runner::retire_batch() {
 uint32_t source_task_runner::topic_index_of(const std::string& topic) {
     if (_last_topic != UINT32_MAX && _topics[_last_topic].name == topic) return _last_topic;
     auto [it, inserted] = _topic_index.try_emplace(topic, uint32_t(_topics.size()));
-    if (inserted) _topics.push_back({topic, _producer->topic_handle(topic)});
+    if (inserted) _topics.push_back({topic, nullptr});
     return _last_topic = it->second;
+}
+
+// Before the first record to a topic: the topic creation check (only with topic.creation.*), then
+// the producer's handle. The check must come first: a new handle makes librdkafka ask for the
+// topic's metadata, and a broker with auto.create.topics.enable=true would create the topic with
+// its own defaults on that request.
+void source_task_runner::prepare_topic(uint32_t topic_index) {
+    auto& t = _topics[topic_index];
+    if (_settings.topic_groups) maybe_create_topic(t.name);
+    t.handle = _producer->topic_handle(t.name);
+}
+
+// Kafka Connect's maybeCreateTopic: a topic that exists is left as it is; otherwise it is created
+// with the settings of its topic creation group. Another creator winning the race counts as
+// success. Anything else fails the task: its records cannot be written as configured.
+void source_task_runner::maybe_create_topic(const std::string& topic) {
+    auto log = log::get("runtime");
+    constexpr int timeout_ms = 30000;
+    auto& group = _settings.topic_groups->group_for(topic);
+    auto failed = [&](const std::string& why) {
+        return connect_error(fmt::format("Task {} failed to create new topic '{}' with topic creation {}: {}. Ensure "
+                                         "that the task is authorized to create topics or that the topic exists and "
+                                         "restart the task",
+                                         _id.to_string(), topic, group.describe(), why));
+    };
+    log->info("[{}] The task will send records to topic '{}' for the first time. Checking whether topic exists",
+              _id.to_string(), topic);
+    if (!_admin) {
+        auto admin = kafka::admin::create(_settings.admin_props, "connector-adminclient-" + _id.to_string());
+        if (!admin) throw failed(admin.error().message);
+        _admin = std::move(*admin);
+    }
+    auto existing = _admin->describe_topic(topic, timeout_ms);
+    if (!existing) throw failed(existing.error().message);
+    if (*existing) {
+        log->info("[{}] Topic '{}' already exists.", _id.to_string(), topic);
+        return;
+    }
+    log->info("[{}] Creating topic '{}'", _id.to_string(), topic);
+    kafka::new_topic nt{topic, group.partitions, group.replication_factor, group.configs};
+    auto created = _admin->create_topics({nt}, timeout_ms);
+    if (!created) throw failed(created.error().message);
+    if (created->empty()) log->info("[{}] Found existing topic '{}'", _id.to_string(), topic);
+    else log->info("[{}] Created topic '{}' using topic creation {}", _id.to_string(), topic, group.describe());
 }
 
 void source_task_runner::commit_offsets(bool final) {
@@ -373,6 +417,8 @@ void source_task_runner::send_batch() {
         if (key_present) key = _key_buf;
         if (value_present) val = _value_buf;
         uint32_t tidx = topic_index_of(rec.topic);
+        if (!_topics[tidx].handle) [[unlikely]]
+            prepare_topic(tidx);
         uint64_t seq = _inflight.push_back(slot{&rec, pidx, tidx, false, _batch_pos == last});
         auto r = _producer->send(_topics[tidx].handle, rec.kafka_partition, key, val, _headers, ts,
                                  reinterpret_cast<void*>(static_cast<uintptr_t>(seq)));

@@ -15,6 +15,7 @@
 #include "kafka/client.hpp"
 #include "runtime/offset_codec.hpp"
 #include "runtime/seq_ring.hpp"
+#include "runtime/topic_creation.hpp"
 #include "runtime/transform_chain.hpp"
 #include "runtime/worker_task.hpp"
 #include "storage/offset_store.hpp"
@@ -52,6 +53,9 @@ struct source_task_settings {
     bool dlq_context_headers = false;
     kafka::properties dlq_producer_props;
     kafka::properties admin_props;
+    // topic.creation.* of a connector that uses it on a worker that allows it; null = the task
+    // creates no topics (a missing one is left to the broker's auto-creation).
+    std::shared_ptr<const topic_creation> topic_groups;
 };
 
 class source_task_runner : public worker_task {
@@ -113,6 +117,8 @@ private:
     void retire_batch();
     void take_latest_offsets();
     uint32_t topic_index_of(const std::string& topic);
+    void prepare_topic(uint32_t topic_index);
+    void maybe_create_topic(const std::string& topic);
     void publish_delivery_counts();
     uint32_t partition_index_of(const shared_value& partition);
     void on_delivery(uint64_t seq, rd_kafka_resp_err_t err, int32_t partition, int64_t offset, int64_t ts);
@@ -151,7 +157,9 @@ private:
     std::vector<uint32_t> _with_latest; // partitions whose `latest` is set
     struct topic_entry {
         std::string name;
-        rd_kafka_topic_t* handle; // the producer's
+        // The producer's; null until the first record is sent to the topic, which first makes
+        // sure it exists (prepare_topic). Skipped records never need it.
+        rd_kafka_topic_t* handle = nullptr;
     };
     std::vector<topic_entry> _topics; // every topic sent to, for the slots' topic_index
     std::unordered_map<std::string, uint32_t> _topic_index;
@@ -165,6 +173,7 @@ private:
     std::optional<std::string> _async_failure;
     std::chrono::steady_clock::time_point _next_commit;
     dlq_reporter* _dlq = nullptr; // owned by _op
+    std::unique_ptr<kafka::admin> _admin; // topic creation's, made when first needed
 };
 
 } // namespace ferry::runtime

@@ -3,6 +3,8 @@
 #include "base/log.hpp"
 #include "runtime/sink_task_runner.hpp"
 #include "runtime/source_task_runner.hpp"
+#include "runtime/connector_config.hpp"
+#include "runtime/topic_creation.hpp"
 
 #include <fmt/format.h>
 
@@ -79,6 +81,14 @@ result<> worker::start_connector(const std::string& name, const config_map& raw_
     try {
         holder->resolved = resolve(raw_config);
         holder->type = connector_type(holder->resolved);
+        // As Kafka Connect's SourceConnectorConfig: a source connector that uses topic creation
+        // does not start without valid topic.creation.default.* settings.
+        if (holder->type == plugin_type::source && _s.config.values.get_bool("topic.creation.enable") &&
+            uses_topic_creation(holder->resolved)) {
+            config_def d = source_connector_def();
+            add_topic_creation_keys(d, holder->resolved);
+            (void)topic_creation::from(d.parse(holder->resolved), holder->resolved);
+        }
         holder->instance = _s.plugins->make_connector(get_or(holder->resolved, "connector.class"));
         holder->instance->initialize(*holder);
         if (target == target_state::started) holder->start();
@@ -300,7 +310,9 @@ result<> worker::start_task(const task_id& id, const config_map& raw_cc, const c
         auto tc = resolve(raw_tc);
         auto task_class = get_or(tc, "task.class");
         auto type = connector_type(cc);
-        auto def = enriched_connector_def(*_s.plugins, type, config_def(), cc);
+        bool creates_topics = type == plugin_type::source &&
+                              _s.config.values.get_bool("topic.creation.enable") && uses_topic_creation(cc);
+        auto def = enriched_connector_def(*_s.plugins, type, config_def(), cc, creates_topics);
         auto vals = def.parse(cc);
         auto flush_interval = _s.config.values.get_long("offset.flush.interval.ms");
         auto flush_timeout = _s.config.values.get_long("offset.flush.timeout.ms");
@@ -320,6 +332,7 @@ result<> worker::start_task(const task_id& id, const config_map& raw_cc, const c
             s.dlq_producer_props = producer_props(id.connector, id.task, cc);
             s.dlq_producer_props["client.id"] = fmt::format("connector-dlq-producer-{}-{}", id.connector, id.task);
             s.admin_props = admin_props(cc);
+            if (creates_topics) s.topic_groups = std::make_shared<topic_creation>(topic_creation::from(vals, cc));
             t = std::make_shared<source_task_runner>(id, *_s.listener, target, *_s.plugins, std::move(s), std::move(tp),
                                                      _s.offsets);
         } else {
