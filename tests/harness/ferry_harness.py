@@ -154,10 +154,21 @@ class FerryTestCase(unittest.TestCase):
         return p
 
     # --- broker -------------------------------------------------------------------------------
-    def start_broker(self, port=None, data_dir=None):
+    def start_broker(self, port=None, data_dir=None, props=None):
+        """Ferry's broker on a free port. With `props` (server.properties keys, e.g.
+        {"auto.create.topics.enable": "false"}) it runs as `ferry broker --override ...`."""
         port = port or free_port()
         data_dir = data_dir or self.path("kafka-data")
-        p = self.spawn([FERRY, "embedded-kafka", "--listener", f"127.0.0.1:{port}", "--data-dir", data_dir], "broker")
+        if props is None:
+            args = [FERRY, "embedded-kafka", "--listener", f"127.0.0.1:{port}", "--data-dir", data_dir]
+        else:
+            os.makedirs(data_dir, exist_ok=True)
+            settings = {"listeners": f"PLAINTEXT://127.0.0.1:{port}", "log.dirs": data_dir,
+                        "group.initial.rebalance.delay.ms": "0", **props}
+            args = [FERRY, "broker"]
+            for k, v in settings.items():
+                args += ["--override", f"{k}={v}"]
+        p = self.spawn(args, "broker")
         wait_until(lambda: _can_connect(port) or (not p.alive() and _raise(p)), timeout=30, what="broker port")
         p.bootstrap = f"127.0.0.1:{port}"
         p.port = port
