@@ -92,7 +92,8 @@ result<config_infos> validate_connector(const plugin_registry& plugins, const wo
     // Client overrides under the worker's policy - for the clients the connector uses, as Java's
     // AbstractHerder.connectorUses{Producer,Consumer,Admin}: a sink produces only to its dead letter
     // queue, a source consumes only its own offsets topic and creates topics only with
-    // topic.creation.*; overrides of a client it does not use are not checked.
+    // topic.creation.* (on a worker that allows it); overrides of a client it does not use are not
+    // checked.
     auto policy = wc.override_policy();
     bool sink = info->type == plugin_type::sink;
     auto has = [&](const char* key) {
@@ -100,14 +101,13 @@ result<config_infos> validate_connector(const plugin_registry& plugins, const wo
         return it != props.end() && !it->second.empty();
     };
     bool dlq = sink && has("errors.deadletterqueue.topic.name");
-    bool topic_creation = !sink && std::any_of(props.begin(), props.end(),
-                                               [](auto& kv) { return kv.first.starts_with("topic.creation."); });
+    bool creates_topics = !sink && topic_creation && uses_topic_creation(props);
     for (auto& [k, v] : props) {
         for (auto prefix : {"producer.override.", "consumer.override.", "admin.override."}) {
             if (!k.starts_with(prefix)) continue;
             bool uses = prefix[0] == 'p'   ? !sink || dlq
                         : prefix[0] == 'c' ? sink || has("offsets.storage.topic")
-                                           : dlq || topic_creation;
+                                           : dlq || creates_topics;
             if (!uses) continue;
             auto sub = k.substr(strlen(prefix));
             bool allowed = policy == "All" ||
