@@ -110,10 +110,7 @@ result<config_infos> validate_connector(const plugin_registry& plugins, const wo
                                            : dlq || creates_topics;
             if (!uses) continue;
             auto sub = k.substr(strlen(prefix));
-            bool allowed = policy == "All" ||
-                           (policy == "Principal" &&
-                            (sub == "sasl.jaas.config" || sub == "sasl.mechanism" || sub == "security.protocol"));
-            if (!allowed) {
+            if (!wc.override_allowed(sub)) {
                 config_validation cv;
                 cv.name = k;
                 cv.value = v;

@@ -238,17 +238,6 @@ task_plugins worker::make_task_plugins(const config_map& cc) {
     return tp;
 }
 
-namespace {
-// connector.client.config.override.policy: which <client>.override.* keys a connector may set.
-// `policy` is worker_config::override_policy(): "All", "None" or "Principal".
-bool override_allowed(const std::string& policy, const std::string& key) {
-    if (policy == "All") return true;
-    if (policy == "Principal")
-        return key == "sasl.jaas.config" || key == "sasl.mechanism" || key == "security.protocol";
-    return false;
-}
-} // namespace
-
 kafka::properties worker::producer_props(const std::string& connector, int32_t task, const config_map& cc) const {
     kafka::properties p;
     // Framework defaults (spec 3.1) adapted to librdkafka: idempotence keeps per-partition order
@@ -259,9 +248,9 @@ kafka::properties worker::producer_props(const std::string& connector, int32_t t
     p["client.id"] = fmt::format("connector-producer-{}-{}", connector, task);
     for (auto& [k, v] : _s.config.client_props("producer.")) p[k] = v;
     p["bootstrap.servers"] = _s.bootstrap_servers;
-    auto policy = _s.config.override_policy();
+    // connector.client.config.override.policy decides which producer.override.* keys apply.
     for (auto& [k, v] : with_prefix_stripped(cc, "producer.override."))
-        if (override_allowed(policy, k)) p[k] = v;
+        if (_s.config.override_allowed(k)) p[k] = v;
     return p;
 }
 
@@ -283,9 +272,9 @@ kafka::properties worker::consumer_props(const std::string& connector, int32_t t
     p["queued.max.messages.kbytes"] = "131072";
     for (auto& [k, v] : _s.config.client_props("consumer.")) p[k] = v;
     p["bootstrap.servers"] = _s.bootstrap_servers;
-    auto policy = _s.config.override_policy();
+    // connector.client.config.override.policy decides which consumer.override.* keys apply.
     for (auto& [k, v] : with_prefix_stripped(cc, "consumer.override."))
-        if (override_allowed(policy, k)) p[k] = v;
+        if (_s.config.override_allowed(k)) p[k] = v;
     return p;
 }
 
@@ -293,9 +282,9 @@ kafka::properties worker::admin_props(const config_map& cc) const {
     kafka::properties p;
     for (auto& [k, v] : _s.config.client_props("admin.")) p[k] = v;
     p["bootstrap.servers"] = _s.bootstrap_servers;
-    auto policy = _s.config.override_policy();
+    // connector.client.config.override.policy decides which admin.override.* keys apply.
     for (auto& [k, v] : with_prefix_stripped(cc, "admin.override."))
-        if (override_allowed(policy, k)) p[k] = v;
+        if (_s.config.override_allowed(k)) p[k] = v;
     return p;
 }
 

@@ -175,6 +175,13 @@ std::string worker_config::override_policy() const {
     return "All"; // the validator admits nothing else
 }
 
+bool worker_config::override_allowed(std::string_view key) const {
+    auto policy = override_policy();
+    if (policy == "All") return true;
+    if (policy == "Principal") return key == "sasl.jaas.config" || key == "sasl.mechanism" || key == "security.protocol";
+    return false;
+}
+
 bool worker_config::embedded_kafka() const { return kafka::is_embedded(bootstrap_servers()); }
 
 config_map worker_config::connection_props() const {

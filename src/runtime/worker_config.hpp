@@ -23,6 +23,8 @@ struct worker_config {
     // connector.client.config.override.policy as Java names the policy in its messages: "All",
     // "None" or "Principal", whichever of its accepted spellings the worker was given.
     std::string override_policy() const;
+    // Whether that policy lets a connector set `<client>.override.<key>` (Principal: the SASL keys).
+    bool override_allowed(std::string_view key) const;
     // Java client properties for a kind of client: the worker's connection settings
     // (bootstrap.servers, security.*, ssl.*, sasl.*) overlaid with `producer.*` etc.
     config::config_map client_props(std::string_view prefix) const;

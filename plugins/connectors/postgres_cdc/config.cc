@@ -308,24 +308,28 @@ std::vector<std::pair<std::string, std::string>> validate_extra(const config_map
     };
     if (num("max.queue.size", 8192) <= num("max.batch.size", 2048))
         errs.emplace_back("max.queue.size", "Must be larger than the maximum batch size");
+    auto parts = [](const std::string& v, char sep) {
+        std::vector<std::string> out;
+        for (size_t start = 0; start <= v.size();) {
+            size_t end = std::min(v.find(sep, start), v.size());
+            out.push_back(v.substr(start, end - start));
+            start = end + 1;
+        }
+        return out;
+    };
     // Lists of regular expressions (Debezium's Field.isListOfRegex, compiled case-insensitively).
     for (const char* k : {"schema.include.list", "schema.exclude.list", "table.include.list", "table.exclude.list",
                           "column.include.list", "column.exclude.list", "message.prefix.include.list",
                           "message.prefix.exclude.list", "snapshot.include.collection.list"}) {
         auto v = get(k);
         if (!v) continue;
-        size_t start = 0;
-        while (start <= v->size()) {
-            size_t end = v->find(',', start);
-            if (end == std::string::npos) end = v->size();
-            std::string p = v->substr(start, end - start);
+        for (auto& p : parts(*v, ',')) {
             p.erase(0, p.find_first_not_of(' '));
             p.erase(p.find_last_not_of(' ') + 1);
             if (auto r = config::regex::compile("(?i)" + p); !p.empty() && !r) {
                 errs.emplace_back(k, "A comma-separated list of valid regular expressions is expected, but " + r.error().message);
                 break;
             }
-            start = end + 1;
         }
     }
     // Entries that must have Debezium's shapes; the messages quote its patterns.
@@ -333,15 +337,9 @@ std::vector<std::pair<std::string, std::string>> validate_extra(const config_map
         auto v = get(k);
         if (!v) return;
         auto rx = config::regex::compile(pattern);
-        size_t start = 0;
-        while (start <= v->size()) {
-            size_t end = v->find(sep, start);
-            if (end == std::string::npos) end = v->size();
-            std::string part = v->substr(start, end - start);
+        for (auto& part : parts(*v, sep))
             if (rx && !rx->full_match(part))
                 errs.emplace_back(k, fmt::format("{} has an invalid format (expecting '{}')", part, shown));
-            start = end + 1;
-        }
     };
     each_entry("message.key.columns", ';', R"(\s*([^\s:]+):([^:\s]+)\s*)", R"(^\s*([^\s:]+):([^:\s]+)\s*$)");
     each_entry("replica.identity.autoset.values", ',', R"((?i)\s*([^\s:]+):(DEFAULT|(INDEX) (.\w*)|FULL|NOTHING)\s*)",
@@ -352,7 +350,7 @@ std::vector<std::pair<std::string, std::string>> validate_extra(const config_map
 std::vector<std::string> unsupported_settings(const config_map& props) {
     struct rule {
         const char* key;
-        const char* unless; // the value that asks for nothing unsupported (nullptr: any value does)
+        const char* unless; // the value that asks for nothing unsupported (nullptr: any non-empty value does)
         const char* what;
     };
     static constexpr rule rules[] = {
@@ -361,13 +359,13 @@ std::vector<std::string> unsupported_settings(const config_map& props) {
         {"signal.kafka.topic", nullptr, "signals and incremental/blocking snapshots are not implemented"},
         {"incremental.snapshot.chunk.size", nullptr, "incremental snapshots are not implemented"},
         {"read.only", "false", "read-only incremental snapshots are not implemented"},
-        {"converters", "", "custom converters (Java CustomConverter classes) cannot be loaded; the columns keep "
+        {"converters", nullptr, "custom converters (Java CustomConverter classes) cannot be loaded; the columns keep "
                            "their default mapping"},
-        {"post.processors", "", "post processors are not implemented"},
-        {"notification.enabled.channels", "", "notifications are not implemented"},
+        {"post.processors", nullptr, "post processors are not implemented"},
+        {"notification.enabled.channels", nullptr, "notifications are not implemented"},
         {"xmin.fetch.interval.ms", "0", "source.xmin is not read (it stays null)"},
-        {"column.propagate.source.type", "", "source column types are not added as schema parameters"},
-        {"datatype.propagate.source.type", "", "source column types are not added as schema parameters"},
+        {"column.propagate.source.type", nullptr, "source column types are not added as schema parameters"},
+        {"datatype.propagate.source.type", nullptr, "source column types are not added as schema parameters"},
         {"slot.failover", "false", "the slot is created without FAILOVER"},
         {"topic.naming.strategy", "io.debezium.schema.SchemaTopicNamingStrategy",
          "topics are named by Debezium's default strategy (<prefix>.<schema>.<table>)"},
