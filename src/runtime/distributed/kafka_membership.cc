@@ -385,15 +385,29 @@ void kafka_membership::heartbeat_loop() {
             } else if (resp->error_code == proto::ec::unknown_member_id ||
                        resp->error_code == proto::ec::illegal_generation ||
                        resp->error_code == proto::ec::fenced_instance_id) {
+                // The answer is about the generation and member id this heartbeat carried. If the
+                // herder rejoined while it was in flight (a rebalance right after a connector was
+                // created or deleted), that membership is already replaced by a valid one: the
+                // error is stale and says nothing about what this worker runs now. Otherwise our
+                // membership is gone and whatever we run may already be given to others.
+                bool stale;
                 {
                     std::lock_guard g(_mu);
-                    if (resp->error_code == proto::ec::unknown_member_id) _member_id.clear();
-                    _joined = false;
+                    stale = _rebalancing || generation != _generation || member != _member_id;
+                    if (!stale) {
+                        if (resp->error_code == proto::ec::unknown_member_id) _member_id.clear();
+                        _joined = false;
+                    }
                 }
-                // Our membership is gone: whatever we run may already be given to others.
-                _lost = true;
-                _need_rejoin = true;
-                _wake();
+                if (stale) {
+                    ok = true;
+                } else {
+                    logger()->warn("Heartbeat of generation {}: {}; this worker is no longer a member of group {}",
+                                   generation, proto::error_name(resp->error_code), _cfg.group_id);
+                    _lost = true;
+                    _need_rejoin = true;
+                    _wake();
+                }
             } else if (resp->error_code == proto::ec::not_coordinator ||
                        resp->error_code == proto::ec::coordinator_not_available) {
                 conn.reset();
