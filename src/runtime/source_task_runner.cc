@@ -38,12 +38,19 @@ private:
 
 class source_task_runner::context : public source_task_context {
 public:
-    context(source_task_runner& r) : _r(r) {}
+    context(source_task_runner& r) : _r(r) {
+        // Only when nothing edits records between poll() and the converters (record_format).
+        if (r._tp.transforms.empty())
+            _format = record_format{r._tp.key_converter_class, r._tp.value_converter_class, r._tp.key_converter_config,
+                                    r._tp.value_converter_config};
+    }
     const config_map& configs() const override { return _r._settings.task_config; }
     offset_storage_reader& offset_reader() override { return *_r._reader; }
+    const record_format* output_format() const override { return _format ? &*_format : nullptr; }
 
 private:
     source_task_runner& _r;
+    std::optional<record_format> _format;
 };
 
 // Ferry extension (Kafka Connect has a DLQ for sinks only): a source record that fails conversion
@@ -356,19 +363,32 @@ void source_task_runner::send_batch() {
             uint32_t pidx = partition_index_of(rec.source_partition);
             _inflight.push_back(slot{&rec, pidx, topic_index_of(rec.topic), true, _batch_pos == last});
         };
-        if (!_tp.transforms.empty() && !_tp.transforms.apply(rec, *_op, nullptr, &rec)) {
-            skip();
-            continue;
-        }
         bool key_present = false, value_present = false;
-        if (!_op->execute(stage::key_converter, _tp.key_converter_class,
-                          [&] { key_present = kc.from_connect(rec.topic, rec.headers, rec.key_schema, rec.key, _key_buf); },
-                          nullptr, &rec) ||
-            !_op->execute(stage::value_converter, _tp.value_converter_class,
-                          [&] { value_present = vc.from_connect(rec.topic, rec.headers, rec.value_schema, rec.val, _value_buf); },
-                          nullptr, &rec)) {
-            skip();
-            continue;
+        std::string_view key_bytes, value_bytes;
+        if (rec.encoded) {
+            // Written by the task in the converters' bytes (record_format): sent as they are.
+            if (!_ctx->output_format()) [[unlikely]]
+                throw connect_error("the task wrote an encoded record without being given a record format");
+            key_present = !rec.key.is_null();
+            value_present = !rec.val.is_null();
+            if (key_present) key_bytes = rec.key.as_bytes();
+            if (value_present) value_bytes = rec.val.as_bytes();
+        } else {
+            if (!_tp.transforms.empty() && !_tp.transforms.apply(rec, *_op, nullptr, &rec)) {
+                skip();
+                continue;
+            }
+            if (!_op->execute(stage::key_converter, _tp.key_converter_class,
+                              [&] { key_present = kc.from_connect(rec.topic, rec.headers, rec.key_schema, rec.key, _key_buf); },
+                              nullptr, &rec) ||
+                !_op->execute(stage::value_converter, _tp.value_converter_class,
+                              [&] { value_present = vc.from_connect(rec.topic, rec.headers, rec.value_schema, rec.val, _value_buf); },
+                              nullptr, &rec)) {
+                skip();
+                continue;
+            }
+            key_bytes = _key_buf;
+            value_bytes = _value_buf;
         }
         _headers.clear();
         if (!rec.headers.empty()) {
@@ -414,8 +434,8 @@ void source_task_runner::send_batch() {
             ts = _clock_ms;
         }
         std::optional<std::string_view> key, val;
-        if (key_present) key = _key_buf;
-        if (value_present) val = _value_buf;
+        if (key_present) key = key_bytes;
+        if (value_present) val = value_bytes;
         uint32_t tidx = topic_index_of(rec.topic);
         if (!_topics[tidx].handle) [[unlikely]]
             prepare_topic(tidx);

@@ -35,6 +35,7 @@ struct task_plugins {
     std::unique_ptr<converter> value_converter;
     std::unique_ptr<header_converter> header_conv;
     std::string key_converter_class, value_converter_class, header_converter_class;
+    config_map key_converter_config, value_converter_config; // as configured, without the prefix
     transform_chain transforms;
 };
 

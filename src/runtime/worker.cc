@@ -217,10 +217,10 @@ task_plugins worker::make_task_plugins(const config_map& cc) {
         auto c = _s.plugins->make_converter(cls);
         c->configure(sub, is_key);
         auto info = _s.plugins->find(cls, plugin_type::converter);
-        return std::make_pair(std::move(c), info ? info->class_name : cls);
+        return std::make_tuple(std::move(c), info ? info->class_name : cls, std::move(sub));
     };
-    std::tie(tp.key_converter, tp.key_converter_class) = setup("key.converter", true);
-    std::tie(tp.value_converter, tp.value_converter_class) = setup("value.converter", false);
+    std::tie(tp.key_converter, tp.key_converter_class, tp.key_converter_config) = setup("key.converter", true);
+    std::tie(tp.value_converter, tp.value_converter_class, tp.value_converter_config) = setup("value.converter", false);
     std::string hcls = get_or(cc, "header.converter");
     config_map hsub;
     if (!hcls.empty()) {

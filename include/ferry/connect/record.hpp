@@ -121,6 +121,10 @@ struct source_record : connect_record {
     source_record() {} // see connect_record()
     shared_value source_partition; // map or null
     shared_value source_offset;    // map or null
+    // key and val already hold the bytes the key and value converters would write (value::bytes,
+    // or null for an absent key / value); the schemas are unused. Only a task the runtime gave a
+    // record_format may set this (source_task.hpp).
+    bool encoded = false;
 };
 
 struct sink_record : connect_record {

@@ -45,11 +45,34 @@ public:
     virtual value offset(const value& partition) = 0;
 };
 
+// How the runtime writes a task's records to Kafka: its key and value converters, as configured
+// for this task (class names resolved to the canonical Java names, configs without their prefix).
+//
+// Why a task may want to know: a task that can write records in their final bytes itself skips the
+// Connect data model on its hottest path. Building structs per row, converting them to JSON and
+// freeing them is most of the CPU a table snapshot costs; a snapshot row written straight from
+// PostgreSQL's COPY text into JsonConverter's bytes costs a fraction of it. Such a record is marked
+// source_record::encoded and carries the bytes in key/val (value::bytes, or null for an absent
+// key/value); the runtime sends them as they are, as if the converters had written them.
+//
+// The contract is byte-identity: an encoded record must be exactly what the converters would have
+// written for the Connect record the task would otherwise have built (tests compare both paths).
+// The runtime offers a format only when nothing else would touch the records between poll() and
+// the converters - no transforms are configured - and a task that does not know the format must
+// not encode. Headers are still converted by the runtime as usual.
+struct record_format {
+    std::string key_converter, value_converter;
+    config_map key_converter_config, value_converter_config;
+};
+
 class source_task_context {
 public:
     virtual ~source_task_context() = default;
     virtual const config_map& configs() const = 0;
     virtual offset_storage_reader& offset_reader() = 0;
+    // The converters records are written with, when a task may encode its records itself (see
+    // record_format); null when it may not.
+    virtual const record_format* output_format() const { return nullptr; }
 };
 
 class source_task {
