@@ -609,22 +609,28 @@ bool parse_pg_timestamp(std::string_view text, parsed_timestamp& out) {
 }
 
 std::optional<std::string> iso_instant_of_utc_text(std::string_view t, int fraction_digits) {
+    std::string out;
+    if (!append_iso_instant_of_utc_text(out, t, fraction_digits)) return std::nullopt;
+    return out;
+}
+
+bool append_iso_instant_of_utc_text(std::string& out, std::string_view t, int fraction_digits) {
     // YYYY-MM-DD HH:MM:SS, then optionally .F (1-6 digits), then exactly "+00" (the session runs in UTC).
     static constexpr char shape[] = "dddd-dd-dd dd:dd:dd";
-    if (t.size() < 22) return std::nullopt;
+    if (t.size() < 22) return false;
     for (size_t i = 0; i < 19; i++) {
         bool digit = t[i] >= '0' && t[i] <= '9';
-        if (shape[i] == 'd' ? !digit : t[i] != shape[i]) return std::nullopt;
+        if (shape[i] == 'd' ? !digit : t[i] != shape[i]) return false;
     }
     size_t i = 19, frac = 0, nfrac = 0;
     if (t[i] == '.') {
         frac = ++i;
         while (i < t.size() && t[i] >= '0' && t[i] <= '9') i++;
         nfrac = i - frac;
-        if (nfrac == 0 || nfrac > 6) return std::nullopt; // PostgreSQL prints microseconds at most
+        if (nfrac == 0 || nfrac > 6) return false; // PostgreSQL prints microseconds at most
     }
-    if (t.substr(i) != "+00") return std::nullopt;
-    if (t.substr(0, 4) == "0000") return std::nullopt; // not PostgreSQL's (year 1 BC is "0001 BC")
+    if (t.substr(i) != "+00") return false;
+    if (t.substr(0, 4) == "0000") return false; // not PostgreSQL's (year 1 BC is "0001 BC")
     // append_fraction's rules on the printed digits (the leading digits of the nanoseconds):
     // as many as needed (trailing zeros dropped) when fraction_digits < 0, else exactly that many.
     std::string_view f = t.substr(frac, nfrac);
@@ -636,8 +642,7 @@ std::optional<std::string> iso_instant_of_utc_text(std::string_view t, int fract
         want = size_t(std::min(fraction_digits, 9));
         if (f.size() > want) f = f.substr(0, want);
     }
-    std::string out;
-    out.reserve(22 + want);
+    out.reserve(out.size() + 22 + want);
     out.append(t.data(), 10);
     out += 'T';
     out.append(t.data() + 11, 8);
@@ -647,7 +652,7 @@ std::optional<std::string> iso_instant_of_utc_text(std::string_view t, int fract
         out.append(want - f.size(), '0');
     }
     out += 'Z';
-    return out;
+    return true;
 }
 
 std::string iso_instant(int64_t epoch_seconds, int32_t nanos, int fraction_digits) {

@@ -184,6 +184,8 @@ std::string iso_instant(int64_t epoch_seconds, int32_t nanos, int fraction_digit
 // years 1-9999), which differs from the ISO form only in its separators, offset and fraction
 // digits: copied instead of parsed and formatted again. nullopt for any other rendering.
 std::optional<std::string> iso_instant_of_utc_text(std::string_view pg_text, int fraction_digits);
+// The same appended to `out`; false (and `out` unchanged) when the text is not of that form.
+bool append_iso_instant_of_utc_text(std::string& out, std::string_view pg_text, int fraction_digits);
 // The order in which a java.util.HashMap<String, ...> filled with `keys` (in that order) iterates.
 std::vector<size_t> java_hashmap_order(const std::vector<std::string>& keys);
 
