@@ -145,7 +145,7 @@ result<> producer::send(std::string_view topic, std::optional<int32_t> partition
 
 result<> producer::send(rd_kafka_topic_t* rkt, std::optional<int32_t> partition, std::optional<std::string_view> key,
                         std::optional<std::string_view> value, const std::vector<header_bytes>& headers,
-                        int64_t timestamp_ms, void* opaque, std::chrono::steady_clock::time_point deadline) {
+                        int64_t timestamp_ms, void* opaque, std::chrono::steady_clock::time_point deadline, bool copy) {
     for (;;) {
         rd_kafka_headers_t* hdrs = nullptr;
         if (!headers.empty()) {
@@ -166,7 +166,7 @@ result<> producer::send(rd_kafka_topic_t* rkt, std::optional<int32_t> partition,
         vu[n].vtype = RD_KAFKA_VTYPE_RKT;
         vu[n++].u.rkt = rkt;
         vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-        vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
+        vu[n++].u.i = copy ? RD_KAFKA_MSG_F_COPY : 0;
         if (partition) {
             vu[n].vtype = RD_KAFKA_VTYPE_PARTITION;
             vu[n++].u.i32 = *partition;

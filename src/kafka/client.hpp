@@ -59,10 +59,13 @@ public:
     result<> send(std::string_view topic, std::optional<int32_t> partition, std::optional<std::string_view> key,
                   std::optional<std::string_view> value, const std::vector<header_bytes>& headers, int64_t timestamp_ms,
                   void* opaque, std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
-    // The same with a topic handle from topic_handle() (no name lookup per message).
+    // The same with a topic handle from topic_handle() (no name lookup per message). With
+    // copy=false key and value are not copied: they must stay valid and unchanged until the
+    // message's delivery report, or until this producer is destroyed.
     result<> send(rd_kafka_topic_t* topic, std::optional<int32_t> partition, std::optional<std::string_view> key,
                   std::optional<std::string_view> value, const std::vector<header_bytes>& headers, int64_t timestamp_ms,
-                  void* opaque, std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
+                  void* opaque, std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max(),
+                  bool copy = true);
     // The producer's handle of a topic (created on first use, valid as long as the producer).
     rd_kafka_topic_t* topic_handle(std::string_view topic);
     // Serves delivery reports; returns how many were served.

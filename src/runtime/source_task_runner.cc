@@ -440,8 +440,12 @@ void source_task_runner::send_batch() {
         if (!_topics[tidx].handle) [[unlikely]]
             prepare_topic(tidx);
         uint64_t seq = _inflight.push_back(slot{&rec, pidx, tidx, false, _batch_pos == last});
+        // An encoded record's bytes are its own and stay where they are until its acknowledgement
+        // (its batch is retired only then, and the producer is destroyed before the batches left
+        // at the end): librdkafka reads them there instead of copying them first.
         auto r = _producer->send(_topics[tidx].handle, rec.kafka_partition, key, val, _headers, ts,
-                                 reinterpret_cast<void*>(static_cast<uintptr_t>(seq)));
+                                 reinterpret_cast<void*>(static_cast<uintptr_t>(seq)),
+                                 std::chrono::steady_clock::time_point::max(), !rec.encoded);
         if (!r) {
             _inflight.pop_back();
             throw connect_error(fmt::format("Unrecoverable exception trying to send: {}", r.error().message));
@@ -535,10 +539,13 @@ void source_task_runner::execute() {
         // Keep what Kafka already acknowledged, then fail.
         commit_offsets(true);
         close_plugin();
+        _producer.reset();
         throw;
     }
     commit_offsets(true);
     close_plugin();
+    // Before the batches still in _sent: librdkafka may hold encoded records' bytes without a copy.
+    _producer.reset();
 }
 
 void source_task_runner::close_plugin() {
