@@ -174,6 +174,7 @@ bool snapshot_encoder::begin_table(const table_schema& ts, const value& source) 
     _val_mid = "},\"source\":";
     _source = render(*_val_conv, _source_schema, source);
     _val_tail = ",\"transaction\":null,\"op\":\"r\",\"ts_ms\":";
+    _ts_text.clear();
     return true;
 }
 
@@ -236,13 +237,18 @@ void snapshot_encoder::encode_row(std::span<const std::optional<std::string_view
     v += _val_mid;
     source_at = v.size();
     v += _source;
-    v += _val_tail;
-    json::append_int(v, now_ns / 1000000);
-    v += ",\"ts_us\":";
-    json::append_int(v, now_ns / 1000);
-    v += ",\"ts_ns\":";
-    json::append_int(v, now_ns);
-    v += _val_schemas ? "}}" : "}";
+    if (now_ns != _ts_ns || _ts_text.empty()) {
+        // The caller reads the clock once for many rows: the three numbers are printed once.
+        _ts_ns = now_ns;
+        _ts_text = _val_tail;
+        json::append_int(_ts_text, now_ns / 1000000);
+        _ts_text += ",\"ts_us\":";
+        json::append_int(_ts_text, now_ns / 1000);
+        _ts_text += ",\"ts_ns\":";
+        json::append_int(_ts_text, now_ns);
+        _ts_text += _val_schemas ? "}}" : "}";
+    }
+    v += _ts_text;
 }
 
 void snapshot_encoder::replace_source(value& val, size_t source_at, const value& source) {

@@ -99,6 +99,8 @@ private:
     std::string _val_mid;             // after's closing brace, "source": (the block follows)
     std::string _source;              // the rendered source block
     std::string _val_tail;            // after the source block up to ts_ms's digits
+    std::string _ts_text;             // _val_tail, the timestamps of _ts_ns, and the closing braces
+    int64_t _ts_ns = 0;
     schema_ptr _source_schema;
     std::string _scratch;
 };
