@@ -33,6 +33,7 @@ struct commit_log {
         int64_t kafka_offset = -1;
     };
     std::vector<entry> entries;
+    std::string format_seen; // the task's record_format converters, "" when none was offered
     size_t size() {
         std::lock_guard l(mu);
         return entries.size();
@@ -41,6 +42,7 @@ struct commit_log {
 commit_log* g_log = nullptr;
 
 std::string value_of(int64_t i) { return "record number " + std::to_string(i) + " with a heap-sized payload"; }
+std::string key_of(int64_t i) { return "k" + std::to_string(i); } // short: inside the record itself
 
 // Emits `total` records in batches of `batch` (odd sizes, so batches end anywhere), one shared
 // source partition, offset {"i": n} per record; `topics` > 1 alternates topics between batches.
@@ -53,6 +55,10 @@ public:
         _batch = std::stoll(c.at("batch"));
         _topics = std::stoi(c.at("topics"));
         _concurrent = c.at("concurrent") == "true";
+        // "encoded": write the records' bytes directly (record_format), when the runner allows it.
+        auto format = context().output_format();
+        _encoded = c.count("encoded") && format != nullptr;
+        if (format) _format_seen = format->key_converter + " " + format->value_converter;
         value::map_type p;
         p.emplace_back(value("source"), value("counting"));
         _partition = value(std::move(p));
@@ -66,8 +72,14 @@ public:
         for (int64_t k = 0; k < _batch && _next < _total; k++, _next++) {
             auto& r = out.emplace_back();
             r.topic = topic;
-            r.value_schema = schemas::string();
-            r.val = value(value_of(_next));
+            if (_encoded) {
+                r.encoded = true;
+                r.key = value::bytes(key_of(_next));
+                r.val = value::bytes(value_of(_next));
+            } else {
+                r.value_schema = schemas::string();
+                r.val = value(value_of(_next));
+            }
             r.source_partition = _partition;
             value::map_type o;
             o.emplace_back(value("i"), value(_next));
@@ -76,14 +88,16 @@ public:
     }
     void commit_record(const source_record& r, const record_metadata* md) override {
         std::lock_guard l(g_log->mu);
-        g_log->entries.push_back({r.topic, r.val.as_string(), md ? md->offset : -1});
+        g_log->entries.push_back({r.topic, r.encoded ? r.val.as_bytes() : r.val.as_string(), md ? md->offset : -1});
+        g_log->format_seen = _format_seen;
     }
     void stop() override {}
 
 private:
     int64_t _total = 0, _batch = 0, _next = 0, _polls = 0;
     int _topics = 1;
-    bool _concurrent = false;
+    bool _concurrent = false, _encoded = false;
+    std::string _format_seen;
     shared_value _partition;
 };
 
@@ -122,7 +136,7 @@ protected:
     }
 
     // Runs the task until commit_record() saw `stop_after` records (or 60 s), then stops it.
-    void run(int64_t total, int64_t batch, int topics, int64_t stop_after = -1) {
+    void run(int64_t total, int64_t batch, int topics, int64_t stop_after = -1, bool encoded = false) {
         if (stop_after < 0) stop_after = total;
         source_task_settings s;
         s.task_class = "test.CountingTask";
@@ -130,6 +144,7 @@ protected:
                          {"batch", std::to_string(batch)},
                          {"topics", std::to_string(topics)},
                          {"concurrent", GetParam() ? "true" : "false"}};
+        if (encoded) s.task_config["encoded"] = "true";
         s.producer_props = {{"bootstrap.servers", _broker->bootstrap_servers()},
                             {"acks", "all"},
                             {"enable.idempotence", "true"},
@@ -141,6 +156,7 @@ protected:
         tp.key_converter->configure({}, true);
         tp.value_converter = _plugins.make_converter("org.apache.kafka.connect.storage.StringConverter");
         tp.value_converter->configure({}, false);
+        tp.key_converter_class = tp.value_converter_class = "org.apache.kafka.connect.storage.StringConverter";
         tp.header_conv = _plugins.make_header_converter("org.apache.kafka.connect.storage.SimpleHeaderConverter");
         tp.header_conv->configure({});
         auto runner = std::make_shared<source_task_runner>(task_id{"counting", 0}, _status, target_state::started, _plugins,
@@ -223,6 +239,35 @@ TEST_P(source_runner_test, a_stop_mid_stream_commits_exactly_what_was_acknowledg
         ASSERT_EQ(_log.entries[i].kafka_offset, int64_t(i)) << "record " << i;
     }
     EXPECT_EQ(committed_offset(), int64_t(_log.entries.size()) - 1);
+}
+
+// Records the task wrote in bytes (source_record::encoded) reach Kafka exactly as written, keys
+// and values, although librdkafka reads them in place (no copy): every record is read back from
+// the broker and compared, over many small producer batches.
+TEST_P(source_runner_test, encoded_records_reach_kafka_as_written) {
+    const int64_t total = 20011;
+    run(total, 1013, 1, -1, true);
+    {
+        std::lock_guard l(_log.mu);
+        ASSERT_EQ(_log.format_seen,
+                  "org.apache.kafka.connect.storage.StringConverter org.apache.kafka.connect.storage.StringConverter");
+        ASSERT_EQ(_log.entries.size(), size_t(total));
+        for (int64_t i = 0; i < total; i++) ASSERT_EQ(_log.entries[size_t(i)].value, value_of(i)) << "record " << i;
+    }
+    auto c = kafka::consumer::create({{"bootstrap.servers", _broker->bootstrap_servers()}, {"group.id", "reader"}},
+                                     nullptr, "test-reader");
+    ASSERT_TRUE(c) << c.error().message;
+    ASSERT_TRUE((*c)->assign({{kafka::tp{"counting-0", 0}, 0}}));
+    std::vector<kafka::message_ptr> got;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (got.size() < size_t(total) && std::chrono::steady_clock::now() < deadline)
+        ASSERT_TRUE((*c)->poll_batch(200, 10000, got));
+    ASSERT_EQ(got.size(), size_t(total));
+    for (int64_t i = 0; i < total; i++) {
+        auto& m = *got[size_t(i)];
+        ASSERT_EQ(std::string_view(static_cast<const char*>(m.key), m.key_len), key_of(i)) << "record " << i;
+        ASSERT_EQ(std::string_view(static_cast<const char*>(m.payload), m.len), value_of(i)) << "record " << i;
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(poll_ahead, source_runner_test, ::testing::Values(false, true),
