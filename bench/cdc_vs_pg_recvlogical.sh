@@ -15,6 +15,9 @@
 # The broker is Ferry's embedded broker in its own process; converters are JsonConverter with
 # schemas.enable=${SCHEMAS:-false}. Ferry's times include worker start-up and shutdown.
 #
+# The snapshot series also prints the rates side by side: rows per second from the connector's
+# first to its last record in Kafka (phases noted by bench/cdc_run.py) against COPY's rows per second.
+#
 # With CDC_TIMES=FILE, every Ferry run appends its phases to FILE (start-up until the first record,
 # first to last record, shutdown), to tell the streaming rate from the fixed costs.
 #
@@ -111,7 +114,21 @@ if snapshot_on; then
     cleanup="/usr/bin/python3 bench/delete_topics.py 127.0.0.1:$kport"
     ferry_snap="/usr/bin/python3 bench/cdc_run.py $FERRY 127.0.0.1:$kport $pport snap_ferry $N snapshot $SCHEMAS"
     echo "== snapshot: A = connector -> Kafka, B = COPY bench TO STDOUT"
-    "$PAIR_BENCH" -n "$RUNS" --setup "$cleanup" "$ferry_snap" "$PSQL -c 'COPY bench TO STDOUT' > /dev/null"
+    # The connector's runs also note their phases, for the rate without the worker's start-up.
+    CDC_TIMES="$work/snap_times" "$PAIR_BENCH" -n "$RUNS" --setup "$cleanup" "$ferry_snap" \
+      "$PSQL -c 'COPY bench TO STDOUT' > /dev/null" | tee "$work/snap_pairs"
+    # Rows per second side by side, from the same pairs: the connector's first to last record in
+    # Kafka (start-up and shutdown left out) against COPY's whole run (psql's start included).
+    /usr/bin/python3 - "$work/snap_times" "$work/snap_pairs" "$N" <<'PY'
+import re, statistics, sys
+times, pairs, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+stream = [float(m.group(1)) for m in re.finditer(r"stream_s=([0-9.]+)", open(times).read())]
+walls = re.findall(r"wall s\s+median ([0-9.]+)", open(pairs).read())
+copy_s = float(walls[1])
+ferry_s = statistics.median(stream)
+print(f"snapshot rate: connector {n / ferry_s:,.0f} rows/s (median first to last record of {len(stream)} runs, "
+      f"{ferry_s:.3f} s), COPY {n / copy_s:,.0f} rows/s (median wall {copy_s:.3f} s): ratio {copy_s / ferry_s:.2f}")
+PY
     # The floor: one run's events, keys and values as the connector wrote them, produced by kcat.
     $cleanup
     $ferry_snap
