@@ -200,7 +200,7 @@ class GoldenTypesTest(CdcTestCase):
         (snapshot_encoder.hpp); with any transform it builds Connect records for the converters. A
         transform that changes nothing (RegexRouter that matches no topic) must therefore give the
         same bytes: both connectors snapshot the same rows, and every key and value is compared
-        byte for byte (only clocks, transaction ids and LSNs are masked), in two converter setups."""
+        byte for byte (only clocks, transaction ids and LSNs are masked), in three setups."""
         pg = self.start_pg()
         pg.psql(SETUP)
         pg.psql(ROW1)
@@ -215,6 +215,9 @@ class GoldenTypesTest(CdcTestCase):
             "bare": {"key.converter": conv, "value.converter": conv, "key.converter.schemas.enable": "false",
                      "value.converter.schemas.enable": "false", "value.converter.decimal.format": "NUMERIC",
                      "value.converter.replace.null.with.default": "false"},
+            # Connect's own logical types for times, decimals as doubles, bytes as hex strings.
+            "connect": {"key.converter": conv, "value.converter": conv, "time.precision.mode": "connect",
+                        "decimal.handling.mode": "double", "binary.handling.mode": "hex"},
         }
         for name, setup in setups.items():
             with self.subTest(setup=name):
@@ -253,6 +256,7 @@ class GoldenTypesTest(CdcTestCase):
                 self.assertEqual(rows[1]["c_varchar"], "***")
                 self.assertEqual(rows[5]["c_tstz"], "2024-05-01T10:00:00.500000Z")
                 self.assertEqual(rows[4]["c_numeric"], "/av0HAE=" if name == "envelope" else -99999999.99)
+                self.assertEqual(rows[1]["c_date"], 19844)  # 2024-05-01 as days, in every mode
 
 
 if __name__ == "__main__":

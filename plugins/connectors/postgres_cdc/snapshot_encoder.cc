@@ -128,6 +128,7 @@ bool snapshot_encoder::begin_table(const table_schema& ts, const value& source) 
             c.name.push_back(':');
             c.mapped = value_side && ts.mapping[c.column].k != column_mapping::none;
             c.null_is_null = c.schema->optional() && !c.schema->default_value();
+            c.physical = !c.schema->name() || !c.schema->name()->starts_with("org.apache.kafka.connect.data.");
             bool plain = !c.schema->name(); // no logical type: JsonConverter prints the physical value
             switch (ts.conv[c.column].kind) {
             case conv::int16: c.kind = plain && c.schema->type() == schema_type::int16 ? how::int16 : how::convert; break;
@@ -209,9 +210,20 @@ void snapshot_encoder::write_column(std::string& out, const column_plan& c, cons
         default: break;
         }
     }
-    // Everything else goes through the Connect value and JsonConverter, as the record would.
+    // Everything else goes through the Connect value, and JsonConverter renders it - unless it is
+    // a plain integer or string of a schema JsonConverter prints as such (no Connect logical type:
+    // Debezium's io.debezium.time.* are integers and strings to it).
     value v = vals.converted(c.column);
     if (c.mapped) v = vals.mapped(c.column, std::move(v));
+    if (c.physical) {
+        switch (v.type()) {
+        case value::kind::int16: if (c.schema->type() == schema_type::int16) { json::append_int(out, v.as_int16()); return; } break;
+        case value::kind::int32: if (c.schema->type() == schema_type::int32) { json::append_int(out, v.as_int32()); return; } break;
+        case value::kind::int64: if (c.schema->type() == schema_type::int64) { json::append_int(out, v.as_int64()); return; } break;
+        case value::kind::string: if (c.schema->type() == schema_type::string) { json::append_string(out, v.as_string()); return; } break;
+        default: break;
+        }
+    }
     _scratch.clear();
     headers none;
     (is_key ? *_key_conv : *_val_conv).from_connect("", none, c.schema, v, _scratch);

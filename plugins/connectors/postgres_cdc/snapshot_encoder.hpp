@@ -88,6 +88,7 @@ private:
         how kind = how::convert;
         bool mapped = false;        // a column mapping applies (value side only)
         bool null_is_null = false;  // a NULL renders as null (optional, no default)
+        bool physical = false;      // no Connect logical type: JsonConverter prints the value as it is
         std::string name;           // ,"name": (the comma left out for the first field)
         schema_ptr schema;
         int digits = -1; // timestamptz: fraction digits; decimal: scale
