@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <tuple>
 
 namespace ferry::plugins::postgres_cdc {
 
@@ -16,14 +17,13 @@ namespace {
 
 constexpr std::string_view k_json_converter = "org.apache.kafka.connect.json.JsonConverter";
 
-// A JsonConverter setting as its ConfigDef compares it: trimmed, case-insensitive (lower case).
-std::string setting(const config_map& c, const char* key, const char* def) {
-    auto it = c.find(key);
-    std::string v = it == c.end() ? def : it->second;
-    v.erase(0, v.find_first_not_of(" \t"));
-    v.erase(v.find_last_not_of(" \t") + 1);
-    std::transform(v.begin(), v.end(), v.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
-    return v;
+// JsonConverter's schemas.enable and decimal.format (BASE64 unless NUMERIC), read by its own
+// ConfigDef exactly as the runtime's converter read them.
+std::pair<bool, bool> schemas_and_base64(const config_map& c) {
+    auto v = json::json_converter::definition().parse(c);
+    std::string fmt = v.get_string("decimal.format");
+    std::transform(fmt.begin(), fmt.end(), fmt.begin(), [](unsigned char ch) { return char(std::toupper(ch)); });
+    return {v.get_bool("schemas.enable"), fmt != "NUMERIC"};
 }
 
 std::unique_ptr<json::json_converter> fragment_converter(config_map c, bool is_key) {
@@ -84,10 +84,8 @@ snapshot_encoder::~snapshot_encoder() = default;
 std::unique_ptr<snapshot_encoder> snapshot_encoder::make(const record_format* format) {
     if (!format || format->key_converter != k_json_converter || format->value_converter != k_json_converter) return nullptr;
     std::unique_ptr<snapshot_encoder> e(new snapshot_encoder());
-    e->_key_schemas = setting(format->key_converter_config, "schemas.enable", "true") != "false";
-    e->_val_schemas = setting(format->value_converter_config, "schemas.enable", "true") != "false";
-    e->_key_base64 = setting(format->key_converter_config, "decimal.format", "BASE64") == "base64";
-    e->_val_base64 = setting(format->value_converter_config, "decimal.format", "BASE64") == "base64";
+    std::tie(e->_key_schemas, e->_key_base64) = schemas_and_base64(format->key_converter_config);
+    std::tie(e->_val_schemas, e->_val_base64) = schemas_and_base64(format->value_converter_config);
     e->_key_conv = fragment_converter(format->key_converter_config, true);
     e->_val_conv = fragment_converter(format->value_converter_config, false);
     return e;

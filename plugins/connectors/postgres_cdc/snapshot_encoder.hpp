@@ -7,16 +7,20 @@
 // where PostgreSQL, the broker and librdkafka need the same cores (bench/RESULTS.md). When the
 // runtime offers its record format (no transforms; key and value converters both JsonConverter),
 // the snapshot instead appends each row's JSON to the record's bytes, column by column, from the
-// COPY text: an integer or boolean column is parsed and printed, a text column escaped, and the
-// envelope around them - `before`, the table's `source` block, `op`, the schemas when
-// schemas.enable=true - is rendered once per table and copied.
+// COPY text: an integer or boolean column is parsed and printed, a text column escaped, a
+// timestamptz rearranged into Debezium's ZonedTimestamp, a fixed-scale numeric turned into its
+// base64 unscaled value; and the envelope around them - `before`, the table's `source` block, `op`,
+// the schemas when schemas.enable=true - is rendered once per table and copied.
 //
 // Byte-identity with the Connect path is the contract (record_format in source_task.hpp). It holds
-// by construction where it is not trivial: every column this encoder does not print itself (any
-// other type, a masked or hashed column, a NULL where the schema has a default) is converted to its
-// Connect value as before and rendered by a JsonConverter configured as the runtime's, with
-// schemas off; the static pieces are rendered by the same converter; and a table whose envelope is
-// not Debezium's usual shape is not encoded at all. A row this encoder cannot write (a conversion
+// by construction where it is not trivial: every column this encoder does not print from its text
+// (any other type, a masked or hashed column, a NULL where the schema has a default) is converted
+// to its Connect value as before and rendered by a JsonConverter configured as the runtime's, with
+// schemas off - or printed directly when it is a plain integer or string of a schema without a
+// Connect logical type, which JsonConverter prints as it is; the static pieces are rendered by the
+// same converter; and a table whose envelope is not Debezium's usual shape is not encoded at all.
+// The envelope's ts_ms/ts_us/ts_ns come from a clock the task reads once per 64 rows of a chunk
+// (the Connect path reads it per row); they are the time the connector processed the rows either way. A row this encoder cannot write (a conversion
 // JsonConverter refuses) is built as a Connect record instead, so the runtime's error handling
 // (errors.tolerance, the dead letter queue) sees it exactly as before. Streaming is untouched: its
 // events are few per transaction and go through the Connect records.
