@@ -36,11 +36,18 @@ std::unique_ptr<json::json_converter> fragment_converter(config_map c, bool is_k
 // The envelope fields, in order, that this encoder writes; any other envelope is not encoded.
 constexpr std::string_view k_envelope[] = {"before", "after", "source", "transaction", "op", "ts_ms", "ts_us", "ts_ns"};
 
-// A Decimal's unscaled value from PostgreSQL's text of a numeric with exactly `scale` fraction
-// digits, as JsonConverter's BASE64 form prints it: base64 of the minimal big-endian two's
-// complement (Java's BigInteger.toByteArray). False for anything else (more than 18 digits, NaN,
-// another number of fraction digits): the caller then converts it the general way.
-bool print_decimal_base64(std::string& out, std::string_view t, int scale) {
+template <class T>
+bool print_int(std::string& out, std::string_view text) {
+    T v;
+    auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return false;
+    json::append_int(out, v);
+    return true;
+}
+
+} // namespace
+
+bool append_decimal_base64(std::string& out, std::string_view t, int scale) {
     size_t i = 0;
     bool neg = !t.empty() && t[0] == '-';
     if (neg) i++;
@@ -67,17 +74,6 @@ bool print_decimal_base64(std::string& out, std::string_view t, int scale) {
     out.push_back('"');
     return true;
 }
-
-template <class T>
-bool print_int(std::string& out, std::string_view text) {
-    T v;
-    auto r = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return false;
-    json::append_int(out, v);
-    return true;
-}
-
-} // namespace
 
 snapshot_encoder::~snapshot_encoder() = default;
 
@@ -204,7 +200,7 @@ void snapshot_encoder::write_column(std::string& out, const column_plan& c, cons
             }
             out.pop_back();
             break;
-        case how::decimal: if (print_decimal_base64(out, t, c.digits)) return; break;
+        case how::decimal: if (append_decimal_base64(out, t, c.digits)) return; break;
         default: break;
         }
     }

@@ -43,6 +43,12 @@ class json_converter;
 
 namespace ferry::plugins::postgres_cdc {
 
+// A Decimal's JSON under JsonConverter's decimal.format=BASE64, from PostgreSQL's text of a numeric
+// with exactly `scale` fraction digits: the quoted base64 of the unscaled value's minimal big-endian
+// two's complement (Java's BigInteger.toByteArray). False, and `out` unchanged, for anything else
+// (more than 18 digits, NaN, another number of fraction digits): the caller converts it the general way.
+bool append_decimal_base64(std::string& out, std::string_view text, int scale);
+
 class snapshot_encoder {
 public:
     // What the encoder asks of the task for a column it does not print itself.
