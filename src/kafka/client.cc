@@ -442,6 +442,16 @@ result<std::unique_ptr<admin>> admin::create(const properties& java_props, std::
     return a;
 }
 
+namespace {
+// A request that got no answer in time - including because no broker could be reached within
+// it, which Java's admin client also reports as a TimeoutException: the caller may try again.
+bool timed_out(rd_kafka_resp_err_t e) {
+    return e == RD_KAFKA_RESP_ERR__TIMED_OUT || e == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT ||
+           e == RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE || e == RD_KAFKA_RESP_ERR__TRANSPORT ||
+           e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN;
+}
+} // namespace
+
 result<std::vector<std::string>> admin::create_topics(const std::vector<new_topic>& topics, int timeout_ms) {
     if (topics.empty()) return std::vector<std::string>{};
     char err[512];
@@ -465,8 +475,7 @@ result<std::vector<std::string>> admin::create_topics(const std::vector<new_topi
     if (!ev) {
         out = fail(errc::timeout, "CreateTopics timed out");
     } else if (auto e = rd_kafka_event_error(ev)) {
-        out = fail(errc::unavailable, "CreateTopics: {}", rd_kafka_event_error_string(ev));
-        (void)e;
+        out = fail(timed_out(e) ? errc::timeout : errc::unavailable, "CreateTopics: {}", rd_kafka_event_error_string(ev));
     } else {
         size_t n = 0;
         auto* res = rd_kafka_event_CreateTopics_result(ev);
@@ -477,7 +486,8 @@ result<std::vector<std::string>> admin::create_topics(const std::vector<new_topi
             if (code == RD_KAFKA_RESP_ERR_NO_ERROR) out->push_back(name);
             else if (code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
                 const char* msg = rd_kafka_topic_result_error_string(results[i]);
-                out = fail(errc::unavailable, "could not create topic {}: {}", name, msg ? msg : err_str(code));
+                out = fail(timed_out(code) ? errc::timeout : errc::unavailable, "could not create topic {}: {}", name,
+                           msg ? msg : err_str(code));
                 break;
             }
         }
@@ -492,7 +502,7 @@ result<std::vector<std::string>> admin::create_topics(const std::vector<new_topi
 result<std::vector<topic_info>> admin::list_topics(int timeout_ms) {
     const rd_kafka_metadata_t* md = nullptr;
     if (auto err = rd_kafka_metadata(_rk.get(), 1, nullptr, &md, timeout_ms))
-        return fail(errc::unavailable, "metadata: {}", err_str(err));
+        return fail(timed_out(err) ? errc::timeout : errc::unavailable, "metadata: {}", err_str(err));
     std::vector<topic_info> out;
     for (int i = 0; i < md->topic_cnt; i++)
         if (!md->topics[i].err) out.push_back({md->topics[i].topic, md->topics[i].partition_cnt});

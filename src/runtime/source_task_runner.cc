@@ -259,18 +259,43 @@ uint32_t source_task_runner::topic_index_of(const std::string& topic) {
 // the producer's handle. The check must come first: a new handle makes librdkafka ask for the
 // topic's metadata, and a broker with auto.create.topics.enable=true would create the topic with
 // its own defaults on that request.
-void source_task_runner::prepare_topic(uint32_t topic_index) {
+//
+// A check that times out is retried after 100 ms, for as long as it takes, as Kafka Connect retries
+// a send whose topic creation timed out (a RetriableException from TopicAdmin); meanwhile
+// acknowledgements are served and offsets committed as usual. False when the task is stopped
+// while waiting (the record is not sent).
+bool source_task_runner::prepare_topic(uint32_t topic_index) {
     auto& t = _topics[topic_index];
-    if (_settings.topic_groups) maybe_create_topic(t.name);
+    while (_settings.topic_groups && !maybe_create_topic(t.name)) {
+        auto until = clock::now() + std::chrono::milliseconds(100);
+        do {
+            if (stopping()) return false;
+            _producer->poll(10);
+            advance_acked();
+            if (clock::now() >= _next_commit) {
+                commit_offsets(false);
+                _next_commit = clock::now() + std::chrono::milliseconds(_settings.offset_flush_interval_ms);
+            }
+        } while (clock::now() < until);
+    }
     t.handle = _producer->topic_handle(t.name);
+    return true;
 }
 
 // Kafka Connect's maybeCreateTopic: a topic that exists is left as it is; otherwise it is created
 // with the settings of its topic creation group. Another creator winning the race counts as
-// success. Anything else fails the task: its records cannot be written as configured.
-void source_task_runner::maybe_create_topic(const std::string& topic) {
+// success. False when the broker did not answer within the admin client's default.api.timeout.ms
+// (60 s, as Java's): the caller tries again. Anything else fails the task: its records cannot be
+// written as configured.
+bool source_task_runner::maybe_create_topic(const std::string& topic) {
     auto log = log::get("runtime");
-    constexpr int timeout_ms = 30000;
+    int timeout_ms = 60000;
+    if (auto it = _settings.admin_props.find("default.api.timeout.ms"); it != _settings.admin_props.end()) {
+        try {
+            timeout_ms = std::max(1, std::stoi(it->second));
+        } catch (const std::exception&) {
+        }
+    }
     auto& group = _settings.topic_groups->group_for(topic);
     auto failed = [&](const std::string& why) {
         return connect_error(fmt::format("Task {} failed to create new topic '{}' with topic creation {}: {}. Ensure "
@@ -285,18 +310,28 @@ void source_task_runner::maybe_create_topic(const std::string& topic) {
         if (!admin) throw failed(admin.error().message);
         _admin = std::move(*admin);
     }
+    auto retry = [&](const error& e) {
+        log->warn("[{}] Failed to send record to topic '{}'. Backing off before retrying: Timed out while checking for "
+                  "or creating topic '{}'. This could indicate a connectivity issue, unavailable topic partitions, or "
+                  "if this is your first use of the topic it may have taken too long to create. ({})",
+                  _id.to_string(), topic, topic, e.message);
+        return false;
+    };
     auto existing = _admin->describe_topic(topic, timeout_ms);
+    if (!existing && existing.error().kind == errc::timeout) return retry(existing.error());
     if (!existing) throw failed(existing.error().message);
     if (*existing) {
         log->info("[{}] Topic '{}' already exists.", _id.to_string(), topic);
-        return;
+        return true;
     }
     log->info("[{}] Creating topic '{}'", _id.to_string(), topic);
     kafka::new_topic nt{topic, group.partitions, group.replication_factor, group.configs};
     auto created = _admin->create_topics({nt}, timeout_ms);
+    if (!created && created.error().kind == errc::timeout) return retry(created.error());
     if (!created) throw failed(created.error().message);
     if (created->empty()) log->info("[{}] Found existing topic '{}'", _id.to_string(), topic);
     else log->info("[{}] Created topic '{}' using topic creation {}", _id.to_string(), topic, group.describe());
+    return true;
 }
 
 void source_task_runner::commit_offsets(bool final) {
@@ -437,8 +472,8 @@ void source_task_runner::send_batch() {
         if (key_present) key = key_bytes;
         if (value_present) val = value_bytes;
         uint32_t tidx = topic_index_of(rec.topic);
-        if (!_topics[tidx].handle) [[unlikely]]
-            prepare_topic(tidx);
+        if (!_topics[tidx].handle && !prepare_topic(tidx)) [[unlikely]]
+            break; // stopped while the topic check was retried
         uint64_t seq = _inflight.push_back(slot{&rec, pidx, tidx, false, _batch_pos == last});
         // An encoded record's bytes are its own and stay where they are until its acknowledgement
         // (its batch is retired only then, and the producer is destroyed before the batches left

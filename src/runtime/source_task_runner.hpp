@@ -118,8 +118,8 @@ private:
     void retire_batch();
     void take_latest_offsets();
     uint32_t topic_index_of(const std::string& topic);
-    void prepare_topic(uint32_t topic_index);
-    void maybe_create_topic(const std::string& topic);
+    bool prepare_topic(uint32_t topic_index);
+    bool maybe_create_topic(const std::string& topic);
     void publish_delivery_counts();
     uint32_t partition_index_of(const shared_value& partition);
     void on_delivery(uint64_t seq, rd_kafka_resp_err_t err, int32_t partition, int64_t offset, int64_t ts);

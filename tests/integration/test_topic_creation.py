@@ -6,6 +6,7 @@ confluent-kafka's AdminClient.describe_configs.
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 import unittest
@@ -192,6 +193,34 @@ class TopicCreationTest(FerryTestCase):
         self.assertIn("Task src-0 failed to create new topic 'unreplicable'", trace)
         self.assertIn("replication.factor=3", trace)
         self.assertIsNone(partitions(broker.bootstrap, "unreplicable"))
+
+    def test_a_topic_check_that_times_out_is_retried(self):
+        """A broker that does not answer while the task first checks its topic: Kafka Connect retries
+        the send after a timeout (a RetriableException from TopicAdmin) instead of failing the task.
+        The broker is frozen (SIGSTOP) before the connector starts, the admin client's
+        default.api.timeout.ms is 1 s, and the task must still be RUNNING, and its records written to
+        a topic it created, once the broker is thawed."""
+        broker = self.start_broker(props=NO_AUTO_CREATE)
+        worker = self.start_worker(self.worker_props(broker.bootstrap))
+        os.kill(broker.pid, signal.SIGSTOP)
+        try:
+            config = self.source("late", default__partitions="2", default__replication__factor="1")
+            config["admin.override.default.api.timeout.ms"] = "1000"
+            self.create(worker, "src", config)
+            try:
+                wait_until(lambda: worker.output().count("Backing off before retrying") >= 2, timeout=30,
+                           what="two timed-out topic checks")
+            except AssertionError:
+                print(worker.output()[-4000:])
+                raise
+            self.assertEqual(connector_state(worker.url, "src")[1], ["RUNNING"])
+        finally:
+            os.kill(broker.pid, signal.SIGCONT)
+        self.wait_written(worker, "src", "late")
+        self.assertEqual(partitions(broker.bootstrap, "late"), 2)
+        self.assertEqual(records(broker.bootstrap, "late"), ["one", "three", "two"])
+        self.assertIn("Timed out while checking for or creating topic 'late'", worker.output())
+        self.assertEqual(connector_state(worker.url, "src")[1], ["RUNNING"])
 
 
 if __name__ == "__main__":

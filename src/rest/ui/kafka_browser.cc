@@ -29,7 +29,7 @@ result<std::vector<topic_offsets>> kafka_browser::topics(bool offsets) {
     auto a = admin();
     if (!a) return fail(a.error());
     auto list = (*a)->list_topics(metadata_timeout_ms);
-    if (!list) return fail(list.error());
+    if (!list) return fail(errc::unavailable, "{}", list.error().message); // a timeout too: the broker is unreachable
     std::vector<topic_offsets> out;
     for (auto& t : *list) {
         topic_offsets to{t.name, {}};
@@ -53,7 +53,7 @@ result<topic_offsets> kafka_browser::topic(const std::string& name) {
     auto a = admin();
     if (!a) return fail(a.error());
     auto t = (*a)->describe_topic(name, metadata_timeout_ms);
-    if (!t) return fail(t.error());
+    if (!t) return fail(errc::unavailable, "{}", t.error().message);
     if (!*t) return fail(errc::not_found, "Topic {} not found.", name);
     topic_offsets to{name, {}};
     for (int32_t p = 0; p < (*t)->partitions; p++) {
