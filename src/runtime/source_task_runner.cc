@@ -272,10 +272,7 @@ bool source_task_runner::prepare_topic(uint32_t topic_index) {
             if (stopping()) return false;
             _producer->poll(10);
             advance_acked();
-            if (clock::now() >= _next_commit) {
-                commit_offsets(false);
-                _next_commit = clock::now() + std::chrono::milliseconds(_settings.offset_flush_interval_ms);
-            }
+            commit_when_due();
         } while (clock::now() < until);
     }
     t.handle = _producer->topic_handle(t.name);
@@ -370,6 +367,13 @@ void source_task_runner::commit_offsets(bool final) {
             log::get("runtime")->error("[{}] Exception thrown while calling task.commit(): {}", _id.to_string(), e.what());
         }
     }
+}
+
+// Every offset.flush.interval.ms: commit what Kafka acknowledged.
+void source_task_runner::commit_when_due() {
+    if (clock::now() < _next_commit) return;
+    commit_offsets(false);
+    _next_commit = clock::now() + std::chrono::milliseconds(_settings.offset_flush_interval_ms);
 }
 
 void source_task_runner::send_batch() {
@@ -535,8 +539,7 @@ void source_task_runner::execute() {
         _ahead->thread = std::thread([this] { poll_ahead_loop(); });
     }
 
-    auto interval = std::chrono::milliseconds(_settings.offset_flush_interval_ms);
-    _next_commit = clock::now() + interval;
+    _next_commit = clock::now() + std::chrono::milliseconds(_settings.offset_flush_interval_ms);
     try {
         while (!stopping()) {
             if (current_target() == target_state::paused) {
@@ -544,10 +547,7 @@ void source_task_runner::execute() {
                 while (!stopping() && current_target() == target_state::paused) {
                     _producer->poll(100);
                     advance_acked();
-                    if (clock::now() >= _next_commit) {
-                        commit_offsets(false);
-                        _next_commit = clock::now() + interval;
-                    }
+                    commit_when_due();
                 }
                 if (stopping()) break;
                 report(state::running);
@@ -565,10 +565,7 @@ void source_task_runner::execute() {
             if (_cur) send_batch();
             _producer->poll(0);
             advance_acked();
-            if (clock::now() >= _next_commit) {
-                commit_offsets(false);
-                _next_commit = clock::now() + interval;
-            }
+            commit_when_due();
         }
     } catch (...) {
         // Keep what Kafka already acknowledged, then fail.

@@ -125,6 +125,7 @@ private:
     void on_delivery(uint64_t seq, rd_kafka_resp_err_t err, int32_t partition, int64_t offset, int64_t ts);
     void advance_acked();
     void commit_offsets(bool final);
+    void commit_when_due();
     void close_plugin();
 
     const plugin_registry& _plugins;

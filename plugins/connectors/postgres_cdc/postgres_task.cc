@@ -179,6 +179,7 @@ public:
         _namer = std::make_unique<schema_namer>(_s);
         _schemas = std::make_unique<common_schemas>(_s, *_namer);
         _encoder = snapshot_encoder::make(context().output_format());
+        _encoder_values.task = this;
         _partition = value(value::map_type{{value("server"), value(_s.topic_prefix)}});
         _heartbeat_topic = _namer->heartbeat_topic();
         _tx_topic = _namer->transaction_topic();
@@ -886,7 +887,6 @@ private:
         r.source_offset = _snap_offset;
         if (_encode_table) {
             // The row's bytes straight from the COPY text (snapshot_encoder.hpp).
-            _encoder_values.task = this;
             _encoder_values.ts = &ts;
             // The envelope's ts_ms/ts_us/ts_ns: the clock read once per 64 rows of a chunk (rows
             // built within microseconds of each other; a clock read per row was a tenth of the
