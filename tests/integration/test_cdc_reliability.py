@@ -21,7 +21,10 @@ from cdc_harness import CdcTestCase, read_topic, pg_stop_fast  # noqa: E402
 TOPIC = "myserver.public.items"
 
 # 200,000 changes in 440 transactions: 150,000 inserts, 30,000 updates, 20,000 deletes.
+# 400 transactions, paced by 10 ms each (at least 4 s in all): unpaced, a fast machine streamed the
+# whole workload before the worker's first offset commit, and the kill could not come mid-workload.
 WORKLOAD = "\n".join(
+    stmt + " SELECT pg_sleep(0.01);" for stmt in
     [f"INSERT INTO items SELECT g, 0 FROM generate_series({i * 500 + 1}, {(i + 1) * 500}) g;" for i in range(300)] +
     [f"UPDATE items SET v = 1 WHERE id BETWEEN {i * 500 + 1} AND {(i + 1) * 500};" for i in range(60)] +
     [f"DELETE FROM items WHERE id BETWEEN {100000 + i * 500 + 1} AND {100000 + (i + 1) * 500};" for i in range(40)])
