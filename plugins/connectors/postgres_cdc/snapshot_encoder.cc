@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <limits>
 #include <tuple>
 
 namespace ferry::plugins::postgres_cdc {
@@ -36,8 +37,22 @@ std::unique_ptr<json::json_converter> fragment_converter(config_map c, bool is_k
 // The envelope fields, in order, that this encoder writes; any other envelope is not encoded.
 constexpr std::string_view k_envelope[] = {"before", "after", "source", "transaction", "op", "ts_ms", "ts_us", "ts_ns"};
 
+// PostgreSQL prints an integer as JsonConverter does: an optional '-', then digits without a
+// leading zero. Text of that shape with fewer digits than the type's widest value is in range and
+// is copied as it is (no parse and print per column per row); anything else is parsed, range
+// checked and printed.
 template <class T>
 bool print_int(std::string& out, std::string_view text) {
+    size_t neg = !text.empty() && text[0] == '-' ? 1 : 0;
+    size_t digits = text.size() - neg;
+    if (digits > 0 && digits <= size_t(std::numeric_limits<T>::digits10) && (text[neg] != '0' || (digits == 1 && !neg))) {
+        bool all = true;
+        for (size_t i = neg; i < text.size(); i++) all &= text[i] >= '0' && text[i] <= '9';
+        if (all) {
+            out.append(text);
+            return true;
+        }
+    }
     T v;
     auto r = std::from_chars(text.data(), text.data() + text.size(), v);
     if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return false;
