@@ -659,10 +659,11 @@ private:
     // streaming or idle). An exception on the reader is thrown from poll() on the task thread,
     // after the batches queued before it.
     void start_snapshot_reader() {
-        // Small hand-overs keep the records in cache between the two threads: with whole batches of
-        // 2,048 and a deep queue the task thread read records that had gone cold, and spent more
-        // CPU than the reader saved it (bench/RESULTS.md, PostgreSQL CDC, 2026-11-24).
-        _sq_chunk = size_t(std::clamp(_s.max_batch_size, 1, 128));
+        // The reader hands over batches of max.batch.size records, and queues at most
+        // max.queue.size records (at most four batches): Debezium's queue and batch bounds. Each
+        // batch changes hands whole (no record is moved), so a larger batch only means fewer
+        // hand-overs, each a wake-up of the other thread (bench/RESULTS.md, PostgreSQL CDC).
+        _sq_chunk = size_t(std::max(_s.max_batch_size, 1));
         _sq_max = size_t(std::clamp(_s.max_queue_size / int(_sq_chunk), 1, 4));
         _snap_cancel = PQgetCancel(_snap.get());
         _snap_thread = std::thread([this] { snapshot_reader(); });
@@ -706,7 +707,9 @@ private:
         }
     }
 
-    // Task thread: takes the chunks queued now (waiting for the first), up to max.batch.size records.
+    // Task thread: takes the oldest queued batch (waiting a little for one). Its array changes
+    // hands without moving its records: the runtime gets the batch's array and the reader gets the
+    // runtime's (empty) one back to fill.
     void snapshot_poll(std::vector<source_record>& out) {
         bool done = false;
         std::exception_ptr err;
@@ -715,19 +718,9 @@ private:
             _sq_not_empty.wait_for(l, std::chrono::milliseconds(std::min<int64_t>(_s.poll_interval_ms, 500)),
                                    [&] { return !_sq.empty() || _sq_done || _sq_error || _stopping; });
             if (!_sq.empty()) {
-                while (!_sq.empty() && out.size() + _sq.front().size() <= size_t(std::max(_s.max_batch_size, 1))) {
-                    auto& chunk = _sq.front();
-                    if (out.empty()) {
-                        // The first chunk changes hands without moving its records: the runner gets
-                        // the chunk's array and the reader gets the runner's (empty) one to fill.
-                        out.swap(chunk);
-                    } else {
-                        out.insert(out.end(), std::make_move_iterator(chunk.begin()), std::make_move_iterator(chunk.end()));
-                        chunk.clear();
-                    }
-                    if (_sq_spare.size() < _sq_max + 1) _sq_spare.push_back(std::move(chunk));
-                    _sq.pop_front();
-                }
+                out.swap(_sq.front());
+                if (_sq_spare.size() < _sq_max + 1) _sq_spare.push_back(std::move(_sq.front()));
+                _sq.pop_front();
                 _sq_not_full.notify_one();
                 return;
             }
