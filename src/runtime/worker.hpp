@@ -78,8 +78,10 @@ public:
     // Which kind of connector a config names (throws connect_error if unknown).
     plugin_type connector_type(const config_map& cfg) const;
 
-    // Client settings of a connector's sink consumers and admin clients (framework defaults, worker
-    // prefixes, the connector's overrides under the policy), for the offsets API too.
+    // Client settings of a connector's source producers, sink consumers and admin clients
+    // (framework defaults, worker prefixes, the connector's overrides under the policy), for the
+    // offsets API too.
+    kafka::properties producer_props(const std::string& connector, int32_t task, const config_map& cc) const;
     kafka::properties consumer_props(const std::string& connector, int32_t task, const config_map& cc) const;
     kafka::properties admin_props(const config_map& cc) const;
     // A raw config with its config-provider references resolved.
@@ -88,7 +90,6 @@ public:
 private:
     class connector_holder;
     task_plugins make_task_plugins(const config_map& connector_config);
-    kafka::properties producer_props(const std::string& connector, int32_t task, const config_map& cc) const;
     config_map resolve(const config_map& c) const { return _s.resolve ? _s.resolve(c) : c; }
 
     worker_settings _s;
