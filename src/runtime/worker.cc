@@ -243,9 +243,9 @@ kafka::properties worker::producer_props(const std::string& connector, int32_t t
     // Framework defaults (spec 3.1), as Java's worker sets them: one request in flight keeps each
     // partition's records in order across retries, without the idempotent producer. (Ferry used
     // librdkafka's idempotent producer with five requests in flight until 2026-11-24: with
-    // librdkafka 2.0.2 the worker's system time doubled - its broker thread looping through poll()
-    // and clock reads while acknowledgements lagged - and a 2M-row CDC snapshot ran at half the
-    // rate it has this way: bench/RESULTS.md.)
+    // librdkafka 2.0.2 its broker thread spent its time in poll() and clock reads, the worker's
+    // system time doubled, and a 2M-row CDC snapshot ran at half the rate it has this way:
+    // bench/RESULTS.md.)
     p["acks"] = "all";
     p["enable.idempotence"] = "false";
     p["max.in.flight.requests.per.connection"] = "1";

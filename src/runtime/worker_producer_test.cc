@@ -35,8 +35,8 @@ std::string get(const kafka::properties& p, const std::string& k) {
 } // namespace
 
 // acks=all, no idempotent producer, one request in flight: Java's worker producer. (The idempotent
-// producer with five in flight, Ferry's earlier default, made librdkafka 2.0.2 poll in a loop while
-// acknowledgements lagged: bench/RESULTS.md, 2026-11-24 eighth session.)
+// producer with five in flight, Ferry's earlier default, halved a large CDC snapshot's rate with
+// librdkafka 2.0.2: bench/RESULTS.md, 2026-11-24 eighth session.)
 TEST(WorkerProducer, DefaultsAreJavasWorkerProducer) {
     plugin_registry plugins;
     auto w = make_worker({}, plugins);
