@@ -249,6 +249,9 @@ kafka::properties worker::producer_props(const std::string& connector, int32_t t
     p["acks"] = "all";
     p["enable.idempotence"] = "false";
     p["max.in.flight.requests.per.connection"] = "1";
+    // Retry sending for as long as it takes (librdkafka: message.timeout.ms=0): a broker outage
+    // stalls the task instead of failing it after librdkafka's default five minutes.
+    p["delivery.timeout.ms"] = "2147483647";
     p["partitioner"] = "murmur2_random"; // Java's partitioning of keyed records
     p["client.id"] = fmt::format("connector-producer-{}-{}", connector, task);
     for (auto& [k, v] : _s.config.client_props("producer.")) p[k] = v;

@@ -34,9 +34,9 @@ std::string get(const kafka::properties& p, const std::string& k) {
 
 } // namespace
 
-// acks=all, no idempotent producer, one request in flight: Java's worker producer. (The idempotent
-// producer with five in flight, Ferry's earlier default, halved a large CDC snapshot's rate with
-// librdkafka 2.0.2: bench/RESULTS.md, 2026-11-24 eighth session.)
+// acks=all, no idempotent producer, one request in flight, no delivery time limit: Java's worker
+// producer. (The idempotent producer with five in flight, Ferry's earlier default, halved a large
+// CDC snapshot's rate with librdkafka 2.0.2: bench/RESULTS.md, 2026-11-24 eighth session.)
 TEST(WorkerProducer, DefaultsAreJavasWorkerProducer) {
     plugin_registry plugins;
     auto w = make_worker({}, plugins);
@@ -44,12 +44,14 @@ TEST(WorkerProducer, DefaultsAreJavasWorkerProducer) {
     EXPECT_EQ(get(p, "acks"), "all");
     EXPECT_EQ(get(p, "enable.idempotence"), "false");
     EXPECT_EQ(get(p, "max.in.flight.requests.per.connection"), "1");
+    EXPECT_EQ(get(p, "delivery.timeout.ms"), "2147483647");
     EXPECT_EQ(get(p, "client.id"), "connector-producer-orders-2");
     EXPECT_EQ(get(p, "bootstrap.servers"), "127.0.0.1:9092");
     // And librdkafka gets them under its own names.
     auto t = kafka::translate(p, kafka::client_kind::producer);
     EXPECT_EQ(t.settings.at("max.in.flight"), "1");
     EXPECT_EQ(t.settings.at("enable.idempotence"), "false");
+    EXPECT_EQ(t.settings.at("message.timeout.ms"), "0"); // no time limit
 }
 
 TEST(WorkerProducer, WorkerAndConnectorOverridesWin) {
