@@ -388,6 +388,7 @@ void source_task_runner::send_batch() {
         int64_t n = 0;
         ~counter() { metric += n; }
     } sent{_metrics.active_records};
+    const bool format_offered = _ctx->output_format() != nullptr; // tasks may encode records only then
     for (; _batch_pos < batch.size(); _batch_pos++) {
         if (stopping()) break;
         auto& rec = batch[_batch_pos];
@@ -406,7 +407,7 @@ void source_task_runner::send_batch() {
         std::string_view key_bytes, value_bytes;
         if (rec.encoded) {
             // Written by the task in the converters' bytes (record_format): sent as they are.
-            if (!_ctx->output_format()) [[unlikely]]
+            if (!format_offered) [[unlikely]]
                 throw connect_error("the task wrote an encoded record without being given a record format");
             key_present = !rec.key.is_null();
             value_present = !rec.val.is_null();

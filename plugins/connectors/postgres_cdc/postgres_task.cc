@@ -663,8 +663,8 @@ private:
         // max.queue.size records (at most four batches): Debezium's queue and batch bounds. Each
         // batch changes hands whole (no record is moved), so a larger batch only means fewer
         // hand-overs, each a wake-up of the other thread (bench/RESULTS.md, PostgreSQL CDC).
-        _sq_chunk = size_t(std::max(_s.max_batch_size, 1));
-        _sq_max = size_t(std::clamp(_s.max_queue_size / int(_sq_chunk), 1, 4));
+        _sq_batch = size_t(std::max(_s.max_batch_size, 1));
+        _sq_max = size_t(std::clamp(_s.max_queue_size / int(_sq_batch), 1, 4));
         _snap_cancel = PQgetCancel(_snap.get());
         _snap_thread = std::thread([this] { snapshot_reader(); });
     }
@@ -680,7 +680,7 @@ private:
                         _sq_spare.pop_back();
                     }
                 }
-                batch.reserve(_sq_chunk);
+                batch.reserve(_sq_batch);
                 bool done = snapshot_fill(batch);
                 std::unique_lock l(_sq_mu);
                 if (!batch.empty()) {
@@ -737,21 +737,21 @@ private:
         }
     }
 
-    // Reader thread: fills `out` with up to _sq_chunk records; true once the snapshot's last record
+    // Reader thread: fills `out` with up to _sq_batch records; true once the snapshot's last record
     // is in it.
     //
     // Records are built in place at the end of `out`. The last one built is held back (not counted
-    // in the chunk, and kept by the reader between chunks in _held_carry) until what follows it is
+    // in the batch, and kept by the reader between batches in _held_carry) until what follows it is
     // known: its snapshot marker depends on whether another row of its table comes, and the
     // snapshot's very last record becomes "last" with the completed offset - even when the tables
     // after its own are empty (Debezium's BufferingSnapshotChangeRecordReceiver).
     bool snapshot_fill(std::vector<source_record>& out) {
-        _encoder_clock_left = 0; // a fresh clock for each chunk (the reader may have waited)
+        _encoder_clock_left = 0; // a fresh clock for each batch (the reader may have waited)
         if (_held_carry) {
             out.push_back(std::move(*_held_carry));
             _held_carry.reset();
         }
-        while (out.size() - (_held != held_state::none ? 1 : 0) < _sq_chunk && !_stopping) {
+        while (out.size() - (_held != held_state::none ? 1 : 0) < _sq_batch && !_stopping) {
             if (!_copy_active) {
                 if (_table_index >= _snapshot_tables.size()) {
                     release_final(out);
@@ -864,7 +864,7 @@ private:
         value mapped(size_t i, value v) override { return apply_mapping(ts->mapping[i], std::move(v)); }
     };
 
-    // Fills `r`, a default-constructed record in place at the end of the reader's chunk.
+    // Fills `r`, a default-constructed record in place at the end of the reader's batch.
     void make_snapshot_record(source_record& r, const snapshot_table& t) {
         const auto& ts = *t.schema;
         if (_snap_source.is_null()) {
@@ -881,7 +881,7 @@ private:
         if (_encode_table) {
             // The row's bytes straight from the COPY text (snapshot_encoder.hpp).
             _encoder_values.ts = &ts;
-            // The envelope's ts_ms/ts_us/ts_ns: the clock read once per 64 rows of a chunk (rows
+            // The envelope's ts_ms/ts_us/ts_ns: the clock read once per 64 rows of a batch (rows
             // built within microseconds of each other; a clock read per row was a tenth of the
             // reader's time on this path).
             if (_encoder_clock_left == 0) {
@@ -1665,7 +1665,7 @@ private:
     held_state _held = held_state::none;
     bool _held_first_in_table = false;
     size_t _held_table_index = 0;
-    std::optional<source_record> _held_carry; // the held record between two chunks
+    std::optional<source_record> _held_carry; // the held record between two batches
     bool _snapshot_done = false;
     value _snap_source;
     shared_value _snap_offset; // shared by every snapshot record but the last
@@ -1686,7 +1686,7 @@ private:
     std::condition_variable _sq_not_empty, _sq_not_full;
     std::deque<std::vector<source_record>> _sq; // batches from the reader, at most _sq_max
     std::vector<std::vector<source_record>> _sq_spare; // emptied batch buffers, back to the reader
-    size_t _sq_max = 2, _sq_chunk = 2048;
+    size_t _sq_max = 2, _sq_batch = 2048;
     bool _sq_done = false;
     std::exception_ptr _sq_error;
 

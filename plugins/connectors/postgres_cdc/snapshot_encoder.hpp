@@ -19,11 +19,12 @@
 // schemas off - or printed directly when it is a plain integer or string of a schema without a
 // Connect logical type, which JsonConverter prints as it is; the static pieces are rendered by the
 // same converter; and a table whose envelope is not Debezium's usual shape is not encoded at all.
-// The envelope's ts_ms/ts_us/ts_ns come from a clock the task reads once per 64 rows of a chunk
-// (the Connect path reads it per row); they are the time the connector processed the rows either way. A row this encoder cannot write (a conversion
-// JsonConverter refuses) is built as a Connect record instead, so the runtime's error handling
-// (errors.tolerance, the dead letter queue) sees it exactly as before. Streaming is untouched: its
-// events are few per transaction and go through the Connect records.
+// The envelope's ts_ms/ts_us/ts_ns come from a clock the task reads once per 64 rows of a batch
+// (the Connect path reads it per row); they are the time the connector processed the rows either
+// way. A row this encoder cannot write (a conversion JsonConverter refuses) is built as a Connect
+// record instead, so the runtime's error handling (errors.tolerance, the dead letter queue) sees
+// it exactly as before. Streaming is untouched: its events are few per transaction and go through
+// the Connect records.
 //
 // Threading: used by the snapshot reader thread only.
 #include "tables.hpp"
